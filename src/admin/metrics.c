@@ -1,0 +1,160 @@
+/*
+ * admin/metrics.c -- counters and their Prometheus rendering.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "admin/metrics.h"
+
+static _Atomic uint64_t	m_requests[SIP_METHOD__COUNT];
+static _Atomic uint64_t	m_rsp_in[700];
+static _Atomic uint64_t	m_rsp_out[700];
+static _Atomic uint64_t	m_drops[REASON__COUNT];
+static _Atomic uint64_t	m_rejects[REASON__COUNT];
+static _Atomic uint64_t	m_parse_errors;
+
+static metrics_render_h	*extra_fn;
+static void		*extra_arg;
+
+#define INC(x)	atomic_fetch_add_explicit(&(x), 1, memory_order_relaxed)
+#define GET(x)	atomic_load_explicit(&(x), memory_order_relaxed)
+
+void
+metrics_request(enum sip_method m)
+{
+	if ((unsigned)m < SIP_METHOD__COUNT)
+		INC(m_requests[m]);
+}
+
+void
+metrics_response_in(unsigned status)
+{
+	if (status < 700)
+		INC(m_rsp_in[status]);
+}
+
+void
+metrics_response_out(unsigned status)
+{
+	if (status < 700)
+		INC(m_rsp_out[status]);
+}
+
+void
+metrics_drop(enum reason r)
+{
+	if ((unsigned)r < REASON__COUNT)
+		INC(m_drops[r]);
+}
+
+void
+metrics_reject(enum reason r)
+{
+	if ((unsigned)r < REASON__COUNT)
+		INC(m_rejects[r]);
+}
+
+void
+metrics_parse_error(void)
+{
+	INC(m_parse_errors);
+}
+
+uint64_t
+metrics_get_drop(enum reason r)
+{
+	return (unsigned)r < REASON__COUNT ? GET(m_drops[r]) : 0;
+}
+
+uint64_t
+metrics_get_reject(enum reason r)
+{
+	return (unsigned)r < REASON__COUNT ? GET(m_rejects[r]) : 0;
+}
+
+uint64_t
+metrics_get_parse_errors(void)
+{
+	return GET(m_parse_errors);
+}
+
+void
+metrics_set_extra(metrics_render_h *fn, void *arg)
+{
+	extra_fn = fn;
+	extra_arg = arg;
+}
+
+static void
+render_codes(FILE *f, const char *name, const char *help,
+    _Atomic uint64_t *arr)
+{
+	unsigned c;
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (c = 100; c < 700; c++) {
+		uint64_t v = GET(arr[c]);
+
+		if (v)
+			fprintf(f, "%s{code=\"%u\"} %llu\n", name, c,
+			    (unsigned long long)v);
+	}
+}
+
+static void
+render_reasons(FILE *f, const char *name, const char *help,
+    _Atomic uint64_t *arr)
+{
+	unsigned r;
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (r = 1; r < REASON__COUNT; r++)
+		fprintf(f, "%s{reason=\"%s\"} %llu\n", name,
+		    reason_name((enum reason)r),
+		    (unsigned long long)GET(arr[r]));
+}
+
+int
+metrics_render(char **out, size_t *len)
+{
+	FILE *f;
+	unsigned m;
+
+	f = open_memstream(out, len);
+	if (!f)
+		return ENOMEM;
+	fprintf(f, "# HELP centinela_requests_total SIP requests received, "
+	    "by method.\n# TYPE centinela_requests_total counter\n");
+	for (m = 1; m < SIP_METHOD__COUNT; m++) {
+		struct str n = sip_method_name((enum sip_method)m);
+
+		fprintf(f, "centinela_requests_total{method=\"%.*s\"} %llu\n",
+		    STR_FMT(n), (unsigned long long)GET(m_requests[m]));
+	}
+	fprintf(f, "centinela_requests_total{method=\"other\"} %llu\n",
+	    (unsigned long long)GET(m_requests[0]));
+	render_codes(f, "centinela_responses_received_total",
+	    "SIP responses received, by status code.", m_rsp_in);
+	render_codes(f, "centinela_responses_sent_total",
+	    "SIP responses sent (generated or relayed), by status code.",
+	    m_rsp_out);
+	render_reasons(f, "centinela_drops_total",
+	    "Messages dropped without an answer, by reason.", m_drops);
+	render_reasons(f, "centinela_rejects_total",
+	    "Requests rejected with a response, by reason.", m_rejects);
+	fprintf(f, "# HELP centinela_parse_errors_total Messages that "
+	    "failed to parse.\n# TYPE centinela_parse_errors_total counter\n"
+	    "centinela_parse_errors_total %llu\n",
+	    (unsigned long long)GET(m_parse_errors));
+	if (extra_fn)
+		extra_fn(f, extra_arg);
+	if (fclose(f) != 0) {
+		free(*out);
+		*out = NULL;
+		return ENOMEM;
+	}
+	return 0;
+}

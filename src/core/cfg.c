@@ -1,0 +1,664 @@
+/*
+ * core/cfg.c -- configuration loading and checking (libconfig).
+ *
+ * Every error names the file and line of the offending setting. Unknown
+ * settings are errors too: a typo must not silently fall back to a
+ * default on a security device.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cfg.h"
+#include "core/log.h"
+
+struct ld {
+	const char	*file;
+	FILE		*errf;
+	unsigned	 nerr;
+	struct cfg	*cfg;
+};
+
+static const char *const role_names[] = { "public", "pbx", "carrier",
+	"customer" };
+
+const char *
+peer_role_name(enum peer_role r)
+{
+	return (unsigned)r < 4 ? role_names[r] : "?";
+}
+
+static void
+err_at(struct ld *ld, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+err_at(struct ld *ld, const config_setting_t *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	ld->nerr++;
+	if (!ld->errf)
+		return;
+	fprintf(ld->errf, "%s:%d: ", ld->file,
+	    s ? config_setting_source_line(s) : 0);
+	va_start(ap, fmt);
+	vfprintf(ld->errf, fmt, ap);
+	va_end(ap);
+	fputc('\n', ld->errf);
+}
+
+/* Complain about any member of group "g" not in the NULL-ended "known". */
+static void
+check_known(struct ld *ld, const config_setting_t *g,
+    const char *const *known, const char *where)
+{
+	int i, n = config_setting_length(g);
+
+	for (i = 0; i < n; i++) {
+		const config_setting_t *m = config_setting_get_elem(g,
+		    (unsigned)i);
+		const char *name = config_setting_name(m);
+		const char *const *k;
+
+		if (!name)
+			continue;
+		for (k = known; *k; k++)
+			if (strcmp(*k, name) == 0)
+				break;
+		if (!*k)
+			err_at(ld, m, "unknown setting \"%s\"%s%s", name,
+			    where ? " in " : "", where ? where : "");
+	}
+}
+
+static const config_setting_t *
+member(const config_setting_t *g, const char *name)
+{
+	return g ? config_setting_get_member(g, name) : NULL;
+}
+
+/* Integer in [lo, hi]; absent keeps *out. */
+static void
+get_uint(struct ld *ld, const config_setting_t *g, const char *name,
+    unsigned lo, unsigned hi, unsigned *out)
+{
+	const config_setting_t *s = member(g, name);
+	long long v;
+
+	if (!s)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) {
+		err_at(ld, s, "%s: expected an integer", name);
+		return;
+	}
+	v = config_setting_get_int64(s);
+	if (v < (long long)lo || v > (long long)hi) {
+		err_at(ld, s, "%s: %lld is out of range [%u, %u]", name, v, lo,
+		    hi);
+		return;
+	}
+	*out = (unsigned)v;
+}
+
+static void
+get_bool(struct ld *ld, const config_setting_t *g, const char *name,
+    bool *out)
+{
+	const config_setting_t *s = member(g, name);
+
+	if (!s)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		err_at(ld, s, "%s: expected true or false", name);
+		return;
+	}
+	*out = config_setting_get_bool(s) != 0;
+}
+
+/* String into a fixed buffer; absent keeps *out. Returns the setting. */
+static const config_setting_t *
+get_string(struct ld *ld, const config_setting_t *g, const char *name,
+    char *out, size_t cap, bool required)
+{
+	const config_setting_t *s = member(g, name);
+	const char *v;
+
+	if (!s) {
+		if (required)
+			err_at(ld, g, "missing setting \"%s\"", name);
+		return NULL;
+	}
+	v = config_setting_get_string(s);
+	if (!v) {
+		err_at(ld, s, "%s: expected a string", name);
+		return NULL;
+	}
+	if (strlen(v) >= cap) {
+		err_at(ld, s, "%s: longer than %zu bytes", name, cap - 1);
+		return NULL;
+	}
+	memcpy(out, v, strlen(v) + 1);
+	return s;
+}
+
+static int
+transport_parse(const char *s, enum sip_transport *tp)
+{
+	if (strcmp(s, "udp") == 0)
+		*tp = SIP_TP_UDP;
+	else if (strcmp(s, "tcp") == 0)
+		*tp = SIP_TP_TCP;
+	else if (strcmp(s, "tls") == 0)
+		*tp = SIP_TP_TLS;
+	else
+		return EINVAL;
+	return 0;
+}
+
+static void
+get_transport(struct ld *ld, const config_setting_t *g,
+    enum sip_transport *tp)
+{
+	char buf[16];
+	const config_setting_t *s;
+
+	s = get_string(ld, g, "transport", buf, sizeof(buf), true);
+	if (s && transport_parse(buf, tp))
+		err_at(ld, s, "transport: \"%s\" is not udp, tcp or tls", buf);
+}
+
+static void
+get_addr_port(struct ld *ld, const config_setting_t *g, const char *aname,
+    struct sa *sa, char *host, size_t hostcap)
+{
+	char buf[CFG_NAME_MAX];
+	const config_setting_t *s;
+	unsigned port = 0;
+
+	s = get_string(ld, g, aname, buf, sizeof(buf), true);
+	get_uint(ld, g, "port", 1, 65535, &port);
+	if (!member(g, "port"))
+		err_at(ld, g, "missing setting \"port\"");
+	if (!s)
+		return;
+	if (sa_set_cstr(sa, buf, (uint16_t)port))
+		err_at(ld, s, "%s: \"%s\" is not a numeric IPv4 or IPv6 "
+		    "address", aname, buf);
+	if (host)
+		snprintf(host, hostcap, "%s", buf);
+}
+
+static const char *const top_known[] = { "workers", "listen", "tls",
+	"limits", "tcp", "proxy", "transaction", "upstreams", "probe",
+	"peers", "deny", "sanity", "log", "metrics", NULL };
+
+static void
+load_listen(struct ld *ld, const config_setting_t *root)
+{
+	static const char *const known[] = { "transport", "address", "port",
+		NULL };
+	const config_setting_t *l = member(root, "listen");
+	struct cfg *cfg = ld->cfg;
+	int i, n;
+
+	if (!l) {
+		err_at(ld, root, "missing setting \"listen\"");
+		return;
+	}
+	if (!config_setting_is_list(l) && !config_setting_is_array(l)) {
+		err_at(ld, l, "listen: expected a list ( {...}, ... )");
+		return;
+	}
+	n = config_setting_length(l);
+	if (n == 0)
+		err_at(ld, l, "listen: at least one listener is needed");
+	if (n > CFG_MAX_LISTEN) {
+		err_at(ld, l, "listen: at most %d listeners", CFG_MAX_LISTEN);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(l,
+		    (unsigned)i);
+		struct cfg_listen *li = &cfg->listen[cfg->nlisten];
+		int j;
+
+		if (!config_setting_is_group(e)) {
+			err_at(ld, e, "listen: each entry must be a group");
+			continue;
+		}
+		check_known(ld, e, known, "listen");
+		get_transport(ld, e, &li->tp);
+		get_addr_port(ld, e, "address", &li->addr, NULL, 0);
+		for (j = 0; j < (int)cfg->nlisten; j++)
+			if (cfg->listen[j].tp == li->tp &&
+			    sa_eq(&cfg->listen[j].addr, &li->addr))
+				err_at(ld, e, "listen: duplicate listener");
+		cfg->nlisten++;
+	}
+}
+
+static void
+load_upstreams(struct ld *ld, const config_setting_t *root)
+{
+	static const char *const known[] = { "name", "host", "port",
+		"transport", "priority", "weight", NULL };
+	const config_setting_t *l = member(root, "upstreams");
+	struct cfg *cfg = ld->cfg;
+	int i, n;
+
+	if (!l)
+		return;
+	if (!config_setting_is_list(l)) {
+		err_at(ld, l, "upstreams: expected a list ( {...}, ... )");
+		return;
+	}
+	n = config_setting_length(l);
+	if (n > CFG_MAX_UPSTREAMS) {
+		err_at(ld, l, "upstreams: at most %d", CFG_MAX_UPSTREAMS);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(l,
+		    (unsigned)i);
+		struct cfg_upstream *u = &cfg->upstreams[cfg->nupstreams];
+
+		if (!config_setting_is_group(e)) {
+			err_at(ld, e, "upstreams: each entry must be a group");
+			continue;
+		}
+		check_known(ld, e, known, "upstreams");
+		snprintf(u->name, sizeof(u->name), "upstream%d", i + 1);
+		get_string(ld, e, "name", u->name, sizeof(u->name), false);
+		get_transport(ld, e, &u->tp);
+		get_addr_port(ld, e, "host", &u->addr, u->host,
+		    sizeof(u->host));
+		u->priority = 1;
+		u->weight = 1;
+		get_uint(ld, e, "priority", 0, 1000, &u->priority);
+		get_uint(ld, e, "weight", 1, 1000, &u->weight);
+		cfg->nupstreams++;
+	}
+}
+
+static void
+load_peers(struct ld *ld, const config_setting_t *root)
+{
+	static const char *const known[] = { "name", "cidr", "role", NULL };
+	const config_setting_t *l = member(root, "peers");
+	struct cfg *cfg = ld->cfg;
+	int i, n;
+
+	if (!l)
+		return;
+	if (!config_setting_is_list(l)) {
+		err_at(ld, l, "peers: expected a list ( {...}, ... )");
+		return;
+	}
+	n = config_setting_length(l);
+	if (n > CFG_MAX_PEERS) {
+		err_at(ld, l, "peers: at most %d", CFG_MAX_PEERS);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(l,
+		    (unsigned)i);
+		struct cfg_peer *p = &cfg->peers[cfg->npeers];
+		const config_setting_t *s;
+		char buf[CFG_NAME_MAX];
+		unsigned r;
+
+		if (!config_setting_is_group(e)) {
+			err_at(ld, e, "peers: each entry must be a group");
+			continue;
+		}
+		check_known(ld, e, known, "peers");
+		get_string(ld, e, "name", p->name, sizeof(p->name), true);
+		s = get_string(ld, e, "cidr", buf, sizeof(buf), true);
+		if (s && cidr_parse(buf, &p->cidr))
+			err_at(ld, s, "cidr: \"%s\" is not an address or "
+			    "CIDR range", buf);
+		s = get_string(ld, e, "role", buf, sizeof(buf), true);
+		if (s) {
+			for (r = 1; r < 4; r++)
+				if (strcmp(buf, role_names[r]) == 0)
+					break;
+			if (r == 4)
+				err_at(ld, s, "role: \"%s\" is not pbx, "
+				    "carrier or customer", buf);
+			else
+				p->role = (enum peer_role)r;
+		}
+		cfg->npeers++;
+	}
+}
+
+static void
+load_deny(struct ld *ld, const config_setting_t *root)
+{
+	const config_setting_t *l = member(root, "deny");
+	struct cfg *cfg = ld->cfg;
+	int i, n;
+
+	if (!l)
+		return;
+	if (!config_setting_is_array(l) && !config_setting_is_list(l)) {
+		err_at(ld, l, "deny: expected [ \"addr/len\", ... ]");
+		return;
+	}
+	n = config_setting_length(l);
+	if (n > CFG_MAX_DENY) {
+		err_at(ld, l, "deny: at most %d entries", CFG_MAX_DENY);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(l,
+		    (unsigned)i);
+		const char *v = config_setting_get_string(e);
+
+		if (!v || cidr_parse(v, &cfg->deny[cfg->ndeny]))
+			err_at(ld, e, "deny: \"%s\" is not an address or "
+			    "CIDR range", v ? v : "(not a string)");
+		else
+			cfg->ndeny++;
+	}
+}
+
+static void
+load_groups(struct ld *ld, const config_setting_t *root)
+{
+	static const char *const tls_k[] = { "certificate", "private_key",
+		"ca_file", "verify_upstream", NULL };
+	static const char *const lim_k[] = { "max_message_size",
+		"max_headers", "max_via", "max_line_length", NULL };
+	static const char *const tcp_k[] = { "max_connections",
+		"max_connections_per_ip", "idle_timeout", "header_timeout",
+		"connect_timeout", NULL };
+	static const char *const proxy_k[] = { "reply_to_source",
+		"record_route", "answer_options", "server_header", NULL };
+	static const char *const txn_k[] = { "t1", "t2", "timer_b",
+		"timer_f", "failover_timeout", "failover_codes", NULL };
+	static const char *const probe_k[] = { "interval", "timeout",
+		"failures_down", "successes_up", NULL };
+	static const char *const sanity_k[] = { "action", NULL };
+	static const char *const log_k[] = { "format", "level", NULL };
+	static const char *const met_k[] = { "address", "port", NULL };
+	struct cfg *cfg = ld->cfg;
+	const config_setting_t *g, *s;
+	unsigned v;
+	char buf[CFG_NAME_MAX];
+	int i;
+
+	get_uint(ld, root, "workers", 0, 64, &cfg->workers);
+
+	if ((g = member(root, "tls"))) {
+		check_known(ld, g, tls_k, "tls");
+		get_string(ld, g, "certificate", cfg->tls_cert,
+		    sizeof(cfg->tls_cert), false);
+		get_string(ld, g, "private_key", cfg->tls_key,
+		    sizeof(cfg->tls_key), false);
+		get_string(ld, g, "ca_file", cfg->tls_ca, sizeof(cfg->tls_ca),
+		    false);
+		get_bool(ld, g, "verify_upstream", &cfg->tls_verify_upstream);
+	}
+	if ((g = member(root, "limits"))) {
+		check_known(ld, g, lim_k, "limits");
+		v = (unsigned)cfg->limits.max_msg_size;
+		get_uint(ld, g, "max_message_size", 256, 1048576, &v);
+		cfg->limits.max_msg_size = v;
+		get_uint(ld, g, "max_headers", 8, SIP_HARD_MAX_HEADERS,
+		    &cfg->limits.max_headers);
+		get_uint(ld, g, "max_via", 1, SIP_HARD_MAX_VIA,
+		    &cfg->limits.max_via);
+		v = (unsigned)cfg->limits.max_line_len;
+		get_uint(ld, g, "max_line_length", 64, 1048576, &v);
+		cfg->limits.max_line_len = v;
+	}
+	if ((g = member(root, "tcp"))) {
+		check_known(ld, g, tcp_k, "tcp");
+		get_uint(ld, g, "max_connections", 1, 1000000,
+		    &cfg->tcp_max_conns);
+		get_uint(ld, g, "max_connections_per_ip", 1, 1000000,
+		    &cfg->tcp_max_conns_per_ip);
+		get_uint(ld, g, "idle_timeout", 100, 86400000,
+		    &cfg->tcp_idle_timeout);
+		get_uint(ld, g, "header_timeout", 100, 3600000,
+		    &cfg->tcp_header_timeout);
+		get_uint(ld, g, "connect_timeout", 100, 600000,
+		    &cfg->tcp_connect_timeout);
+	}
+	if ((g = member(root, "proxy"))) {
+		check_known(ld, g, proxy_k, "proxy");
+		get_bool(ld, g, "reply_to_source", &cfg->reply_to_source);
+		get_bool(ld, g, "record_route", &cfg->record_route);
+		get_bool(ld, g, "answer_options", &cfg->answer_options);
+		get_string(ld, g, "server_header", cfg->server_header,
+		    sizeof(cfg->server_header), false);
+	}
+	if ((g = member(root, "transaction"))) {
+		check_known(ld, g, txn_k, "transaction");
+		get_uint(ld, g, "t1", 10, 10000, &cfg->t1);
+		get_uint(ld, g, "t2", 10, 60000, &cfg->t2);
+		get_uint(ld, g, "timer_b", 100, 600000, &cfg->timer_b);
+		get_uint(ld, g, "timer_f", 100, 600000, &cfg->timer_f);
+		get_uint(ld, g, "failover_timeout", 0, 600000,
+		    &cfg->failover_timeout);
+		if ((s = member(g, "failover_codes"))) {
+			if (!config_setting_is_array(s) ||
+			    config_setting_length(s) > CFG_MAX_FAILOVER_CODES) {
+				err_at(ld, s, "failover_codes: expected an "
+				    "array of at most %d status codes",
+				    CFG_MAX_FAILOVER_CODES);
+			} else {
+				cfg->nfailover_codes = 0;
+				for (i = 0; i < config_setting_length(s); i++) {
+					int c = config_setting_get_int_elem(s,
+					    i);
+
+					if (c < 300 || c > 699)
+						err_at(ld, s, "failover_codes: "
+						    "%d is not a 3xx-6xx "
+						    "status", c);
+					else
+						cfg->failover_codes[
+						    cfg->nfailover_codes++] =
+						    (uint16_t)c;
+				}
+			}
+		}
+		if (cfg->t2 < cfg->t1)
+			err_at(ld, g, "t2 must not be smaller than t1");
+	}
+	if ((g = member(root, "probe"))) {
+		check_known(ld, g, probe_k, "probe");
+		get_uint(ld, g, "interval", 100, 3600000,
+		    &cfg->probe_interval);
+		get_uint(ld, g, "timeout", 50, 600000, &cfg->probe_timeout);
+		get_uint(ld, g, "failures_down", 1, 100,
+		    &cfg->probe_failures_down);
+		get_uint(ld, g, "successes_up", 1, 100,
+		    &cfg->probe_successes_up);
+		if (cfg->probe_timeout > cfg->probe_interval)
+			err_at(ld, g, "probe timeout must not exceed the "
+			    "interval");
+	}
+	if ((g = member(root, "sanity"))) {
+		check_known(ld, g, sanity_k, "sanity");
+		s = get_string(ld, g, "action", buf, sizeof(buf), false);
+		if (s && strcmp(buf, "reply") == 0)
+			cfg->sanity_drop = false;
+		else if (s && strcmp(buf, "drop") == 0)
+			cfg->sanity_drop = true;
+		else if (s)
+			err_at(ld, s, "action: \"%s\" is not reply or drop",
+			    buf);
+	}
+	if ((g = member(root, "log"))) {
+		enum log_level lv;
+
+		check_known(ld, g, log_k, "log");
+		s = get_string(ld, g, "format", buf, sizeof(buf), false);
+		if (s && strcmp(buf, "human") == 0)
+			cfg->log_format = LOGF_HUMAN;
+		else if (s && strcmp(buf, "json") == 0)
+			cfg->log_format = LOGF_JSON;
+		else if (s)
+			err_at(ld, s, "format: \"%s\" is not human or json",
+			    buf);
+		s = get_string(ld, g, "level", buf, sizeof(buf), false);
+		if (s && log_level_parse(buf, &lv) == 0)
+			cfg->log_level = (int)lv;
+		else if (s)
+			err_at(ld, s, "level: \"%s\" is not error, warn, info "
+			    "or debug", buf);
+	}
+	if ((g = member(root, "metrics"))) {
+		unsigned port = 9060;
+
+		check_known(ld, g, met_k, "metrics");
+		s = get_string(ld, g, "address", buf, sizeof(buf), false);
+		get_uint(ld, g, "port", 0, 65535, &port);
+		cfg->metrics_port = (uint16_t)port;
+		if (s && sa_set_cstr(&cfg->metrics_addr, buf, (uint16_t)port))
+			err_at(ld, s, "address: \"%s\" is not a numeric "
+			    "address", buf);
+		sa_set_port(&cfg->metrics_addr, (uint16_t)port);
+	}
+}
+
+static void
+cfg_defaults(struct cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	sip_limits_default(&cfg->limits);
+	cfg->tcp_max_conns = 4096;
+	cfg->tcp_max_conns_per_ip = 32;
+	cfg->tcp_idle_timeout = 300000;
+	cfg->tcp_header_timeout = 10000;
+	cfg->tcp_connect_timeout = 3000;
+	cfg->reply_to_source = true;
+	cfg->record_route = true;
+	cfg->answer_options = true;
+	snprintf(cfg->server_header, sizeof(cfg->server_header),
+	    "centinela");
+	cfg->t1 = 500;
+	cfg->t2 = 4000;
+	cfg->timer_b = 32000;
+	cfg->timer_f = 32000;
+	cfg->failover_timeout = 2000;
+	cfg->failover_codes[0] = 503;
+	cfg->nfailover_codes = 1;
+	cfg->probe_interval = 5000;
+	cfg->probe_timeout = 2000;
+	cfg->probe_failures_down = 2;
+	cfg->probe_successes_up = 1;
+	cfg->log_format = LOGF_HUMAN;
+	cfg->log_level = LOGL_INFO;
+	sa_set_cstr(&cfg->metrics_addr, "127.0.0.1", 9060);
+	cfg->metrics_port = 9060;
+}
+
+static void
+check_cross(struct ld *ld, const config_setting_t *root)
+{
+	struct cfg *cfg = ld->cfg;
+	unsigned i;
+	bool need_tls = false;
+
+	for (i = 0; i < cfg->nlisten; i++)
+		if (cfg->listen[i].tp == SIP_TP_TLS)
+			need_tls = true;
+	for (i = 0; i < cfg->nupstreams; i++) {
+		unsigned j;
+		bool have = false;
+
+		for (j = 0; j < cfg->nlisten; j++)
+			if (cfg->listen[j].tp == cfg->upstreams[i].tp ||
+			    (cfg->upstreams[i].tp == SIP_TP_TCP &&
+			    cfg->listen[j].tp == SIP_TP_TLS) ||
+			    (cfg->upstreams[i].tp == SIP_TP_TLS &&
+			    cfg->listen[j].tp == SIP_TP_TCP))
+				have = true;
+		if (!have)
+			err_at(ld, member(root, "upstreams"), "upstream "
+			    "\"%s\": no listener for its transport",
+			    cfg->upstreams[i].name);
+	}
+	if (need_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0]))
+		err_at(ld, member(root, "tls") ? member(root, "tls") : root,
+		    "a tls listener needs tls.certificate and "
+		    "tls.private_key");
+}
+
+int
+cfg_load(struct cfg **cfgp, const char *path, FILE *errf)
+{
+	struct ld ld;
+	config_t c;
+	const config_setting_t *root;
+	struct cfg *cfg;
+	int ok;
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return ENOMEM;
+	cfg_defaults(cfg);
+	config_init(&c);
+	ld.file = path ? path : "<embedded>";
+	ld.errf = errf;
+	ld.nerr = 0;
+	ld.cfg = cfg;
+	if (path)
+		ok = config_read_file(&c, path);
+	else
+		ok = config_read_string(&c, (const char *)default_conf);
+	if (!ok) {
+		if (config_error_type(&c) == CONFIG_ERR_FILE_IO) {
+			if (errf)
+				fprintf(errf, "%s:0: cannot read: %s\n",
+				    ld.file, strerror(errno ? errno : EIO));
+		} else if (errf)
+			fprintf(errf, "%s:%d: %s\n", ld.file,
+			    config_error_line(&c), config_error_text(&c));
+		ld.nerr++;
+		goto out;
+	}
+	root = config_root_setting(&c);
+	check_known(&ld, root, top_known, NULL);
+	load_listen(&ld, root);
+	load_upstreams(&ld, root);
+	load_peers(&ld, root);
+	load_deny(&ld, root);
+	load_groups(&ld, root);
+	check_cross(&ld, root);
+ out:
+	config_destroy(&c);
+	if (ld.nerr) {
+		free(cfg);
+		return EINVAL;
+	}
+	*cfgp = cfg;
+	return 0;
+}
+
+void
+cfg_free(struct cfg *cfg)
+{
+	free(cfg);
+}
+
+enum peer_role
+cfg_peer_role(const struct cfg *cfg, const struct sa *src)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->npeers; i++)
+		if (cidr_match(&cfg->peers[i].cidr, src))
+			return cfg->peers[i].role;
+	return ROLE_PUBLIC;
+}

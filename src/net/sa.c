@@ -1,0 +1,196 @@
+/*
+ * net/sa.c -- socket addresses and CIDR ranges.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "net/sa.h"
+
+int
+sa_set(struct sa *sa, struct str addr, uint16_t port)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+
+	if (addr.len >= 2 && addr.s[0] == '[' && addr.s[addr.len - 1] == ']')
+		addr = str_make(addr.s + 1, addr.len - 2);
+	if (str_copy_cstr(addr, buf, sizeof(buf)))
+		return EINVAL;
+	memset(sa, 0, sizeof(*sa));
+	if (inet_pton(AF_INET, buf, &sa->u.in.sin_addr) == 1) {
+		sa->u.in.sin_family = AF_INET;
+		sa->u.in.sin_port = htons(port);
+		sa->len = sizeof(sa->u.in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, &sa->u.in6.sin6_addr) == 1) {
+		sa->u.in6.sin6_family = AF_INET6;
+		sa->u.in6.sin6_port = htons(port);
+		sa->len = sizeof(sa->u.in6);
+		return 0;
+	}
+	return EINVAL;
+}
+
+int
+sa_set_cstr(struct sa *sa, const char *addr, uint16_t port)
+{
+	return sa_set(sa, str_make(addr, strlen(addr)), port);
+}
+
+int
+sa_family(const struct sa *sa)
+{
+	return sa->u.sa.sa_family;
+}
+
+uint16_t
+sa_port(const struct sa *sa)
+{
+	if (sa->u.sa.sa_family == AF_INET)
+		return ntohs(sa->u.in.sin_port);
+	if (sa->u.sa.sa_family == AF_INET6)
+		return ntohs(sa->u.in6.sin6_port);
+	return 0;
+}
+
+void
+sa_set_port(struct sa *sa, uint16_t port)
+{
+	if (sa->u.sa.sa_family == AF_INET)
+		sa->u.in.sin_port = htons(port);
+	else if (sa->u.sa.sa_family == AF_INET6)
+		sa->u.in6.sin6_port = htons(port);
+}
+
+bool
+sa_eq_addr(const struct sa *a, const struct sa *b)
+{
+	if (a->u.sa.sa_family != b->u.sa.sa_family)
+		return false;
+	if (a->u.sa.sa_family == AF_INET)
+		return a->u.in.sin_addr.s_addr == b->u.in.sin_addr.s_addr;
+	if (a->u.sa.sa_family == AF_INET6)
+		return memcmp(&a->u.in6.sin6_addr, &b->u.in6.sin6_addr,
+		    16) == 0;
+	return false;
+}
+
+bool
+sa_eq(const struct sa *a, const struct sa *b)
+{
+	return sa_eq_addr(a, b) && sa_port(a) == sa_port(b);
+}
+
+const char *
+sa_ntop(const struct sa *sa, char *buf, size_t cap)
+{
+	const void *p = NULL;
+
+	if (sa->u.sa.sa_family == AF_INET)
+		p = &sa->u.in.sin_addr;
+	else if (sa->u.sa.sa_family == AF_INET6)
+		p = &sa->u.in6.sin6_addr;
+	if (!p || !inet_ntop(sa->u.sa.sa_family, p, buf, (socklen_t)cap))
+		snprintf(buf, cap, "?");
+	return buf;
+}
+
+const char *
+sa_fmt(const struct sa *sa, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	sa_ntop(sa, a, sizeof(a));
+	if (sa->u.sa.sa_family == AF_INET6)
+		snprintf(buf, cap, "[%s]:%u", a, sa_port(sa));
+	else
+		snprintf(buf, cap, "%s:%u", a, sa_port(sa));
+	return buf;
+}
+
+uint64_t
+sa_hash_addr(const struct sa *sa)
+{
+	if (sa->u.sa.sa_family == AF_INET)
+		return str_hash(str_make((const char *)&sa->u.in.sin_addr, 4));
+	if (sa->u.sa.sa_family == AF_INET6)
+		return str_hash(str_make((const char *)&sa->u.in6.sin6_addr,
+		    16));
+	return 0;
+}
+
+int
+cidr_parse(const char *s, struct cidr *c)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash;
+	uint32_t prefix;
+	size_t alen;
+	unsigned max;
+
+	slash = strchr(s, '/');
+	alen = slash ? (size_t)(slash - s) : strlen(s);
+	if (alen == 0 || alen >= INET6_ADDRSTRLEN)
+		return EINVAL;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	memset(c, 0, sizeof(*c));
+	if (inet_pton(AF_INET, buf, c->addr) == 1) {
+		c->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, c->addr) == 1) {
+		c->family = AF_INET6;
+		max = 128;
+	} else
+		return EINVAL;
+	if (slash) {
+		if (str_to_u32_max(str_make(slash + 1, strlen(slash + 1)),
+		    max, &prefix))
+			return EINVAL;
+		c->prefix = prefix;
+	} else
+		c->prefix = max;
+	return 0;
+}
+
+static bool
+prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned bytes = bits / 8, rem = bits % 8;
+
+	if (bytes && memcmp(a, b, bytes) != 0)
+		return false;
+	if (rem) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rem));
+
+		return (a[bytes] & mask) == (b[bytes] & mask);
+	}
+	return true;
+}
+
+bool
+cidr_match(const struct cidr *c, const struct sa *sa)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xff, 0xff };
+	const uint8_t *a6;
+
+	if (sa->u.sa.sa_family == AF_INET) {
+		if (c->family != AF_INET)
+			return false;
+		return prefix_match(c->addr,
+		    (const uint8_t *)&sa->u.in.sin_addr, c->prefix);
+	}
+	if (sa->u.sa.sa_family != AF_INET6)
+		return false;
+	a6 = (const uint8_t *)&sa->u.in6.sin6_addr;
+	if (c->family == AF_INET6)
+		return prefix_match(c->addr, a6, c->prefix);
+	if (memcmp(a6, mapped, 12) == 0)
+		return prefix_match(c->addr, a6 + 12, c->prefix);
+	return false;
+}

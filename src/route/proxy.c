@@ -1,0 +1,829 @@
+/*
+ * route/proxy.c -- request routing and response relay (RFC 3261
+ * section 16, RFC 3581).
+ *
+ * Routing of a request that passed the guards, in this order:
+ *   1. a transaction of ours matches (retransmission, CANCEL, ACK for a
+ *      non-2xx answer): the transaction handles it;
+ *   2. a CANCEL that matches nothing gets 481;
+ *   3. loop detection (482) and Route processing: our own Route entry
+ *      is removed; a remaining Route is the next hop (loose routing);
+ *   4. OPTIONS addressed to centinela itself is answered here;
+ *   5. after removing our Route (a dialog we record-routed), or when a
+ *      trusted pbx/carrier peer sends it, the request goes to its
+ *      Request-URI, statelessly;
+ *   6. everything else goes to the upstream pool through a client
+ *      transaction with failover (ACKs statelessly).
+ *
+ * Our Via branch is "z9hG4bKcn" + a 64-bit transaction key (a keyed
+ * hash over the incoming top Via, Call-ID, CSeq number, From tag and
+ * method class, so ACK and CANCEL map to their INVITE) + a 32-bit loop
+ * hash (Request-URI, From tag, Call-ID, CSeq, Route) + "." + attempt.
+ * A request that carries one of our Vias with its own loop hash is
+ * looping (section 16.3 step 4).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "admin/metrics.h"
+#include "core/log.h"
+#include "route/route_int.h"
+
+/* ---- logging with a budget ------------------------------------- */
+
+#define LOG_BUDGET_PER_SEC	200
+
+static uint64_t	log_sec;
+static unsigned	log_used;
+static unsigned	log_suppressed;
+
+static bool
+log_budget(void)
+{
+	uint64_t s = loop_clock_ms() / 1000;
+
+	if (s != log_sec) {
+		if (log_suppressed)
+			log_printf(LOGL_WARN, "%u rejection log lines "
+			    "suppressed in the last second", log_suppressed);
+		log_sec = s;
+		log_used = 0;
+		log_suppressed = 0;
+	}
+	if (log_used < LOG_BUDGET_PER_SEC) {
+		log_used++;
+		return true;
+	}
+	log_suppressed++;
+	return false;
+}
+
+static const char *
+tp_lc(enum sip_transport tp)
+{
+	return tp == SIP_TP_UDP ? "udp" : tp == SIP_TP_TCP ? "tcp" :
+	    tp == SIP_TP_TLS ? "tls" : "?";
+}
+
+void
+proxy_log_reject(const struct sip_msg *msg, const struct rx_meta *in,
+    const char *event, enum reason r, int status, const char *what)
+{
+	char a[SA_STRLEN];
+	struct log_fields f = { .event = event, .tp = tp_lc(in->tp),
+		.reason = r, .status = status };
+
+	if (!log_budget())
+		return;
+	f.src = sa_fmt(&in->src, a, sizeof(a));
+	if (msg) {
+		f.method = msg->is_request ? msg->method_s : STR_NULL;
+		f.call_id = msg->call_id;
+	}
+	log_event(LOGL_INFO, &f, "%s", what);
+}
+
+/* ---- hashing ------------------------------------------------------ */
+
+static uint64_t
+mix(uint64_t h, struct str s)
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++) {
+		h ^= (unsigned char)s.s[i];
+		h *= 1099511628211ULL;
+	}
+	h ^= 0xff;
+	return h * 1099511628211ULL;
+}
+
+static uint64_t
+mix_u64(uint64_t h, uint64_t v)
+{
+	return mix(h, str_make((const char *)&v, sizeof(v)));
+}
+
+static uint64_t
+finalize(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t
+txn_key(const struct proxy *p, const struct sip_msg *msg)
+{
+	const struct sip_via *v = &msg->via[0];
+	enum sip_method mc = msg->method;
+	uint64_t h = p->p_secret[0];
+
+	if (mc == SIP_METHOD_ACK || mc == SIP_METHOD_CANCEL)
+		mc = SIP_METHOD_INVITE;
+	h = mix(h, v->branch);
+	h = mix(h, v->host);
+	h = mix_u64(h, v->port);
+	h = mix(h, msg->call_id);
+	h = mix_u64(h, msg->cseq.num);
+	h = mix(h, msg->from.tag);
+	h = mix_u64(h, (uint64_t)mc);
+	if (mc == SIP_METHOD_UNKNOWN)
+		h = mix(h, msg->method_s);
+	return finalize(h);
+}
+
+static uint32_t
+loop_hash(const struct proxy *p, const struct sip_msg *msg)
+{
+	const struct sip_hdr *r;
+	uint64_t h = p->p_secret[1];
+
+	h = mix(h, msg->ruri_raw);
+	h = mix(h, msg->from.tag);
+	h = mix(h, msg->call_id);
+	h = mix_u64(h, msg->cseq.num);
+	for (r = sip_msg_hdr(msg, SIP_HDR_ROUTE); r;
+	    r = sip_msg_hdr_next(msg, r))
+		h = mix(h, r->value);
+	return (uint32_t)finalize(h);
+}
+
+static int
+hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static bool
+hex_parse(struct str s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (s.len == 0 || s.len > 16)
+		return false;
+	for (i = 0; i < s.len; i++) {
+		int d = hex_val(s.s[i]);
+
+		if (d < 0)
+			return false;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * Split one of our branches into key, loop hash and attempt. Returns
+ * false when "b" is not one of ours.
+ */
+static bool
+branch_parse(struct str b, uint64_t *key, uint32_t *loop, unsigned *attempt)
+{
+	uint64_t k, l;
+	uint32_t a;
+	struct str rest;
+
+	if (!str_has_prefix(b, STR(BRANCH_PREFIX)) ||
+	    b.len < BRANCH_PREFIX_LEN + 26 ||
+	    b.s[BRANCH_PREFIX_LEN + 24] != '.')
+		return false;
+	rest = str_skip(b, BRANCH_PREFIX_LEN);
+	if (!hex_parse(str_sub(rest, 0, 16), &k) ||
+	    !hex_parse(str_sub(rest, 16, 8), &l) ||
+	    str_to_u32_max(str_skip(rest, 25), 255, &a))
+		return false;
+	*key = k;
+	*loop = (uint32_t)l;
+	*attempt = a;
+	return true;
+}
+
+/* ---- destinations ------------------------------------------------- */
+
+/* Next hop from a URI: numeric host only (no DNS yet). */
+static int
+uri_dst(const struct sip_uri *u, struct tp_dst *dst)
+{
+	uint16_t port;
+
+	memset(dst, 0, sizeof(*dst));
+	if (u->scheme != SIP_SCHEME_SIP && u->scheme != SIP_SCHEME_SIPS)
+		return EINVAL;
+	if (u->scheme == SIP_SCHEME_SIPS || u->transport == SIP_TP_TLS)
+		dst->tp = SIP_TP_TLS;
+	else if (u->transport == SIP_TP_TCP)
+		dst->tp = SIP_TP_TCP;
+	else if (u->transport == SIP_TP_NONE || u->transport == SIP_TP_UDP)
+		dst->tp = SIP_TP_UDP;
+	else
+		return EPROTONOSUPPORT;
+	port = u->port ? u->port : dst->tp == SIP_TP_TLS ? 5061 : 5060;
+	if (sa_set(&dst->addr, u->maddr.len ? u->maddr : u->host, port))
+		return EHOSTUNREACH;
+	return 0;
+}
+
+/*
+ * Where a response to a request with top Via "v" goes when it is not
+ * simply sent back to the packet's source: received (or sent-by) and
+ * rport (or sent-by port) per RFC 3261 section 18.2.2 / RFC 3581.
+ */
+static int
+via_dst(const struct sip_via *v, struct tp_dst *dst)
+{
+	uint32_t port = 0;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->tp = v->transport;
+	if (dst->tp != SIP_TP_UDP && dst->tp != SIP_TP_TCP &&
+	    dst->tp != SIP_TP_TLS)
+		return EPROTONOSUPPORT;
+	if (v->rport.len && str_to_u32_max(v->rport, 65535, &port) == 0 &&
+	    port)
+		;
+	else if (v->port)
+		port = v->port;
+	else
+		port = dst->tp == SIP_TP_TLS ? 5061 : 5060;
+	if (sa_set(&dst->addr, v->received.len ? v->received : v->host,
+	    (uint16_t)port))
+		return EHOSTUNREACH;
+	return 0;
+}
+
+int
+proxy_send(struct proxy *p, const struct tp_dst *dst, const char *buf,
+    size_t len)
+{
+	int err = tp_send(p->p_tp, dst, buf, len);
+
+	if (err) {
+		char a[SA_STRLEN];
+
+		metrics_drop(REASON_SEND_FAILED);
+		if (log_budget())
+			log_printf(LOGL_WARN, "cannot send to %s %s: %s",
+			    tp_lc(dst->tp), sa_fmt(&dst->addr, a, sizeof(a)),
+			    strerror(err));
+	}
+	return err;
+}
+
+/* ---- building blocks -------------------------------------------- */
+
+/* ";received=IP;rport=PORT" (or less) for the client's top Via. */
+static struct str
+client_via_params(const struct proxy *p, const struct sip_via *v,
+    const struct rx_meta *in, char *buf, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+	struct sa sent_by;
+	bool same;
+	int n;
+
+	sa_ntop(&in->src, ip, sizeof(ip));
+	if (p->p_cfg->reply_to_source || v->has_rport)
+		n = snprintf(buf, cap, ";received=%s;rport=%u", ip,
+		    sa_port(&in->src));
+	else {
+		same = sa_set(&sent_by, v->host, 0) == 0 &&
+		    sa_eq_addr(&sent_by, &in->src);
+		if (same)
+			return STR_NULL;
+		n = snprintf(buf, cap, ";received=%s", ip);
+	}
+	return (n > 0 && (size_t)n < cap) ? str_make(buf, (size_t)n) :
+	    STR_NULL;
+}
+
+/* Host part of a URI for a local address: "1.2.3.4" or "[::1]". */
+static int
+fmt_hostport(char *buf, size_t cap, const struct sa *sa)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	sa_ntop(sa, ip, sizeof(ip));
+	return snprintf(buf, cap, sa_family(sa) == AF_INET6 ? "[%s]:%u" :
+	    "%s:%u", ip, sa_port(sa));
+}
+
+static const char *
+uri_tp_param(enum sip_transport tp)
+{
+	return tp == SIP_TP_TCP ? ";transport=tcp" : tp == SIP_TP_TLS ?
+	    ";transport=tls" : "";
+}
+
+int
+proxy_forward(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in, const struct tp_dst *dst, uint64_t key,
+    uint32_t loophash, unsigned attempt, bool pop_route, bool add_rr)
+{
+	const struct cfg *cfg = p->p_cfg;
+	const struct sa *out_local;
+	char via[256], hp[SA_STRLEN], cvp[96], rr[512];
+	struct str rrs = STR_NULL;
+	struct sip_wbuf w;
+	int n, err;
+
+	out_local = tp_local(p->p_tp, dst->tp, sa_family(&dst->addr));
+	if (!out_local && dst->tp == SIP_TP_TLS)
+		out_local = tp_local(p->p_tp, SIP_TP_TCP,
+		    sa_family(&dst->addr));
+	if (!out_local && dst->tp == SIP_TP_TCP)
+		out_local = tp_local(p->p_tp, SIP_TP_TLS,
+		    sa_family(&dst->addr));
+	if (!out_local)
+		return EHOSTUNREACH;
+	fmt_hostport(hp, sizeof(hp), out_local);
+	n = snprintf(via, sizeof(via), "Via: SIP/2.0/%s %s;branch="
+	    BRANCH_PREFIX "%016" PRIx64 "%08" PRIx32 ".%u%s",
+	    dst->tp == SIP_TP_UDP ? "UDP" : dst->tp == SIP_TP_TCP ? "TCP" :
+	    "TLS", hp, key, loophash, attempt,
+	    dst->tp == SIP_TP_UDP ? ";rport" : "");
+	if (n > 0 && in->conn_id && (size_t)n < sizeof(via))
+		n += snprintf(via + n, sizeof(via) - (size_t)n, ";i=%" PRIx64,
+		    in->conn_id);
+	if (n <= 0 || (size_t)n + 2 >= sizeof(via))
+		return ENOSPC;
+	via[n++] = '\r';
+	via[n++] = '\n';
+
+	if (add_rr && cfg->record_route && !msg->to.tag.len &&
+	    (msg->method == SIP_METHOD_INVITE ||
+	    msg->method == SIP_METHOD_SUBSCRIBE ||
+	    msg->method == SIP_METHOD_REFER)) {
+		char ihp[SA_STRLEN];
+		int m = 0;
+
+		fmt_hostport(ihp, sizeof(ihp), &in->local);
+		/* Double Record-Route when we change transport or family
+		 * (RFC 5658): the top entry faces the callee. */
+		if (in->tp != dst->tp || !sa_eq(&in->local, out_local))
+			m = snprintf(rr, sizeof(rr),
+			    "Record-Route: <sip:%s%s;lr>\r\n", hp,
+			    uri_tp_param(dst->tp));
+		if (m >= 0 && (size_t)m < sizeof(rr))
+			m += snprintf(rr + m, sizeof(rr) - (size_t)m,
+			    in->conn_id ? "Record-Route: <sip:%s%s;lr;"
+			    "cn=%" PRIx64 ">\r\n" : "Record-Route: "
+			    "<sip:%s%s;lr>\r\n", ihp, uri_tp_param(in->tp),
+			    in->conn_id);
+		if (m > 0 && (size_t)m < sizeof(rr))
+			rrs = str_make(rr, (size_t)m);
+	}
+	sip_wbuf_init(&w, p->p_obuf, p->p_obuf_cap);
+	err = sip_build_request(&w, msg, STR_NULL, str_make(via, (size_t)n),
+	    client_via_params(p, &msg->via[0], in, cvp, sizeof(cvp)),
+	    pop_route, rrs);
+	if (err)
+		return err;
+	return proxy_send(p, dst, w.b, w.len);
+}
+
+/* A deterministic To tag, so retransmissions get the same answer. */
+static struct str
+local_tag(const struct proxy *p, const struct sip_msg *msg, char *buf)
+{
+	uint64_t h = mix(p->p_secret[1], msg->call_id);
+
+	h = finalize(mix(h, msg->from.tag));
+	snprintf(buf, 17, "%016" PRIx64, h);
+	return str_make(buf, 16);
+}
+
+int
+proxy_reply(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in, uint16_t status, struct str phrase,
+    struct str extra)
+{
+	const struct cfg *cfg = p->p_cfg;
+	char tag[17], cvp[96];
+	struct sip_wbuf w;
+	struct tp_dst dst;
+	struct str vp;
+	int err;
+
+	vp = msg->via[0].has_rport ?
+	    client_via_params(p, &msg->via[0], in, cvp, sizeof(cvp)) :
+	    STR_NULL;
+	if (!vp.len && !cfg->reply_to_source)
+		vp = client_via_params(p, &msg->via[0], in, cvp, sizeof(cvp));
+	sip_wbuf_init(&w, p->p_obuf2, p->p_obuf_cap);
+	err = sip_build_response(&w, msg, status, phrase,
+	    local_tag(p, msg, tag), vp, extra, str_make(cfg->server_header,
+	    strlen(cfg->server_header)), STR_NULL);
+	if (err)
+		return err;
+	memset(&dst, 0, sizeof(dst));
+	dst.tp = in->tp;
+	dst.addr = in->src;
+	dst.conn_id = in->conn_id;
+	if (!cfg->reply_to_source && in->tp == SIP_TP_UDP &&
+	    !msg->via[0].has_rport)
+		/* Strict RFC 3261 18.2.2: received address, sent-by port. */
+		sa_set_port(&dst.addr, msg->via[0].port ? msg->via[0].port :
+		    5060);
+	metrics_response_out(status);
+	return proxy_send(p, &dst, w.b, w.len);
+}
+
+void
+proxy_relay_response(struct proxy *p, const struct sip_msg *rsp)
+{
+	const struct sip_via *ours = &rsp->via[0];
+	struct sip_wbuf w;
+	struct tp_dst dst;
+	struct str cn;
+	uint64_t conn_id;
+	char a[SA_STRLEN];
+
+	if (rsp->nvia < 2) {
+		metrics_drop(REASON_STRAY_RESPONSE);
+		return;
+	}
+	if (via_dst(&rsp->via[1], &dst)) {
+		metrics_drop(REASON_STRAY_RESPONSE);
+		if (log_budget())
+			log_printf(LOGL_INFO, "cannot relay %u response: "
+			    "next Via is not a numeric address", rsp->status);
+		return;
+	}
+	if (dst.tp != SIP_TP_UDP && sip_param_find(ours->params, STR("i"),
+	    &cn) && hex_parse(cn, &conn_id))
+		dst.conn_id = conn_id;
+	sip_wbuf_init(&w, p->p_obuf, p->p_obuf_cap);
+	if (sip_build_response_relay(&w, rsp)) {
+		metrics_drop(REASON_OVERLOAD);
+		return;
+	}
+	metrics_response_out(rsp->status);
+	if (proxy_send(p, &dst, w.b, w.len))
+		log_debug("relay to %s failed", sa_fmt(&dst.addr, a,
+		    sizeof(a)));
+}
+
+/* ---- requests ---------------------------------------------------- */
+
+static bool
+is_loop(const struct proxy *p, const struct sip_msg *msg, uint32_t lh)
+{
+	unsigned i;
+
+	for (i = 0; i < msg->nvia; i++) {
+		const struct sip_via *v = &msg->via[i];
+		uint64_t k;
+		uint32_t l;
+		unsigned a;
+
+		if (branch_parse(v->branch, &k, &l, &a) && l == lh &&
+		    tp_is_local(p->p_tp, v->host, v->port))
+			return true;
+	}
+	return false;
+}
+
+static void
+reject(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
+    uint16_t status, struct str phrase, enum reason r, struct str extra)
+{
+	proxy_log_reject(msg, in, "reject", r, status, reason_text(r));
+	metrics_reject(r);
+	if (msg->method != SIP_METHOD_ACK)
+		proxy_reply(p, msg, in, status, phrase, extra);
+}
+
+/* First Route value: decoded address, and whether a second one exists. */
+static bool
+route_first(const struct sip_msg *msg, struct sip_addr *ra,
+    struct sip_addr *next, bool *has_next)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_ROUTE);
+	struct str rest, val;
+
+	*has_next = false;
+	if (!h)
+		return false;
+	rest = h->value;
+	if (!sip_hdr_next_value(&rest, &val) || sip_addr_parse(val, ra))
+		return false;
+	if (sip_hdr_next_value(&rest, &val)) {
+		*has_next = sip_addr_parse(val, next) == 0;
+		return true;
+	}
+	h = sip_msg_hdr_next(msg, h);
+	if (h) {
+		rest = h->value;
+		*has_next = sip_hdr_next_value(&rest, &val) &&
+		    sip_addr_parse(val, next) == 0;
+	}
+	return true;
+}
+
+static void
+route_request(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in, enum peer_role role)
+{
+	const struct cfg *cfg = p->p_cfg;
+	struct sip_addr r1, r2;
+	const struct sip_uri *target = NULL;
+	bool has_route, has_next = false, pop = false;
+	struct tp_dst dst;
+	uint64_t key;
+	uint32_t lh;
+	struct txn *tx;
+	struct str cn;
+	int err;
+
+	key = txn_key(p, msg);
+	tx = txn_find(&p->p_txns, key);
+	if (tx && (tx->tx_method == msg->method ||
+	    msg->method == SIP_METHOD_ACK ||
+	    msg->method == SIP_METHOD_CANCEL)) {
+		txn_on_request(tx, msg, in);
+		return;
+	}
+	if (msg->method == SIP_METHOD_CANCEL) {
+		reject(p, msg, in, 481, STR("Call/Transaction Does Not Exist"),
+		    REASON_NONE, STR_NULL);
+		return;
+	}
+	lh = loop_hash(p, msg);
+	if (msg->method != SIP_METHOD_ACK && is_loop(p, msg, lh)) {
+		reject(p, msg, in, 482, STR("Loop Detected"), REASON_LOOP,
+		    STR_NULL);
+		return;
+	}
+
+	has_route = route_first(msg, &r1, &r2, &has_next);
+	if (sip_msg_hdr(msg, SIP_HDR_ROUTE) && !has_route) {
+		reject(p, msg, in, 400, STR("Bad Route"), REASON_BAD_ROUTE,
+		    STR_NULL);
+		return;
+	}
+	if (has_route && tp_is_local(p->p_tp, r1.uri.host, r1.uri.port)) {
+		pop = true;
+		if (has_next)
+			target = &r2.uri;
+	} else if (has_route)
+		target = &r1.uri;
+
+	if (!target && msg->method == SIP_METHOD_OPTIONS &&
+	    cfg->answer_options && !msg->ruri.user.len && !pop &&
+	    tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port)) {
+		proxy_reply(p, msg, in, 200, STR("OK"),
+		    STR("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, "
+		    "PRACK, SUBSCRIBE, NOTIFY, PUBLISH, INFO, REFER, MESSAGE, "
+		    "UPDATE\r\nAccept: application/sdp\r\n"));
+		return;
+	}
+	if (!target && (pop || ((role == ROLE_PBX || role == ROLE_CARRIER) &&
+	    !tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port))))
+		target = &msg->ruri;
+
+	if (target) {
+		err = uri_dst(target, &dst);
+		if (err) {
+			reject(p, msg, in, err == EPROTONOSUPPORT ? 416 : 502,
+			    err == EPROTONOSUPPORT ?
+			    STR("Unsupported URI Scheme") :
+			    STR("Bad Gateway"), REASON_BAD_ROUTE, STR_NULL);
+			return;
+		}
+		/* A dialog we record-routed over a stream: the Route we
+		 * put there names the caller's connection. */
+		if (pop && dst.tp != SIP_TP_UDP &&
+		    sip_param_find(r1.uri.params, STR("cn"), &cn)) {
+			uint64_t id;
+
+			if (hex_parse(cn, &id) && id != in->conn_id &&
+			    tp_conn_alive(p->p_tp, id))
+				dst.conn_id = id;
+		}
+		if (proxy_forward(p, msg, in, &dst, key, lh, 0, pop, true))
+			reject(p, msg, in, 503, STR("Service Unavailable"),
+			    REASON_UNSUPPORTED_TRANSPORT, STR_NULL);
+		return;
+	}
+
+	if (msg->method == SIP_METHOD_ACK) {
+		/* An ACK we hold no transaction for: stateless. */
+		int u = upstream_pick(&p->p_pool, 0);
+
+		if (u < 0) {
+			metrics_drop(REASON_NO_UPSTREAM);
+			return;
+		}
+		upstream_dst(&p->p_pool.up[u], &dst);
+		proxy_forward(p, msg, in, &dst, key, lh, 0, false, false);
+		return;
+	}
+	err = txn_start(p, msg, in, key, lh);
+	if (err == ENOENT)
+		reject(p, msg, in, 503, STR("Service Unavailable"),
+		    REASON_NO_UPSTREAM, STR("Retry-After: 30\r\n"));
+	else if (err)
+		reject(p, msg, in, 500, STR("Server Internal Error"),
+		    REASON_OVERLOAD, STR_NULL);
+}
+
+static void
+handle_request(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in)
+{
+	struct guard_ctx gx;
+	struct guard_result res;
+	enum guard_vd vd;
+	enum peer_role role = cfg_peer_role(p->p_cfg, &in->src);
+
+	metrics_request(msg->method);
+	memset(&gx, 0, sizeof(gx));
+	gx.cfg = p->p_cfg;
+	gx.src = &in->src;
+	gx.tp = in->tp;
+	gx.role = role;
+	vd = guard_chain_run(&gx, msg, &res);
+	switch (vd) {
+	case GUARD_CONTINUE:
+		route_request(p, msg, in, role);
+		return;
+	case GUARD_REPLY:
+		reject(p, msg, in, res.status, res.phrase, res.reason,
+		    STR_NULL);
+		return;
+	case GUARD_DROP:
+	case GUARD_PENDING:
+		/* No guard suspends yet; treat PENDING as a drop. */
+		proxy_log_reject(msg, in, "drop", res.reason, 0, res.guard);
+		metrics_drop(res.reason);
+		return;
+	}
+}
+
+static void
+handle_response(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in)
+{
+	const struct sip_via *v = &msg->via[0];
+	uint64_t key;
+	uint32_t lh;
+	unsigned attempt;
+	struct txn *tx;
+
+	metrics_response_in(msg->status);
+	if (!tp_is_local(p->p_tp, v->host, v->port)) {
+		proxy_log_reject(msg, in, "drop", REASON_STRAY_RESPONSE, 0,
+		    "top Via is not ours");
+		metrics_drop(REASON_STRAY_RESPONSE);
+		return;
+	}
+	if (str_has_prefix(v->branch, STR(PROBE_PREFIX))) {
+		upstream_probe_response(&p->p_pool, v->branch, msg->status);
+		return;
+	}
+	if (!branch_parse(v->branch, &key, &lh, &attempt)) {
+		proxy_log_reject(msg, in, "drop", REASON_STRAY_RESPONSE, 0,
+		    "branch is not ours");
+		metrics_drop(REASON_STRAY_RESPONSE);
+		return;
+	}
+	tx = txn_find(&p->p_txns, key);
+	if (!tx) {
+		proxy_relay_response(p, msg);
+		return;
+	}
+	/* The answer to a CANCEL we sent: we already said 200 ourselves. */
+	if (msg->cseq.method == SIP_METHOD_CANCEL &&
+	    tx->tx_method != SIP_METHOD_CANCEL)
+		return;
+	/* The answer to an ACK cannot exist; to an INVITE retransmitted
+	 * in a completed transaction the upstream re-sends its final. */
+	txn_on_response(tx, msg, attempt);
+}
+
+static void
+on_rx(struct tp_rx *rx, void *arg)
+{
+	struct proxy *p = arg;
+	struct sip_msg *msg = p->p_msg;
+	struct rx_meta in;
+	int err;
+
+	in.tp = rx->tp;
+	in.src = rx->src;
+	in.local = rx->local;
+	in.conn_id = rx->conn_id;
+	err = sip_parse(&p->p_cfg->limits, msg, rx->buf, rx->len);
+	if (err) {
+		enum reason r = err == EMSGSIZE ? REASON_MSG_TOO_BIG :
+		    REASON_PARSE_ERROR;
+
+		metrics_parse_error();
+		metrics_drop(r);
+		proxy_log_reject(NULL, &in, "drop", r, 0, err == EMSGSIZE ?
+		    "message exceeds a parser limit" : "malformed message");
+		return;
+	}
+	if (msg->is_request)
+		handle_request(p, msg, &in);
+	else
+		handle_response(p, msg, &in);
+}
+
+static bool
+on_gate(const struct sa *src, enum sip_transport tp, void *arg)
+{
+	struct proxy *p = arg;
+	struct rx_meta in;
+
+	if (!gate_denied(p->p_gate, src))
+		return true;
+	memset(&in, 0, sizeof(in));
+	in.tp = tp;
+	in.src = *src;
+	metrics_drop(REASON_DENY_LIST);
+	proxy_log_reject(NULL, &in, "drop", REASON_DENY_LIST, 0,
+	    "source denied before parsing");
+	return false;
+}
+
+static void
+before_sleep(void *arg)
+{
+	struct proxy *p = arg;
+
+	tp_flush(p->p_tp);
+}
+
+int
+proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg)
+{
+	struct proxy *p;
+	int err;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return ENOMEM;
+	p->p_loop = l;
+	p->p_cfg = cfg;
+	if (getrandom(p->p_secret, sizeof(p->p_secret), 0) !=
+	    sizeof(p->p_secret)) {
+		err = errno ? errno : EIO;
+		goto out;
+	}
+	p->p_obuf_cap = cfg->limits.max_msg_size + 4096;
+	p->p_msg = malloc(sizeof(*p->p_msg));
+	p->p_msg2 = malloc(sizeof(*p->p_msg2));
+	p->p_obuf = malloc(p->p_obuf_cap);
+	p->p_obuf2 = malloc(p->p_obuf_cap);
+	if (!p->p_msg || !p->p_msg2 || !p->p_obuf || !p->p_obuf2) {
+		err = ENOMEM;
+		goto out;
+	}
+	if ((err = gate_alloc(&p->p_gate, cfg)))
+		goto out;
+	if ((err = txn_table_init(&p->p_txns, 65536)))
+		goto out;
+	if ((err = tp_alloc(&p->p_tp, l, cfg, on_rx, on_gate, p)))
+		goto out;
+	upstream_init(&p->p_pool, p);
+	loop_set_before_sleep(l, before_sleep, p);
+ out:
+	if (err)
+		proxy_free(p);
+	else
+		*pp = p;
+	return err;
+}
+
+void
+proxy_free(struct proxy *p)
+{
+	if (!p)
+		return;
+	if (p->p_tp)
+		upstream_fini(&p->p_pool, p->p_loop);
+	txn_table_fini(&p->p_txns, p->p_loop);
+	tp_free(p->p_tp);
+	gate_free(p->p_gate);
+	free(p->p_msg);
+	free(p->p_msg2);
+	free(p->p_obuf);
+	free(p->p_obuf2);
+	free(p);
+}
