@@ -14,9 +14,9 @@ for t in "$dir"/test_*; do
 	[ -n "$only" ] && [ "$name" != "test_$only" ] && continue
 	out=$("$t" 2>&1)
 	rc=$?
-	printf '%s\n' "$out" | grep -E '^\[  (FAILED|PASSED|ERROR) ' >&2
-	passed=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
-	failed=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+	printf '%s\n' "$out" | grep -E '\[  (FAILED|PASSED|ERROR) ' >&2
+	passed=$(printf '%s\n' "$out" | sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+	failed=$(printf '%s\n' "$out" | sed -n 's/.*\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
 	passed=${passed:-0}
 	failed=${failed:-0}
 	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then

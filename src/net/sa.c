@@ -17,7 +17,8 @@ sa_set(struct sa *sa, struct str addr, uint16_t port)
 
 	if (addr.len >= 2 && addr.s[0] == '[' && addr.s[addr.len - 1] == ']')
 		addr = str_make(addr.s + 1, addr.len - 2);
-	if (str_copy_cstr(addr, buf, sizeof(buf)))
+	/* inet_pton() stops at a NUL: "1.2.3.4\0junk" must not pass. */
+	if (str_chr(addr, '\0') >= 0 || str_copy_cstr(addr, buf, sizeof(buf)))
 		return EINVAL;
 	memset(sa, 0, sizeof(*sa));
 	if (inet_pton(AF_INET, buf, &sa->u.in.sin_addr) == 1) {

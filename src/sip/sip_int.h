@@ -132,9 +132,10 @@ size_t	sip_quoted_len(struct str s);
 int	sip_param_next(struct str *rest, struct sip_param *p);
 
 /*
- * Validate a header parameter list (generic-param, section 25.1):
- * names are tokens, values tokens, quoted strings or bracketed IPv6
- * references. Returns 0 or EBADMSG.
+ * Validate a header parameter list (generic-param, section 25.1) that
+ * follows a ';' already consumed: it must not be empty; names are
+ * tokens, values tokens, quoted strings or bracketed IPv6 references.
+ * Returns 0 or EBADMSG.
  */
 int	sip_params_check(struct str params);
 

@@ -126,9 +126,12 @@ int
 sip_params_check(struct str params)
 {
 	struct sip_param p;
-	struct str rest = params;
+	struct str rest = sip_skip_lws(params);
 	int r;
 
+	/* The caller consumed the first ';': the list must not be empty. */
+	if (rest.len == 0 || rest.s[0] == ';')
+		return EBADMSG;
 	while ((r = sip_param_next(&rest, &p)) == 1) {
 		if (!sip_chars_ok(p.name, SIP_C_TOKEN, false))
 			return EBADMSG;

@@ -94,10 +94,12 @@ static int
 via_params(struct sip_via *via)
 {
 	struct sip_param p;
-	struct str rest = via->params;
+	struct str rest = sip_skip_lws(via->params);
 	uint32_t v;
 	int r;
 
+	if (rest.len == 0 || rest.s[0] == ';')
+		return EBADMSG;
 	while ((r = sip_param_next(&rest, &p)) == 1) {
 		if (!sip_chars_ok(p.name, SIP_C_TOKEN, false))
 			return EBADMSG;

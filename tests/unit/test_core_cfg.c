@@ -1,0 +1,233 @@
+/*
+ * tests/unit/test_core_cfg.c -- configuration loading: every error is
+ * reported as FILE:LINE: message, nothing half-built is returned.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/cfg.h"
+
+static char	path[64];
+
+/* Write "text" to a temp file, load it, return the error output. */
+static int
+load_text(const char *text, struct cfg **cfgp, char **errs)
+{
+	FILE *f, *ef;
+	size_t elen;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/tmp/centinela-cfg-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	ef = open_memstream(errs, &elen);
+	assert_non_null(ef);
+	*cfgp = NULL;
+	err = cfg_load(cfgp, path, ef);
+	fclose(ef);
+	unlink(path);
+	return err;
+}
+
+/* Does "errs" hold "<path>:<line>: ...needle..."? */
+static bool
+has_error(const char *errs, int line, const char *needle)
+{
+	char prefix[96];
+	const char *p = errs;
+
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	while ((p = strstr(p, prefix)) != NULL) {
+		const char *eol = strchr(p, '\n');
+		const char *hit = strstr(p, needle);
+
+		if (hit && (!eol || hit < eol))
+			return true;
+		p += strlen(prefix);
+	}
+	return false;
+}
+
+static const char *const base =
+    "listen = ( { transport = \"udp\"; address = \"127.0.0.1\"; "
+    "port = 5060; } );\n";
+
+static void
+test_embedded_default_loads(void **state)
+{
+	struct cfg *cfg = NULL;
+
+	assert_int_equal(cfg_load(&cfg, NULL, stderr), 0);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nlisten, 3);
+	assert_int_equal(cfg->nupstreams, 1);
+	assert_int_equal(cfg->limits.max_headers, 64);
+	cfg_free(cfg);
+}
+
+static void
+test_minimal_valid(void **state)
+{
+	struct cfg *cfg;
+	char *errs = NULL;
+
+	assert_int_equal(load_text(base, &cfg, &errs), 0);
+	assert_non_null(cfg);
+	assert_string_equal(errs, "");
+	assert_int_equal(cfg->listen[0].tp, SIP_TP_UDP);
+	assert_int_equal(sa_port(&cfg->listen[0].addr), 5060);
+	cfg_free(cfg);
+	free(errs);
+}
+
+static void
+test_unknown_setting(void **state)
+{
+	struct cfg *cfg;
+	char *errs = NULL;
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s\nproxy = {\n  record_rout = true;\n"
+	    "};\n", base);
+	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
+	assert_null(cfg);
+	assert_true(has_error(errs, 4, "unknown setting \"record_rout\""));
+	free(errs);
+}
+
+static void
+test_every_error_reported(void **state)
+{
+	struct cfg *cfg;
+	char *errs = NULL;
+	const char *text =
+	    "listen = (\n"
+	    "  { transport = \"sctp\"; address = \"127.0.0.1\"; port = 5060; },\n"
+	    "  { transport = \"udp\"; address = \"127.0.0.1\"; port = 70000; },\n"
+	    "  { transport = \"udp\"; address = \"example.com\"; port = 5060; }\n"
+	    ");\n"
+	    "deny = [ \"10.0.0.0/33\", \"1.2.3.4\" ];\n"
+	    "limits = { max_via = 0; };\n"
+	    "peers = ( { name = \"x\"; cidr = \"10.0.0.0/8\"; role = \"boss\"; } );\n";
+
+	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
+	assert_null(cfg);
+	assert_true(has_error(errs, 2, "\"sctp\" is not udp, tcp or tls"));
+	assert_true(has_error(errs, 3, "70000 is out of range"));
+	assert_true(has_error(errs, 4, "not a numeric IPv4 or IPv6"));
+	assert_true(has_error(errs, 6, "\"10.0.0.0/33\""));
+	assert_true(has_error(errs, 7, "max_via"));
+	assert_true(has_error(errs, 8, "\"boss\""));
+	free(errs);
+}
+
+static void
+test_syntax_error_line(void **state)
+{
+	struct cfg *cfg;
+	char *errs = NULL;
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s\n\nworkers = ;\n", base);
+	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
+	assert_null(cfg);
+	assert_true(has_error(errs, 4, "syntax error"));
+	free(errs);
+}
+
+static void
+test_tls_needs_cert(void **state)
+{
+	struct cfg *cfg;
+	char *errs = NULL;
+	const char *text =
+	    "listen = ( { transport = \"tls\"; address = \"::1\"; port = 5061; } );\n"
+	    "tls = { certificate = \"\"; };\n";
+
+	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
+	assert_true(strstr(errs, "needs tls.certificate") != NULL);
+	free(errs);
+}
+
+static void
+test_upstream_needs_listener(void **state)
+{
+	struct cfg *cfg;
+	char *errs = NULL;
+	char text[512];
+
+	snprintf(text, sizeof(text), "%supstreams = ( { host = \"127.0.0.1\"; "
+	    "port = 5080; transport = \"tcp\"; } );\n", base);
+	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
+	assert_true(strstr(errs, "no listener for its transport") != NULL);
+	free(errs);
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct cfg *cfg = NULL;
+	char *errs = NULL;
+	size_t elen;
+	FILE *ef = open_memstream(&errs, &elen);
+
+	assert_int_equal(cfg_load(&cfg, "/nonexistent/centinela.conf", ef),
+	    EINVAL);
+	fclose(ef);
+	assert_null(cfg);
+	assert_true(strstr(errs, "/nonexistent/centinela.conf:0: cannot "
+	    "read") != NULL);
+	free(errs);
+}
+
+static void
+test_peer_roles(void **state)
+{
+	struct cfg *cfg;
+	char *errs = NULL;
+	char text[512];
+	struct sa a;
+
+	snprintf(text, sizeof(text), "%speers = ( { name = \"pbx\"; cidr = "
+	    "\"10.1.0.0/16\"; role = \"pbx\"; }, { name = \"c\"; cidr = "
+	    "\"2001:db8::/32\"; role = \"carrier\"; } );\n", base);
+	assert_int_equal(load_text(text, &cfg, &errs), 0);
+	sa_set_cstr(&a, "10.1.2.3", 5060);
+	assert_int_equal(cfg_peer_role(cfg, &a), ROLE_PBX);
+	sa_set_cstr(&a, "10.2.2.3", 5060);
+	assert_int_equal(cfg_peer_role(cfg, &a), ROLE_PUBLIC);
+	sa_set_cstr(&a, "2001:db8::5", 5060);
+	assert_int_equal(cfg_peer_role(cfg, &a), ROLE_CARRIER);
+	cfg_free(cfg);
+	free(errs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_embedded_default_loads),
+		cmocka_unit_test(test_minimal_valid),
+		cmocka_unit_test(test_unknown_setting),
+		cmocka_unit_test(test_every_error_reported),
+		cmocka_unit_test(test_syntax_error_line),
+		cmocka_unit_test(test_tls_needs_cert),
+		cmocka_unit_test(test_upstream_needs_listener),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_peer_roles),
+	};
+
+	return cmocka_run_group_tests_name("core_cfg", tests, NULL, NULL);
+}

@@ -1,0 +1,173 @@
+/*
+ * tests/unit/test_core_loop.c -- event loop timers and fd dispatch.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/loop.h"
+
+struct rec {
+	struct loop	*l;
+	int		 order[64];
+	unsigned	 n;
+};
+
+struct tctx {
+	struct rec	*r;
+	int		 id;
+};
+
+static void
+fire(void *arg)
+{
+	struct tctx *t = arg;
+
+	t->r->order[t->r->n++] = t->id;
+}
+
+static void
+stop_fire(void *arg)
+{
+	loop_stop(arg);
+}
+
+static void
+test_timers_fire_in_order(void **state)
+{
+	struct loop *l;
+	struct rec r = { 0 };
+	struct loop_timer tm[5], stop;
+	struct tctx c[5];
+	const unsigned ms[5] = { 40, 10, 30, 0, 20 };
+	unsigned i;
+
+	assert_int_equal(loop_alloc(&l), 0);
+	memset(tm, 0, sizeof(tm));
+	memset(&stop, 0, sizeof(stop));
+	for (i = 0; i < 5; i++) {
+		c[i].r = &r;
+		c[i].id = (int)ms[i];
+		assert_int_equal(loop_timer_start(l, &tm[i], ms[i], fire,
+		    &c[i]), 0);
+	}
+	loop_timer_start(l, &stop, 80, stop_fire, l);
+	assert_int_equal(loop_run(l), 0);
+	assert_int_equal(r.n, 5);
+	assert_int_equal(r.order[0], 0);
+	assert_int_equal(r.order[1], 10);
+	assert_int_equal(r.order[2], 20);
+	assert_int_equal(r.order[3], 30);
+	assert_int_equal(r.order[4], 40);
+	for (i = 0; i < 5; i++)
+		assert_false(loop_timer_armed(&tm[i]));
+	loop_free(l);
+}
+
+static void
+test_timer_cancel_and_rearm(void **state)
+{
+	struct loop *l;
+	struct rec r = { 0 };
+	struct loop_timer a, b, c, stop;
+	struct tctx ca = { &r, 1 }, cb = { &r, 2 }, cc = { &r, 3 };
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	memset(&stop, 0, sizeof(stop));
+	assert_int_equal(loop_alloc(&l), 0);
+	loop_timer_start(l, &a, 10, fire, &ca);
+	loop_timer_start(l, &b, 20, fire, &cb);
+	loop_timer_start(l, &c, 30, fire, &cc);
+	loop_timer_cancel(l, &b);
+	assert_false(loop_timer_armed(&b));
+	/* re-arming moves the timer instead of adding a second one */
+	loop_timer_start(l, &a, 50, fire, &ca);
+	loop_timer_start(l, &stop, 80, stop_fire, l);
+	loop_run(l);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.order[0], 3);
+	assert_int_equal(r.order[1], 1);
+	loop_free(l);
+}
+
+static void
+test_timer_heap_many(void **state)
+{
+	enum { N = 2000 };
+	static struct loop_timer tm[N];
+	static struct tctx c[N];
+	struct loop *l;
+	struct rec r = { 0 };
+	unsigned i;
+
+	assert_int_equal(loop_alloc(&l), 0);
+	memset(tm, 0, sizeof(tm));
+	for (i = 0; i < N; i++) {
+		c[i].r = &r;
+		c[i].id = (int)i;
+		loop_timer_start(l, &tm[i], 1000 + (i * 7919) % 1000, fire,
+		    &c[i]);
+	}
+	/* cancel every other one, in a scrambled order */
+	for (i = 0; i < N; i += 2)
+		loop_timer_cancel(l, &tm[(i * 31) % N & ~1u]);
+	for (i = 0; i < N; i++)
+		assert_int_equal(loop_timer_armed(&tm[i]), i % 2 == 1);
+	for (i = 1; i < N; i += 2)
+		loop_timer_cancel(l, &tm[i]);
+	for (i = 0; i < N; i++)
+		assert_false(loop_timer_armed(&tm[i]));
+	loop_free(l);
+}
+
+static int	pipe_hits;
+
+static void
+on_pipe(int fd, unsigned ev, void *arg)
+{
+	char buf[16];
+
+	assert_true(ev & LOOP_READ);
+	assert_true(read(fd, buf, sizeof(buf)) > 0);
+	pipe_hits++;
+	loop_stop(arg);
+}
+
+static void
+test_fd_dispatch(void **state)
+{
+	struct loop *l;
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(loop_alloc(&l), 0);
+	assert_int_equal(loop_fd_add(l, p[0], LOOP_READ, on_pipe, l), 0);
+	assert_int_equal(loop_fd_add(l, -1, LOOP_READ, on_pipe, l), EINVAL);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	loop_run(l);
+	assert_int_equal(pipe_hits, 1);
+	loop_fd_del(l, p[0]);
+	loop_free(l);
+	close(p[0]);
+	close(p[1]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_timers_fire_in_order),
+		cmocka_unit_test(test_timer_cancel_and_rearm),
+		cmocka_unit_test(test_timer_heap_many),
+		cmocka_unit_test(test_fd_dispatch),
+	};
+
+	return cmocka_run_group_tests_name("core_loop", tests, NULL, NULL);
+}
