@@ -131,11 +131,13 @@ str_to_u64(struct str s, uint64_t *out)
 
 	if (s.len == 0)
 		return EINVAL;
+	/* All digits first, so that EINVAL wins over ERANGE. */
+	for (i = 0; i < s.len; i++)
+		if ((unsigned)((unsigned char)s.s[i] - '0') > 9)
+			return EINVAL;
 	for (i = 0; i < s.len; i++) {
 		unsigned d = (unsigned char)s.s[i] - '0';
 
-		if (d > 9)
-			return EINVAL;
 		if (v > (UINT64_MAX - d) / 10)
 			return ERANGE;
 		v = v * 10 + d;
@@ -148,13 +150,8 @@ int
 str_to_u32_max(struct str s, uint32_t max, uint32_t *out)
 {
 	uint64_t v;
-	size_t i;
 	int err;
 
-	/* Reject non-digits before range so EINVAL wins over ERANGE. */
-	for (i = 0; i < s.len; i++)
-		if ((unsigned)((unsigned char)s.s[i] - '0') > 9)
-			return EINVAL;
 	err = str_to_u64(s, &v);
 	if (err)
 		return err;

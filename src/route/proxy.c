@@ -332,7 +332,7 @@ uri_tp_param(enum sip_transport tp)
 int
 proxy_forward(struct proxy *p, const struct sip_msg *msg,
     const struct rx_meta *in, const struct tp_dst *dst, uint64_t key,
-    uint32_t loophash, unsigned attempt, bool pop_route, bool add_rr)
+    uint32_t loophash, unsigned attempt, unsigned pop_routes, bool add_rr)
 {
 	const struct cfg *cfg = p->p_cfg;
 	const struct sa *out_local;
@@ -390,7 +390,7 @@ proxy_forward(struct proxy *p, const struct sip_msg *msg,
 	sip_wbuf_init(&w, p->p_obuf, p->p_obuf_cap);
 	err = sip_build_request(&w, msg, STR_NULL, str_make(via, (size_t)n),
 	    client_via_params(p, &msg->via[0], in, cvp, sizeof(cvp)),
-	    pop_route, rrs);
+	    pop_routes, rrs);
 	if (err)
 		return err;
 	return proxy_send(p, dst, w.b, w.len);
@@ -508,31 +508,47 @@ reject(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 		proxy_reply(p, msg, in, status, phrase, extra);
 }
 
-/* First Route value: decoded address, and whether a second one exists. */
-static bool
-route_first(const struct sip_msg *msg, struct sip_addr *ra,
-    struct sip_addr *next, bool *has_next)
-{
-	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_ROUTE);
-	struct str rest, val;
+#define MAX_OWN_ROUTES	4
 
+/*
+ * Walk the Route values from the top: count the leading ones that name
+ * us (*npop; two when we record-routed twice, RFC 5658), note the
+ * connection id an own entry carries (cn=, 0 if none), and decode the
+ * first foreign one into *next. Returns 0 (*has_next tells whether a
+ * foreign Route exists) or EBADMSG for an undecodable Route.
+ */
+static int
+route_scan(const struct proxy *p, const struct sip_msg *msg, unsigned *npop,
+    uint64_t *cn_id, struct sip_addr *next, bool *has_next)
+{
+	const struct sip_hdr *h;
+	struct str rest, val, cn;
+
+	*npop = 0;
+	*cn_id = 0;
 	*has_next = false;
-	if (!h)
-		return false;
-	rest = h->value;
-	if (!sip_hdr_next_value(&rest, &val) || sip_addr_parse(val, ra))
-		return false;
-	if (sip_hdr_next_value(&rest, &val)) {
-		*has_next = sip_addr_parse(val, next) == 0;
-		return true;
-	}
-	h = sip_msg_hdr_next(msg, h);
-	if (h) {
+	for (h = sip_msg_hdr(msg, SIP_HDR_ROUTE); h;
+	    h = sip_msg_hdr_next(msg, h)) {
 		rest = h->value;
-		*has_next = sip_hdr_next_value(&rest, &val) &&
-		    sip_addr_parse(val, next) == 0;
+		while (sip_hdr_next_value(&rest, &val)) {
+			if (sip_addr_parse(val, next))
+				return EBADMSG;
+			if (*npop < MAX_OWN_ROUTES && !*has_next &&
+			    tp_is_local(p->p_tp, next->uri.host,
+			    next->uri.port)) {
+				(*npop)++;
+				if (sip_param_find(next->uri.params, STR("cn"),
+				    &cn) && !hex_parse(cn, cn_id))
+					*cn_id = 0;
+				continue;
+			}
+			*has_next = true;
+			return 0;
+		}
+		if (rest.s == NULL)
+			return EBADMSG;
 	}
-	return true;
+	return 0;
 }
 
 static void
@@ -540,14 +556,14 @@ route_request(struct proxy *p, const struct sip_msg *msg,
     const struct rx_meta *in, enum peer_role role)
 {
 	const struct cfg *cfg = p->p_cfg;
-	struct sip_addr r1, r2;
+	struct sip_addr next;
 	const struct sip_uri *target = NULL;
-	bool has_route, has_next = false, pop = false;
+	bool has_next = false;
+	unsigned npop = 0;
+	uint64_t key, cn_id = 0;
 	struct tp_dst dst;
-	uint64_t key;
 	uint32_t lh;
 	struct txn *tx;
-	struct str cn;
 	int err;
 
 	key = txn_key(p, msg);
@@ -570,21 +586,16 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		return;
 	}
 
-	has_route = route_first(msg, &r1, &r2, &has_next);
-	if (sip_msg_hdr(msg, SIP_HDR_ROUTE) && !has_route) {
+	if (route_scan(p, msg, &npop, &cn_id, &next, &has_next)) {
 		reject(p, msg, in, 400, STR("Bad Route"), REASON_BAD_ROUTE,
 		    STR_NULL);
 		return;
 	}
-	if (has_route && tp_is_local(p->p_tp, r1.uri.host, r1.uri.port)) {
-		pop = true;
-		if (has_next)
-			target = &r2.uri;
-	} else if (has_route)
-		target = &r1.uri;
+	if (has_next)
+		target = &next.uri;
 
 	if (!target && msg->method == SIP_METHOD_OPTIONS &&
-	    cfg->answer_options && !msg->ruri.user.len && !pop &&
+	    cfg->answer_options && !msg->ruri.user.len && !npop &&
 	    tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port)) {
 		proxy_reply(p, msg, in, 200, STR("OK"),
 		    STR("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, "
@@ -592,7 +603,7 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		    "UPDATE\r\nAccept: application/sdp\r\n"));
 		return;
 	}
-	if (!target && (pop || ((role == ROLE_PBX || role == ROLE_CARRIER) &&
+	if (!target && (npop || ((role == ROLE_PBX || role == ROLE_CARRIER) &&
 	    !tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port))))
 		target = &msg->ruri;
 
@@ -607,15 +618,10 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		}
 		/* A dialog we record-routed over a stream: the Route we
 		 * put there names the caller's connection. */
-		if (pop && dst.tp != SIP_TP_UDP &&
-		    sip_param_find(r1.uri.params, STR("cn"), &cn)) {
-			uint64_t id;
-
-			if (hex_parse(cn, &id) && id != in->conn_id &&
-			    tp_conn_alive(p->p_tp, id))
-				dst.conn_id = id;
-		}
-		if (proxy_forward(p, msg, in, &dst, key, lh, 0, pop, true))
+		if (cn_id && dst.tp != SIP_TP_UDP && cn_id != in->conn_id &&
+		    tp_conn_alive(p->p_tp, cn_id))
+			dst.conn_id = cn_id;
+		if (proxy_forward(p, msg, in, &dst, key, lh, 0, npop, true))
 			reject(p, msg, in, 503, STR("Service Unavailable"),
 			    REASON_UNSUPPORTED_TRANSPORT, STR_NULL);
 		return;
@@ -630,7 +636,7 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 			return;
 		}
 		upstream_dst(&p->p_pool.up[u], &dst);
-		proxy_forward(p, msg, in, &dst, key, lh, 0, false, false);
+		proxy_forward(p, msg, in, &dst, key, lh, 0, 0, false);
 		return;
 	}
 	err = txn_start(p, msg, in, key, lh);

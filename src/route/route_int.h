@@ -133,12 +133,14 @@ struct proxy {
 
 /*
  * Forward request "msg" (received as "in") to "dst" with our Via branch
- * built from key/loophash/attempt, popping our Route when pop_route.
+ * built from key/loophash/attempt, removing the first pop_routes Route
+ * values (our own).
  * Returns 0 or an errno code.
  */
 int	proxy_forward(struct proxy *p, const struct sip_msg *msg,
 	    const struct rx_meta *in, const struct tp_dst *dst, uint64_t key,
-	    uint32_t loophash, unsigned attempt, bool pop_route, bool add_rr);
+	    uint32_t loophash, unsigned attempt, unsigned pop_routes,
+	    bool add_rr);
 /* Answer request "msg" received as "in". Returns 0 or errno. */
 int	proxy_reply(struct proxy *p, const struct sip_msg *msg,
 	    const struct rx_meta *in, uint16_t status, struct str phrase,

@@ -152,7 +152,7 @@ send_attempt(struct txn *tx)
 	if (!m)
 		return EBADMSG;
 	return proxy_forward(tx->tx_proxy, m, &tx->tx_in, &tx->tx_dst,
-	    tx->tx_key, tx->tx_loop, tx->tx_attempt, false, true);
+	    tx->tx_key, tx->tx_loop, tx->tx_attempt, 0, true);
 }
 
 /* Answer the client ourselves (408, 503, 487) and complete. */
@@ -430,7 +430,7 @@ txn_on_request(struct txn *tx, const struct sip_msg *msg,
 		/* ACK for a non-2xx final answer: same branch as the INVITE. */
 		if (tx->tx_upstream >= 0)
 			proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_key,
-			    tx->tx_loop, tx->tx_attempt, false, false);
+			    tx->tx_loop, tx->tx_attempt, 0, false);
 		return;
 	case SIP_METHOD_CANCEL:
 		proxy_reply(p, msg, in, 200, STR("OK"), STR_NULL);
@@ -439,7 +439,7 @@ txn_on_request(struct txn *tx, const struct sip_msg *msg,
 			return;
 		tx->tx_cancelled = true;
 		proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_key, tx->tx_loop,
-		    tx->tx_attempt, false, false);
+		    tx->tx_attempt, 0, false);
 		return;
 	default:
 		break;
@@ -448,7 +448,7 @@ txn_on_request(struct txn *tx, const struct sip_msg *msg,
 	if (tx->tx_state == TXN_COMPLETED) {
 		/* The upstream's server transaction re-sends its answer. */
 		proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_key, tx->tx_loop,
-		    tx->tx_attempt, false, true);
+		    tx->tx_attempt, 0, true);
 		return;
 	}
 	if (msg->method == SIP_METHOD_INVITE)

@@ -184,10 +184,12 @@ lines_ok(struct str s)
 		return true;
 	if (s.len < 2 || s.s[s.len - 2] != '\r' || s.s[s.len - 1] != '\n')
 		return false;
-	for (i = 0; i < s.len; i++)
-		if ((s.s[i] == '\r' && (i + 1 == s.len || s.s[i + 1] != '\n')) ||
-		    (s.s[i] == '\n' && (i == 0 || s.s[i - 1] != '\r')))
+	for (i = 0; i < s.len; i++) {
+		if (s.s[i] == '\r' && (i + 1 == s.len || s.s[i + 1] != '\n'))
 			return false;
+		if (s.s[i] == '\n' && (i == 0 || s.s[i - 1] != '\r'))
+			return false;
+	}
 	return true;
 }
 
@@ -318,7 +320,8 @@ sip_build_response(struct sip_wbuf *w, const struct sip_msg *req,
 		switch (h->id) {
 		case SIP_HDR_VIA:
 			if (i == req->via[0].hdr_idx)
-				put_via_line(w, h, &req->via[0], top_via_params);
+				put_via_line(w, h, &req->via[0],
+				    top_via_params);
 			else
 				sip_wbuf_put(w, h->line);
 			break;
@@ -356,17 +359,28 @@ sip_build_response(struct sip_wbuf *w, const struct sip_msg *req,
 }
 
 /* Start of the second value of header "h", or NULL; false if malformed. */
-static bool
-second_value(const struct sip_hdr *h, const char **second)
+/*
+ * Copy Route header "h" without the first *npop values it holds,
+ * decrementing *npop by the number removed; nothing is written when no
+ * value is left. Returns 0, or EINVAL on unbalanced quotes or brackets.
+ */
+static int
+put_route_popped(struct sip_wbuf *w, const struct sip_hdr *h, unsigned *npop)
 {
 	struct str rest = h->value, v;
 
-	*second = NULL;
-	if (!sip_hdr_next_value(&rest, &v))
-		return false;
-	if (sip_hdr_next_value(&rest, &v))
-		*second = v.s;
-	return rest.s != NULL;
+	for (;;) {
+		if (!sip_hdr_next_value(&rest, &v))
+			return rest.s == NULL ? EINVAL : 0;
+		if (*npop == 0)
+			break;
+		(*npop)--;
+	}
+	sip_wbuf_put(w, h->name);
+	sip_wbuf_put(w, STR(": "));
+	sip_wbuf_put(w, tail_from(h->value, v.s));
+	sip_wbuf_put(w, CRLF);
+	return 0;
 }
 
 /*
@@ -378,24 +392,17 @@ second_value(const struct sip_hdr *h, const char **second)
 int
 sip_build_request(struct sip_wbuf *w, const struct sip_msg *req,
     struct str ruri, struct str via, struct str top_via_params,
-    bool pop_route, struct str rr)
+    unsigned pop_routes, struct str rr)
 {
 	const struct sip_hdr *h;
-	const char *second = NULL;
-	int route_idx = -1;
 	unsigned i;
 	bool cl_done = false;
+	int err;
 
 	if (w == NULL || req == NULL || !req->is_request || req->nvia == 0 ||
 	    !no_crlf(ruri) || !no_crlf(top_via_params) || !lines_ok(via) ||
 	    !lines_ok(rr))
 		return EINVAL;
-	if (pop_route && req->first[SIP_HDR_ROUTE] >= 0) {
-		route_idx = req->first[SIP_HDR_ROUTE];
-		if (!second_value(&req->hdrs[route_idx], &second))
-			return EINVAL;
-	}
-
 	sip_wbuf_put(w, req->method_s);
 	sip_wbuf_putc(w, ' ');
 	sip_wbuf_put(w, ruri.len > 0 ? ruri : req->ruri_raw);
@@ -407,7 +414,8 @@ sip_build_request(struct sip_wbuf *w, const struct sip_msg *req,
 		case SIP_HDR_VIA:
 			if (i == req->via[0].hdr_idx) {
 				sip_wbuf_put(w, via);
-				put_via_line(w, h, &req->via[0], top_via_params);
+				put_via_line(w, h, &req->via[0],
+				    top_via_params);
 			} else
 				sip_wbuf_put(w, h->line);
 			break;
@@ -418,10 +426,10 @@ sip_build_request(struct sip_wbuf *w, const struct sip_msg *req,
 			sip_wbuf_put(w, CRLF);
 			break;
 		case SIP_HDR_ROUTE:
-			if ((int)i == route_idx)
-				put_line_rest(w, h, second);
-			else
+			if (pop_routes == 0)
 				sip_wbuf_put(w, h->line);
+			else if ((err = put_route_popped(w, h, &pop_routes)))
+				return err;
 			break;
 		case SIP_HDR_CONTENT_LENGTH:
 			/* Equal duplicates collapse into one field. */

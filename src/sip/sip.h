@@ -142,7 +142,10 @@ enum sip_transport {
 	SIP_TP_OTHER
 };
 
-/* "UDP", "TCP", "TLS", ... (upper case, as in a Via sent-protocol). */
+/*
+ * "UDP", "TCP", "TLS", ... (upper case, as in a Via sent-protocol); an
+ * empty view for SIP_TP_NONE and SIP_TP_OTHER.
+ */
 struct str		sip_transport_name(enum sip_transport tp);
 /* Case-insensitive; SIP_TP_OTHER for an unknown non-empty token. */
 enum sip_transport	sip_transport_from_str(struct str s);
@@ -173,8 +176,9 @@ int	sip_uri_parse(struct str s, struct sip_uri *uri);
 
 /*
  * Find parameter "name" (case-insensitive) in a raw ";a=b;c" list
- * (with or without the leading ';'). Returns true and sets *value
- * (empty for a flag parameter) when present.
+ * (with or without the leading ';', LWS allowed around ';' and '=').
+ * Returns true and sets *value (empty for a flag parameter; a quoted
+ * value keeps its quotes) when present; "value" may be NULL.
  */
 bool	sip_param_find(struct str params, struct str name, struct str *value);
 
@@ -186,12 +190,18 @@ struct sip_addr {
 	struct str	 display;	/* unquoted view, may be empty */
 	struct str	 uri_raw;	/* between < > or the bare addr-spec */
 	struct sip_uri	 uri;
-	struct str	 params;	/* header params after the URI, raw */
+	struct str	 params;	/* header params after the URI, raw,
+					   without the leading ';' */
 	struct str	 tag;		/* ;tag= value, empty if none */
 	bool		 star;		/* Contact: * */
 };
 
-/* Decode one address value. Returns 0 or EBADMSG. */
+/*
+ * Decode one address value. For an addr-spec (no <>), everything after
+ * the first ';' is header parameters, not URI parameters (section
+ * 20.10). A quoted display name is stored without its quotes, escapes
+ * kept as received. Returns 0 or EBADMSG.
+ */
 int	sip_addr_parse(struct str s, struct sip_addr *addr);
 
 /*
@@ -272,10 +282,16 @@ struct sip_msg {
  * Find the end of one message at the front of a stream buffer (TCP,
  * TLS): headers up to the empty line, then Content-Length bytes of
  * body (RFC 3261 section 18.3). Leading CRLFs (keep-alives) must be
- * consumed by the caller first. Returns 0 and sets *msglen, EAGAIN
- * when more bytes are needed, EBADMSG when the headers are malformed
- * or Content-Length is missing, repeated with different values or
- * invalid, or EMSGSIZE when a limit in "lim" is exceeded.
+ * consumed by the caller first (an empty start line is EBADMSG).
+ * Returns 0 and sets *msglen, EAGAIN when more bytes are needed,
+ * EBADMSG when the headers are malformed (same line rules as
+ * sip_parse: bare LF, bare CR, NUL) or Content-Length is missing,
+ * repeated with different values or invalid, or EMSGSIZE when a limit
+ * in "lim" is exceeded (max_msg_size, max_line_len, max_headers; the
+ * start line is not validated here). "lim" may be NULL for defaults.
+ * Every answer depends only on the bytes up to where it is decided, so
+ * a prefix of a stream gets either EAGAIN or the answer the whole
+ * stream gets. Each call scans from buf[0]: not resumable.
  */
 int	sip_frame(const struct sip_limits *lim, const char *buf, size_t len,
 	    size_t *msglen);
@@ -288,9 +304,30 @@ int	sip_frame(const struct sip_limits *lim, const char *buf, size_t len,
  * Returns 0, EBADMSG (malformed: bad start line, bad header, missing
  * or malformed mandatory header such as Via, CSeq, Call-ID, From, To,
  * bad Content-Length, NUL bytes in the headers, ...), or EMSGSIZE
- * (a limit in "lim" hit). On error *msg is partially filled; what it
- * holds must not be used except msg->is_request, method and the
- * views that were already set (for logging).
+ * (a limit in "lim" hit; each limit is checked before the work it
+ * bounds). "lim" may be NULL for the defaults. On error *msg is
+ * partially filled; what it holds must not be used except
+ * msg->is_request, method and the views that were already set (for
+ * logging).
+ *
+ * Choices this parser makes:
+ * - Line endings must be CRLF. A bare LF or a bare CR anywhere in the
+ *   start line or the header fields is EBADMSG, as is a NUL byte (the
+ *   body may hold anything).
+ * - Folding (CRLF followed by SP/HT) continues the field: the CRLF
+ *   stays inside hdr->value and every decoder treats CR/LF as LWS.
+ *   max_line_len bounds the whole folded field.
+ * - CRLFs before the start line are skipped (section 7.5); msg->raw
+ *   starts at the start line.
+ * - SIP-Version is "SIP/2.0", compared case-insensitively; the
+ *   request line must have exactly one SP between its elements; a
+ *   status line may omit the reason phrase.
+ * - From, To, Call-ID, CSeq and Max-Forwards must appear once. Call-ID
+ *   must be non-empty without LWS; CSeq is 0..2^31-1 and a method
+ *   token, not compared with the request method (the sanity guard
+ *   does that); Max-Forwards is 0..255.
+ * - Unknown methods are accepted (SIP_METHOD_UNKNOWN, method_s set);
+ *   method names are case-sensitive.
  */
 int	sip_parse(const struct sip_limits *lim, struct sip_msg *msg,
 	    const char *buf, size_t len);
@@ -298,10 +335,16 @@ int	sip_parse(const struct sip_limits *lim, struct sip_msg *msg,
 /* First header with this id, or NULL. */
 const struct sip_hdr	*sip_msg_hdr(const struct sip_msg *msg,
 			    enum sip_hdr_id id);
-/* Next header with the same id after "h", or NULL. */
+/*
+ * Next header with the same id after "h" (for SIP_HDR_OTHER: with the
+ * same name, case-insensitive), or NULL.
+ */
 const struct sip_hdr	*sip_msg_hdr_next(const struct sip_msg *msg,
 			    const struct sip_hdr *h);
-/* First header whose name matches (case-insensitive), or NULL. */
+/*
+ * First header whose name matches (case-insensitive; a compact form
+ * matches its full name and vice versa), or NULL.
+ */
 const struct sip_hdr	*sip_msg_hdr_by_name(const struct sip_msg *msg,
 			    struct str name);
 
@@ -321,7 +364,7 @@ void	sip_wbuf_init(struct sip_wbuf *w, char *b, size_t cap);
 void	sip_wbuf_put(struct sip_wbuf *w, struct str s);
 void	sip_wbuf_putc(struct sip_wbuf *w, char c);
 void	sip_wbuf_putu(struct sip_wbuf *w, uint64_t v);
-/* printf-style append. */
+/* printf-style append; needs one spare byte for vsnprintf's NUL. */
 void	sip_wbuf_printf(struct sip_wbuf *w, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
@@ -332,8 +375,13 @@ void	sip_wbuf_printf(struct sip_wbuf *w, const char *fmt, ...)
  * From, To (adding ";tag=" + to_tag when To has no tag and to_tag is
  * non-empty and status > 100), Call-ID, CSeq; then "extra" (raw header
  * lines, each ending in CRLF, may be empty), Server when non-empty,
- * Content-Length: 0 (or the body length) and "body". Returns 0,
- * EINVAL or ENOSPC when "w" is too small.
+ * Content-Length: 0 (or the body length) and "body". Header lines are
+ * copied in their original order; top_via_params replaces parameters
+ * of the same name (";rport" becomes ";rport=N"). An empty reason gets
+ * the standard phrase. Appends to "w". Returns 0, EINVAL (not a parsed
+ * request, status outside 100..699, CR/LF inside reason, to_tag,
+ * top_via_params or server, "extra" not CRLF-terminated lines) or
+ * ENOSPC when "w" is too small.
  */
 int	sip_build_response(struct sip_wbuf *w, const struct sip_msg *req,
 	    uint16_t status, struct str reason, struct str to_tag,
@@ -346,21 +394,30 @@ int	sip_build_response(struct sip_wbuf *w, const struct sip_msg *req,
  * (a complete header line ending in CRLF) inserted before the first
  * Via; the top Via value rewritten with "top_via_params" appended to it
  * (received/rport per RFC 3581, may be empty); Max-Forwards decremented
- * (or "Max-Forwards: 70" added when absent); the first Route value
- * removed when pop_route is true (removing the header field if it was
- * its only value); "rr" (a complete Record-Route line ending in CRLF,
+ * (or "Max-Forwards: 70" added when absent); the first "pop_routes"
+ * Route values removed, across Route header fields (a field whose
+ * values are all removed disappears); "rr" (one or more complete
+ * Record-Route lines, each ending in CRLF,
  * may be empty) inserted before the first header; every other header
- * and the body copied byte for byte. Content-Length is rewritten to
- * the body length. Returns 0, EINVAL or ENOSPC.
+ * and the body copied byte for byte. Content-Length is rewritten in
+ * place as "Content-Length: N" with the body length (added at the end
+ * when absent, equal duplicates collapsed); "Max-Forwards: 70" is
+ * added at the end. Appends to "w". Returns 0, EINVAL (not a parsed
+ * request, "via"/"rr" not CRLF-terminated lines, CR/LF in ruri or
+ * top_via_params, the Route to pop has unbalanced quotes/brackets) or
+ * ENOSPC.
  */
 int	sip_build_request(struct sip_wbuf *w, const struct sip_msg *req,
 	    struct str ruri, struct str via, struct str top_via_params,
-	    bool pop_route, struct str rr);
+	    unsigned pop_routes, struct str rr);
 
 /*
  * Build a response to forward upstream-to-downstream (RFC 3261
- * section 16.7): removes the top Via value (the header field when it
- * was its only value) and copies everything else. Returns 0 or ENOSPC.
+ * section 16.7): removes the top Via value ("Via: a, b" becomes
+ * "Via: b"; the header field goes when it was its only value) and
+ * copies everything else byte for byte, except Content-Length, which
+ * is rewritten (or added) with the body length. Appends to "w".
+ * Returns 0, EINVAL when "rsp" is not a parsed response, or ENOSPC.
  */
 int	sip_build_response_relay(struct sip_wbuf *w, const struct sip_msg *rsp);
 

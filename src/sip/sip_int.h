@@ -26,6 +26,7 @@
 #define SIP_C_HEX	0x80	/* HEXDIG */
 #define SIP_C_PSTOP	0x100	/* ends a param name/value: ; = , " LWS */
 #define SIP_C_VSEP	0x200	/* matters when splitting values: , " < > \ */
+#define SIP_C_GVAL	0x400	/* unquoted gen-value: token : [ ] */
 
 extern const uint16_t sip_ctype[256];
 
@@ -132,11 +133,22 @@ size_t	sip_quoted_len(struct str s);
 int	sip_param_next(struct str *rest, struct sip_param *p);
 
 /*
+ * Strict single-pass iterator over a header parameter list that
+ * follows a ';' already consumed (generic-param, section 25.1): the
+ * list must not be empty, names are tokens, values are quoted strings
+ * or runs of token characters, ':', '[' and ']'; LWS is allowed around
+ * ';' and '='; a trailing ';' is malformed. Returns 1 with *p set, 0 at
+ * the end, -1 when malformed.
+ */
+int	sip_gparam_next(struct str *rest, struct sip_param *p);
+
+/*
  * Validate a header parameter list (generic-param, section 25.1) that
  * follows a ';' already consumed: it must not be empty; names are
  * tokens, values tokens, quoted strings or bracketed IPv6 references.
- * Returns 0 or EBADMSG.
+ * When "tag" is not NULL, the value of the first "tag" parameter is
+ * stored there. Returns 0 or EBADMSG.
  */
-int	sip_params_check(struct str params);
+int	sip_params_check(struct str params, struct str *tag);
 
 #endif /* CENTINELA_SIP_SIP_INT_H */

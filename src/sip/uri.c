@@ -104,6 +104,44 @@ sip_param_next(struct str *rest, struct sip_param *p)
 	return 1;
 }
 
+int
+sip_gparam_next(struct str *rest, struct sip_param *p)
+{
+	struct str s = sip_skip_lws(*rest);
+	size_t n;
+
+	if (s.len == 0)
+		return 0;
+	n = sip_span(s, SIP_C_TOKEN);
+	if (n == 0)
+		return -1;
+	p->name = str_make(s.s, n);
+	s = sip_skip_lws(sip_sv_skip(s, n));
+	p->has_value = false;
+	p->value = str_make(s.s, 0);
+	if (s.len > 0 && s.s[0] == '=') {
+		p->has_value = true;
+		s = sip_skip_lws(sip_sv_skip(s, 1));
+		if (s.len > 0 && s.s[0] == '"')
+			n = sip_quoted_len(s);
+		else
+			n = sip_span(s, SIP_C_GVAL);
+		if (n == 0)
+			return -1;
+		p->value = str_make(s.s, n);
+		s = sip_skip_lws(sip_sv_skip(s, n));
+	}
+	if (s.len > 0) {
+		if (s.s[0] != ';')
+			return -1;
+		s = sip_skip_lws(sip_sv_skip(s, 1));
+		if (s.len == 0)
+			return -1;
+	}
+	*rest = s;
+	return 1;
+}
+
 /* IPv6reference: "[" hex/":"/"." "]" with at least one ':'. */
 static bool
 ipv6_ref_ok(struct str s)
@@ -123,24 +161,25 @@ ipv6_ref_ok(struct str s)
 }
 
 int
-sip_params_check(struct str params)
+sip_params_check(struct str params, struct str *tag)
 {
 	struct sip_param p;
 	struct str rest = sip_skip_lws(params);
+	bool have_tag = false;
 	int r;
 
 	/* The caller consumed the first ';': the list must not be empty. */
-	if (rest.len == 0 || rest.s[0] == ';')
+	if (rest.len == 0)
 		return EBADMSG;
-	while ((r = sip_param_next(&rest, &p)) == 1) {
-		if (!sip_chars_ok(p.name, SIP_C_TOKEN, false))
-			return EBADMSG;
-		if (!p.has_value || (p.value.len > 0 && p.value.s[0] == '"'))
-			continue;
-		if (p.value.len > 0 && p.value.s[0] == '[') {
-			if (!ipv6_ref_ok(p.value))
-				return EBADMSG;
-		} else if (!sip_chars_ok(p.value, SIP_C_TOKEN, false))
+	while ((r = sip_gparam_next(&rest, &p)) == 1) {
+		if (tag != NULL && !have_tag && p.name.len == 3 &&
+		    sip_eq_lower(p.name, STR("tag"))) {
+			*tag = p.value;
+			have_tag = true;
+		}
+		/* A value starting with '[' must be an IPv6 reference. */
+		if (p.value.len > 0 && p.value.s[0] == '[' &&
+		    !ipv6_ref_ok(p.value))
 			return EBADMSG;
 	}
 	return r == 0 ? 0 : EBADMSG;
@@ -332,10 +371,11 @@ sip_uri_parse(struct str s, struct sip_uri *uri)
 	/* port */
 	if (hostport.len > 0 && hostport.s[0] == ':') {
 		hostport = sip_sv_skip(hostport, 1);
-		for (n = 0; n < hostport.len && sip_is_digit(hostport.s[n]); n++)
-			;
-		if (str_to_u32_max(str_make(hostport.s, n), 65535, &port) != 0 ||
-		    port == 0)
+		n = 0;
+		while (n < hostport.len && sip_is_digit(hostport.s[n]))
+			n++;
+		if (str_to_u32_max(str_make(hostport.s, n), 65535,
+		    &port) != 0 || port == 0)
 			return EBADMSG;
 		uri->port = (uint16_t)port;
 		hostport = sip_sv_skip(hostport, n);
@@ -395,9 +435,7 @@ sip_addr_parse(struct str s, struct sip_addr *addr)
 		if (rest.len == 0 || rest.s[0] != '<')
 			return EBADMSG;
 	} else {
-		for (i = 0; i < s.len && (sip_cis(s.s[i], SIP_C_TOKEN) ||
-		    sip_cis(s.s[i], SIP_C_LWS)); i++)
-			;
+		i = sip_span(s, SIP_C_TOKEN | SIP_C_LWS);
 		rest = sip_sv_skip(s, i);
 		if (rest.len > 0 && rest.s[0] == '<')
 			addr->display = sip_sv_trim(str_make(s.s, i));
@@ -424,9 +462,8 @@ sip_addr_parse(struct str s, struct sip_addr *addr)
 		if (rest.s[0] != ';')
 			return EBADMSG;
 		addr->params = sip_sv_skip(rest, 1);
-		if (sip_params_check(addr->params) != 0)
+		if (sip_params_check(addr->params, &addr->tag) != 0)
 			return EBADMSG;
-		(void)sip_param_find(addr->params, STR("tag"), &addr->tag);
 	}
 	return 0;
 }

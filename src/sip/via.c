@@ -73,23 +73,6 @@ take_token(struct str *s, struct str *tok, bool slash)
 	return true;
 }
 
-/* A Via parameter value: token, IPv6 address or reference, quoted. */
-static bool
-via_value_ok(struct str v)
-{
-	size_t i;
-
-	if (v.len == 0)
-		return false;
-	if (v.s[0] == '"')
-		return true;	/* sip_param_next checked the quotes */
-	for (i = 0; i < v.len; i++)
-		if (!sip_cis(v.s[i], SIP_C_TOKEN) && v.s[i] != ':' &&
-		    v.s[i] != '[' && v.s[i] != ']')
-			return false;
-	return true;
-}
-
 static int
 via_params(struct sip_via *via)
 {
@@ -98,41 +81,52 @@ via_params(struct sip_via *via)
 	uint32_t v;
 	int r;
 
-	if (rest.len == 0 || rest.s[0] == ';')
+	if (rest.len == 0)
 		return EBADMSG;
-	while ((r = sip_param_next(&rest, &p)) == 1) {
-		if (!sip_chars_ok(p.name, SIP_C_TOKEN, false))
-			return EBADMSG;
-		if (p.has_value && !via_value_ok(p.value))
-			return EBADMSG;
-		if (sip_eq_lower(p.name, STR("branch"))) {
+	/* Values: token, IPv6 address (received) or reference, quoted. */
+	while ((r = sip_gparam_next(&rest, &p)) == 1) {
+		switch (p.name.len) {
+		case 6:
+			if (!sip_eq_lower(p.name, STR("branch")))
+				break;
 			if (!p.has_value)
 				return EBADMSG;
 			if (via->branch.len == 0)
 				via->branch = p.value;
-		} else if (sip_eq_lower(p.name, STR("received"))) {
+			break;
+		case 8:
+			if (!sip_eq_lower(p.name, STR("received")))
+				break;
 			if (!p.has_value)
 				return EBADMSG;
 			if (via->received.len == 0)
 				via->received = p.value;
-		} else if (sip_eq_lower(p.name, STR("maddr"))) {
-			if (!p.has_value)
-				return EBADMSG;
-			if (via->maddr.len == 0)
-				via->maddr = p.value;
-		} else if (sip_eq_lower(p.name, STR("ttl"))) {
+			break;
+		case 5:
+			if (sip_eq_lower(p.name, STR("maddr"))) {
+				if (!p.has_value)
+					return EBADMSG;
+				if (via->maddr.len == 0)
+					via->maddr = p.value;
+			} else if (sip_eq_lower(p.name, STR("rport"))) {
+				if (p.has_value &&
+				    (str_to_u32_max(p.value, 65535, &v) != 0 ||
+				    v == 0))
+					return EBADMSG;
+				if (!via->has_rport) {
+					via->has_rport = true;
+					via->rport = p.value;
+				}
+			}
+			break;
+		case 3:
+			if (!sip_eq_lower(p.name, STR("ttl")))
+				break;
 			if (!p.has_value ||
 			    str_to_u32_max(p.value, 255, &v) != 0)
 				return EBADMSG;
 			via->ttl = v;
-		} else if (sip_eq_lower(p.name, STR("rport"))) {
-			if (p.has_value &&
-			    (str_to_u32_max(p.value, 65535, &v) != 0 || v == 0))
-				return EBADMSG;
-			if (!via->has_rport) {
-				via->has_rport = true;
-				via->rport = p.value;
-			}
+			break;
 		}
 	}
 	return r == 0 ? 0 : EBADMSG;
