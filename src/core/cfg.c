@@ -362,8 +362,8 @@ load_deny(struct ld *ld, const config_setting_t *root)
 		const char *v = config_setting_get_string(e);
 
 		if (!v || cidr_parse(v, &cfg->deny[cfg->ndeny]))
-			err_at(ld, e, "deny: \"%s\" is not an address or "
-			    "CIDR range", v ? v : "(not a string)");
+			err_at(ld, e, "deny[%d]: \"%s\" is not an address or "
+			    "CIDR range", i, v ? v : "(not a string)");
 		else
 			cfg->ndeny++;
 	}
@@ -635,7 +635,9 @@ cfg_load(struct cfg **cfgp, const char *path, FILE *errf)
 	load_peers(&ld, root);
 	load_deny(&ld, root);
 	load_groups(&ld, root);
-	check_cross(&ld, root);
+	/* Cross-checks only make sense on individually valid settings. */
+	if (ld.nerr == 0)
+		check_cross(&ld, root);
  out:
 	config_destroy(&c);
 	if (ld.nerr) {

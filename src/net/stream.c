@@ -401,6 +401,17 @@ tx_flush(struct tp *t, struct conn *c)
 /* ---- framing ------------------------------------------------------ */
 
 /*
+ * Are the n bytes at p a proper prefix of a CRLFCRLF ping ("\r",
+ * "\r\n", "\r\n\r")? Such a tail may be a ping split across reads:
+ * keep it, and do not start the header timer for it.
+ */
+static bool
+is_ping_prefix(const char *p, size_t n)
+{
+	return n > 0 && n < 4 && memcmp(p, "\r\n\r", n) == 0;
+}
+
+/*
  * Hand every complete message in the receive buffer to the proxy.
  * Returns false when the connection must be closed.
  */
@@ -430,8 +441,7 @@ rx_frames(struct tp *t, struct conn *c)
 			 * A lone CRLF keep-alive or a stray line end between
 			 * messages. Wait when this may be a split ping.
 			 */
-			if (left == 1 || (left == 3 &&
-			    memcmp(p, "\r\n\r", 3) == 0))
+			if (left == 1 || is_ping_prefix(p, left))
 				break;
 			off += (left >= 2 && p[0] == '\r' && p[1] == '\n') ?
 			    2 : 1;
@@ -468,7 +478,7 @@ rx_frames(struct tp *t, struct conn *c)
 	if (off) {
 		memmove(c->cn_rx, c->cn_rx + off, c->cn_rx_len - off);
 		c->cn_rx_len -= off;
-		if (c->cn_rx_len == 0)
+		if (c->cn_rx_len == 0 || is_ping_prefix(c->cn_rx, c->cn_rx_len))
 			c->cn_msg_start = 0;
 		else if (!c->cn_msg_start)
 			c->cn_msg_start = loop_now(t->t_loop);
