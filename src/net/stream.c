@@ -612,13 +612,17 @@ conn_io(int fd, unsigned events, void *arg)
 	} else if (c->cn_state == CONN_HANDSHAKE) {
 		handshake(t, c);
 	} else {
+		/* An SSL_read() that wanted to write resumes on POLLOUT. */
+		bool read_again = c->cn_ssl && c->cn_want_write &&
+		    (events & LOOP_WRITE);
+
 		if ((events & LOOP_WRITE) && !c->cn_dead) {
 			c->cn_want_write = false;
 			if (tx_flush(t, c) < 0)
 				conn_close(t, c, REASON_SEND_FAILED,
 				    "write failed");
 		}
-		if ((events & LOOP_READ) && !c->cn_dead)
+		if (((events & LOOP_READ) || read_again) && !c->cn_dead)
 			conn_read(t, c);
 	}
 	c->cn_busy = false;
