@@ -16,14 +16,16 @@
 
 static const char invite[] =
     "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
-    "Via: SIP/2.0/UDP pc33.atlanta.example.com:5060;branch=z9hG4bK776asdhds;rport\r\n"
+    "Via: SIP/2.0/UDP "
+    "pc33.atlanta.example.com:5060;branch=z9hG4bK776asdhds;rport\r\n"
     "Max-Forwards: 70\r\n"
     "To: Bob <sip:bob@biloxi.example.com>\r\n"
     "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\r\n"
     "Call-ID: a84b4c76e66710@pc33.atlanta.example.com\r\n"
     "CSeq: 314159 INVITE\r\n"
     "Contact: <sip:alice@pc33.atlanta.example.com;transport=udp>\r\n"
-    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO, REFER, NOTIFY\r\n"
+    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO, REFER, "
+    "NOTIFY\r\n"
     "Supported: replaces, timer, 100rel\r\n"
     "User-Agent: Example-Softphone/4.2.1 (Linux x86_64)\r\n"
     "Content-Type: application/sdp\r\n"
@@ -48,7 +50,9 @@ static const char invite[] =
 
 static const char ok200[] =
     "SIP/2.0 200 OK\r\n"
-    "Via: SIP/2.0/UDP pc33.atlanta.example.com:5060;branch=z9hG4bK776asdhds;rport=5060;received=192.0.2.101\r\n"
+    "Via: SIP/2.0/UDP "
+    "pc33.atlanta.example.com:5060;branch=z9hG4bK776asdhds;rport=5060;received="
+    "192.0.2.101\r\n"
     "To: Bob <sip:bob@biloxi.example.com>;tag=a6c85cf\r\n"
     "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\r\n"
     "Call-ID: a84b4c76e66710@pc33.atlanta.example.com\r\n"

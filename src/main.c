@@ -17,7 +17,7 @@
 #include "core/loop.h"
 #include "route/proxy.h"
 
-#define CENTINELA_VERSION	"0.1.0"
+#define CENTINELA_VERSION "0.1.0"
 
 static void
 usage(FILE *f)
@@ -55,8 +55,10 @@ announce(const struct cfg *cfg)
 
 	for (i = 0; i < cfg->nlisten && n < sizeof(line); i++) {
 		int r = snprintf(line + n, sizeof(line) - n, "%s%s %s",
-		    i ? ", " : "", cfg->listen[i].tp == SIP_TP_UDP ? "udp" :
-		    cfg->listen[i].tp == SIP_TP_TCP ? "tcp" : "tls",
+		    i ? ", " : "",
+		    cfg->listen[i].tp == SIP_TP_UDP	? "udp" :
+			cfg->listen[i].tp == SIP_TP_TCP ? "tcp" :
+							  "tls",
 		    sa_fmt(&cfg->listen[i].addr, a, sizeof(a)));
 
 		if (r < 0)
@@ -69,8 +71,10 @@ announce(const struct cfg *cfg)
 		    sa_fmt(&cfg->metrics_addr, a, sizeof(a)));
 	for (i = 0; i < cfg->nupstreams; i++)
 		log_info("upstream %s: %s %s priority %u weight %u",
-		    cfg->upstreams[i].name, cfg->upstreams[i].tp == SIP_TP_UDP ?
-		    "udp" : cfg->upstreams[i].tp == SIP_TP_TCP ? "tcp" : "tls",
+		    cfg->upstreams[i].name,
+		    cfg->upstreams[i].tp == SIP_TP_UDP	   ? "udp" :
+			cfg->upstreams[i].tp == SIP_TP_TCP ? "tcp" :
+							     "tls",
 		    sa_fmt(&cfg->upstreams[i].addr, a, sizeof(a)),
 		    cfg->upstreams[i].priority, cfg->upstreams[i].weight);
 }
@@ -157,7 +161,7 @@ main(int argc, char **argv)
 	announce(cfg);
 	err = loop_run(l);
 	rc = err ? 1 : 0;
- out:
+out:
 	admin_http_stop(ah);
 	proxy_free(p);
 	if (sfd >= 0)

@@ -18,23 +18,25 @@
 #include "core/cfg.h"
 
 struct cmd {
-	const char	*name;
-	const char	*help;
-	int		 (*fn)(int argc, char **argv);
+	const char *name;
+	const char *help;
+	int (*fn)(int argc, char **argv);
 };
 
-static int	cmd_check(int argc, char **argv);
-static int	cmd_metrics(int argc, char **argv);
-static int	cmd_version(int argc, char **argv);
+static int cmd_check(int argc, char **argv);
+static int cmd_metrics(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "check", "check -c FILE: validate a configuration file", cmd_check },
-	{ "metrics", "metrics [ADDR:PORT]: print the daemon's metrics "
-	    "(default 127.0.0.1:9060)", cmd_metrics },
+	{ "metrics",
+	    "metrics [ADDR:PORT]: print the daemon's metrics "
+	    "(default 127.0.0.1:9060)",
+	    cmd_metrics },
 	{ "version", "version: print the version", cmd_version },
 };
 
-#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
 static void
 usage(FILE *f)
@@ -80,17 +82,22 @@ cmd_metrics(int argc, char **argv)
 	bool body = false;
 
 	if (argc > 2 || !colon || (size_t)(colon - target) >= sizeof(host) ||
-	    str_to_u32_max(str_make(colon + 1, strlen(colon + 1)), 65535,
-	    &port) || port == 0) {
-		fprintf(stderr, "centinelactl: metrics: expected ADDR:PORT, "
-		    "got \"%s\"\n", target);
+	    str_to_u32_max(
+		str_make(colon + 1, strlen(colon + 1)), 65535, &port) ||
+	    port == 0) {
+		fprintf(stderr,
+		    "centinelactl: metrics: expected ADDR:PORT, "
+		    "got \"%s\"\n",
+		    target);
 		return 2;
 	}
 	memcpy(host, target, (size_t)(colon - target));
 	host[colon - target] = '\0';
 	if (sa_set_cstr(&sa, host, (uint16_t)port)) {
-		fprintf(stderr, "centinelactl: metrics: \"%s\" is not a "
-		    "numeric address\n", host);
+		fprintf(stderr,
+		    "centinelactl: metrics: \"%s\" is not a "
+		    "numeric address\n",
+		    host);
 		return 2;
 	}
 	fd = socket(sa_family(&sa), SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -157,8 +164,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (nmatch == 0) {
-		fprintf(stderr, "centinelactl: unknown command \"%s\"\n",
-		    argv[1]);
+		fprintf(
+		    stderr, "centinelactl: unknown command \"%s\"\n", argv[1]);
 		usage(stderr);
 		return 2;
 	}

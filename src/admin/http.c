@@ -17,7 +17,7 @@
 #include "core/log.h"
 
 struct admin_http {
-	struct MHD_Daemon	*d;
+	struct MHD_Daemon *d;
 };
 
 static enum MHD_Result
@@ -47,9 +47,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	size_t len = 0;
 
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "text/plain", bad_method, sizeof(bad_method) - 1,
-		    MHD_RESPMEM_PERSISTENT);
+		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+		    bad_method, sizeof(bad_method) - 1, MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/metrics") != 0)
 		return reply_text(c, MHD_HTTP_NOT_FOUND, "text/plain",
 		    not_found, sizeof(not_found) - 1, MHD_RESPMEM_PERSISTENT);
@@ -74,14 +73,12 @@ admin_http_start(struct admin_http **ahp, const struct cfg *cfg)
 		return ENOMEM;
 	if (sa_family(&cfg->metrics_addr) == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	ah->d = MHD_start_daemon(flags, cfg->metrics_port, NULL, NULL,
-	    handler, NULL,
-	    MHD_OPTION_SOCK_ADDR, &cfg->metrics_addr.u.sa,
+	ah->d = MHD_start_daemon(flags, cfg->metrics_port, NULL, NULL, handler,
+	    NULL, MHD_OPTION_SOCK_ADDR, &cfg->metrics_addr.u.sa,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-	    MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
 	if (!ah->d) {
 		free(ah);
 		return EADDRINUSE;

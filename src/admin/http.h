@@ -12,7 +12,7 @@
 struct admin_http;
 
 /* Start serving on cfg->metrics_addr. Returns 0 or an errno code. */
-int	admin_http_start(struct admin_http **ahp, const struct cfg *cfg);
-void	admin_http_stop(struct admin_http *ah);
+int admin_http_start(struct admin_http **ahp, const struct cfg *cfg);
+void admin_http_stop(struct admin_http *ah);
 
 #endif /* CENTINELA_ADMIN_HTTP_H */

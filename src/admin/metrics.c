@@ -9,18 +9,18 @@
 
 #include "admin/metrics.h"
 
-static _Atomic uint64_t	m_requests[SIP_METHOD__COUNT];
-static _Atomic uint64_t	m_rsp_in[700];
-static _Atomic uint64_t	m_rsp_out[700];
-static _Atomic uint64_t	m_drops[REASON__COUNT];
-static _Atomic uint64_t	m_rejects[REASON__COUNT];
-static _Atomic uint64_t	m_parse_errors;
+static _Atomic uint64_t m_requests[SIP_METHOD__COUNT];
+static _Atomic uint64_t m_rsp_in[700];
+static _Atomic uint64_t m_rsp_out[700];
+static _Atomic uint64_t m_drops[REASON__COUNT];
+static _Atomic uint64_t m_rejects[REASON__COUNT];
+static _Atomic uint64_t m_parse_errors;
 
-static metrics_render_h	*extra_fn;
-static void		*extra_arg;
+static metrics_render_h *extra_fn;
+static void *extra_arg;
 
-#define INC(x)	atomic_fetch_add_explicit(&(x), 1, memory_order_relaxed)
-#define GET(x)	atomic_load_explicit(&(x), memory_order_relaxed)
+#define INC(x) atomic_fetch_add_explicit(&(x), 1, memory_order_relaxed)
+#define GET(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
 void
 metrics_request(enum sip_method m)
@@ -89,8 +89,7 @@ metrics_set_extra(metrics_render_h *fn, void *arg)
 }
 
 static void
-render_codes(FILE *f, const char *name, const char *help,
-    _Atomic uint64_t *arr)
+render_codes(FILE *f, const char *name, const char *help, _Atomic uint64_t *arr)
 {
 	unsigned c;
 
@@ -105,8 +104,8 @@ render_codes(FILE *f, const char *name, const char *help,
 }
 
 static void
-render_reasons(FILE *f, const char *name, const char *help,
-    _Atomic uint64_t *arr)
+render_reasons(
+    FILE *f, const char *name, const char *help, _Atomic uint64_t *arr)
 {
 	unsigned r;
 
@@ -126,7 +125,8 @@ metrics_render(char **out, size_t *len)
 	f = open_memstream(out, len);
 	if (!f)
 		return ENOMEM;
-	fprintf(f, "# HELP centinela_requests_total SIP requests received, "
+	fprintf(f,
+	    "# HELP centinela_requests_total SIP requests received, "
 	    "by method.\n# TYPE centinela_requests_total counter\n");
 	for (m = 1; m < SIP_METHOD__COUNT; m++) {
 		struct str n = sip_method_name((enum sip_method)m);
@@ -145,7 +145,8 @@ metrics_render(char **out, size_t *len)
 	    "Messages dropped without an answer, by reason.", m_drops);
 	render_reasons(f, "centinela_rejects_total",
 	    "Requests rejected with a response, by reason.", m_rejects);
-	fprintf(f, "# HELP centinela_parse_errors_total Messages that "
+	fprintf(f,
+	    "# HELP centinela_parse_errors_total Messages that "
 	    "failed to parse.\n# TYPE centinela_parse_errors_total counter\n"
 	    "centinela_parse_errors_total %llu\n",
 	    (unsigned long long)GET(m_parse_errors));

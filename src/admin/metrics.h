@@ -17,34 +17,34 @@
 #include "sip/sip.h"
 
 /* A request received (after parsing). */
-void	metrics_request(enum sip_method m);
+void metrics_request(enum sip_method m);
 /* A response received from the network (relayed or consumed). */
-void	metrics_response_in(unsigned status);
+void metrics_response_in(unsigned status);
 /* A response sent (generated here or relayed). */
-void	metrics_response_out(unsigned status);
+void metrics_response_out(unsigned status);
 /* A message dropped silently, by reason. */
-void	metrics_drop(enum reason r);
+void metrics_drop(enum reason r);
 /* A request rejected with a response, by reason. */
-void	metrics_reject(enum reason r);
+void metrics_reject(enum reason r);
 /* A message that failed to parse. */
-void	metrics_parse_error(void);
+void metrics_parse_error(void);
 
 /*
  * Gauges supplied by other modules at render time: called with the
  * output stream, it prints complete metric families.
  */
-typedef void (metrics_render_h)(FILE *f, void *arg);
-void	metrics_set_extra(metrics_render_h *fn, void *arg);
+typedef void(metrics_render_h)(FILE *f, void *arg);
+void metrics_set_extra(metrics_render_h *fn, void *arg);
 
 /*
  * Render everything into a malloc'ed buffer (caller frees).
  * Returns 0 or ENOMEM.
  */
-int	metrics_render(char **out, size_t *len);
+int metrics_render(char **out, size_t *len);
 
 /* For tests. */
-uint64_t	metrics_get_drop(enum reason r);
-uint64_t	metrics_get_reject(enum reason r);
-uint64_t	metrics_get_parse_errors(void);
+uint64_t metrics_get_drop(enum reason r);
+uint64_t metrics_get_reject(enum reason r);
+uint64_t metrics_get_parse_errors(void);
 
 #endif /* CENTINELA_ADMIN_METRICS_H */

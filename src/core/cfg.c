@@ -17,10 +17,10 @@
 #include "core/log.h"
 
 struct ld {
-	const char	*file;
-	FILE		*errf;
-	unsigned	 nerr;
-	struct cfg	*cfg;
+	const char *file;
+	FILE *errf;
+	unsigned nerr;
+	struct cfg *cfg;
 };
 
 static const char *const role_names[] = { "public", "pbx", "carrier",
@@ -32,9 +32,8 @@ peer_role_name(enum peer_role r)
 	return (unsigned)r < 4 ? role_names[r] : "?";
 }
 
-static void
-err_at(struct ld *ld, const config_setting_t *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void err_at(struct ld *ld, const config_setting_t *s, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
 err_at(struct ld *ld, const config_setting_t *s, const char *fmt, ...)
@@ -54,14 +53,14 @@ err_at(struct ld *ld, const config_setting_t *s, const char *fmt, ...)
 
 /* Complain about any member of group "g" not in the NULL-ended "known". */
 static void
-check_known(struct ld *ld, const config_setting_t *g,
-    const char *const *known, const char *where)
+check_known(struct ld *ld, const config_setting_t *g, const char *const *known,
+    const char *where)
 {
 	int i, n = config_setting_length(g);
 
 	for (i = 0; i < n; i++) {
-		const config_setting_t *m = config_setting_get_elem(g,
-		    (unsigned)i);
+		const config_setting_t *m =
+		    config_setting_get_elem(g, (unsigned)i);
 		const char *name = config_setting_name(m);
 		const char *const *k;
 
@@ -107,8 +106,7 @@ get_uint(struct ld *ld, const config_setting_t *g, const char *name,
 }
 
 static void
-get_bool(struct ld *ld, const config_setting_t *g, const char *name,
-    bool *out)
+get_bool(struct ld *ld, const config_setting_t *g, const char *name, bool *out)
 {
 	const config_setting_t *s = member(g, name);
 
@@ -162,8 +160,7 @@ transport_parse(const char *s, enum sip_transport *tp)
 }
 
 static void
-get_transport(struct ld *ld, const config_setting_t *g,
-    enum sip_transport *tp)
+get_transport(struct ld *ld, const config_setting_t *g, enum sip_transport *tp)
 {
 	char buf[16];
 	const config_setting_t *s;
@@ -188,15 +185,17 @@ get_addr_port(struct ld *ld, const config_setting_t *g, const char *aname,
 	if (!s)
 		return;
 	if (sa_set_cstr(sa, buf, (uint16_t)port))
-		err_at(ld, s, "%s: \"%s\" is not a numeric IPv4 or IPv6 "
-		    "address", aname, buf);
+		err_at(ld, s,
+		    "%s: \"%s\" is not a numeric IPv4 or IPv6 "
+		    "address",
+		    aname, buf);
 	if (host)
 		snprintf(host, hostcap, "%s", buf);
 }
 
-static const char *const top_known[] = { "workers", "listen", "tls",
-	"limits", "tcp", "proxy", "transaction", "upstreams", "probe",
-	"peers", "deny", "sanity", "log", "metrics", NULL };
+static const char *const top_known[] = { "workers", "listen", "tls", "limits",
+	"tcp", "proxy", "transaction", "upstreams", "probe", "peers", "deny",
+	"sanity", "log", "metrics", NULL };
 
 static void
 load_listen(struct ld *ld, const config_setting_t *root)
@@ -223,8 +222,8 @@ load_listen(struct ld *ld, const config_setting_t *root)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(l,
-		    (unsigned)i);
+		const config_setting_t *e =
+		    config_setting_get_elem(l, (unsigned)i);
 		struct cfg_listen *li = &cfg->listen[cfg->nlisten];
 		int j;
 
@@ -264,8 +263,8 @@ load_upstreams(struct ld *ld, const config_setting_t *root)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(l,
-		    (unsigned)i);
+		const config_setting_t *e =
+		    config_setting_get_elem(l, (unsigned)i);
 		struct cfg_upstream *u = &cfg->upstreams[cfg->nupstreams];
 
 		if (!config_setting_is_group(e)) {
@@ -276,8 +275,8 @@ load_upstreams(struct ld *ld, const config_setting_t *root)
 		snprintf(u->name, sizeof(u->name), "upstream%d", i + 1);
 		get_string(ld, e, "name", u->name, sizeof(u->name), false);
 		get_transport(ld, e, &u->tp);
-		get_addr_port(ld, e, "host", &u->addr, u->host,
-		    sizeof(u->host));
+		get_addr_port(
+		    ld, e, "host", &u->addr, u->host, sizeof(u->host));
 		u->priority = 1;
 		u->weight = 1;
 		get_uint(ld, e, "priority", 0, 1000, &u->priority);
@@ -306,8 +305,8 @@ load_peers(struct ld *ld, const config_setting_t *root)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(l,
-		    (unsigned)i);
+		const config_setting_t *e =
+		    config_setting_get_elem(l, (unsigned)i);
 		struct cfg_peer *p = &cfg->peers[cfg->npeers];
 		const config_setting_t *s;
 		char buf[CFG_NAME_MAX];
@@ -321,16 +320,20 @@ load_peers(struct ld *ld, const config_setting_t *root)
 		get_string(ld, e, "name", p->name, sizeof(p->name), true);
 		s = get_string(ld, e, "cidr", buf, sizeof(buf), true);
 		if (s && cidr_parse(buf, &p->cidr))
-			err_at(ld, s, "cidr: \"%s\" is not an address or "
-			    "CIDR range", buf);
+			err_at(ld, s,
+			    "cidr: \"%s\" is not an address or "
+			    "CIDR range",
+			    buf);
 		s = get_string(ld, e, "role", buf, sizeof(buf), true);
 		if (s) {
 			for (r = 1; r < 4; r++)
 				if (strcmp(buf, role_names[r]) == 0)
 					break;
 			if (r == 4)
-				err_at(ld, s, "role: \"%s\" is not pbx, "
-				    "carrier or customer", buf);
+				err_at(ld, s,
+				    "role: \"%s\" is not pbx, "
+				    "carrier or customer",
+				    buf);
 			else
 				p->role = (enum peer_role)r;
 		}
@@ -357,13 +360,15 @@ load_deny(struct ld *ld, const config_setting_t *root)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(l,
-		    (unsigned)i);
+		const config_setting_t *e =
+		    config_setting_get_elem(l, (unsigned)i);
 		const char *v = config_setting_get_string(e);
 
 		if (!v || cidr_parse(v, &cfg->deny[cfg->ndeny]))
-			err_at(ld, e, "deny[%d]: \"%s\" is not an address or "
-			    "CIDR range", i, v ? v : "(not a string)");
+			err_at(ld, e,
+			    "deny[%d]: \"%s\" is not an address or "
+			    "CIDR range",
+			    i, v ? v : "(not a string)");
 		else
 			cfg->ndeny++;
 	}
@@ -374,15 +379,15 @@ load_groups(struct ld *ld, const config_setting_t *root)
 {
 	static const char *const tls_k[] = { "certificate", "private_key",
 		"ca_file", "verify_upstream", NULL };
-	static const char *const lim_k[] = { "max_message_size",
-		"max_headers", "max_via", "max_line_length", NULL };
+	static const char *const lim_k[] = { "max_message_size", "max_headers",
+		"max_via", "max_line_length", NULL };
 	static const char *const tcp_k[] = { "max_connections",
 		"max_connections_per_ip", "idle_timeout", "header_timeout",
 		"connect_timeout", NULL };
 	static const char *const proxy_k[] = { "reply_to_source",
 		"record_route", "answer_options", "server_header", NULL };
-	static const char *const txn_k[] = { "t1", "t2", "timer_b",
-		"timer_f", "failover_timeout", "failover_codes", NULL };
+	static const char *const txn_k[] = { "t1", "t2", "timer_b", "timer_f",
+		"failover_timeout", "failover_codes", NULL };
 	static const char *const probe_k[] = { "interval", "timeout",
 		"failures_down", "successes_up", NULL };
 	static const char *const sanity_k[] = { "action", NULL };
@@ -402,8 +407,8 @@ load_groups(struct ld *ld, const config_setting_t *root)
 		    sizeof(cfg->tls_cert), false);
 		get_string(ld, g, "private_key", cfg->tls_key,
 		    sizeof(cfg->tls_key), false);
-		get_string(ld, g, "ca_file", cfg->tls_ca, sizeof(cfg->tls_ca),
-		    false);
+		get_string(
+		    ld, g, "ca_file", cfg->tls_ca, sizeof(cfg->tls_ca), false);
 		get_bool(ld, g, "verify_upstream", &cfg->tls_verify_upstream);
 	}
 	if ((g = member(root, "limits"))) {
@@ -421,8 +426,8 @@ load_groups(struct ld *ld, const config_setting_t *root)
 	}
 	if ((g = member(root, "tcp"))) {
 		check_known(ld, g, tcp_k, "tcp");
-		get_uint(ld, g, "max_connections", 1, 1000000,
-		    &cfg->tcp_max_conns);
+		get_uint(
+		    ld, g, "max_connections", 1, 1000000, &cfg->tcp_max_conns);
 		get_uint(ld, g, "max_connections_per_ip", 1, 1000000,
 		    &cfg->tcp_max_conns_per_ip);
 		get_uint(ld, g, "idle_timeout", 100, 86400000,
@@ -451,22 +456,25 @@ load_groups(struct ld *ld, const config_setting_t *root)
 		if ((s = member(g, "failover_codes"))) {
 			if (!config_setting_is_array(s) ||
 			    config_setting_length(s) > CFG_MAX_FAILOVER_CODES) {
-				err_at(ld, s, "failover_codes: expected an "
+				err_at(ld, s,
+				    "failover_codes: expected an "
 				    "array of at most %d status codes",
 				    CFG_MAX_FAILOVER_CODES);
 			} else {
 				cfg->nfailover_codes = 0;
 				for (i = 0; i < config_setting_length(s); i++) {
-					int c = config_setting_get_int_elem(s,
-					    i);
+					int c =
+					    config_setting_get_int_elem(s, i);
 
 					if (c < 300 || c > 699)
-						err_at(ld, s, "failover_codes: "
+						err_at(ld, s,
+						    "failover_codes: "
 						    "%d is not a 3xx-6xx "
-						    "status", c);
+						    "status",
+						    c);
 					else
-						cfg->failover_codes[
-						    cfg->nfailover_codes++] =
+						cfg->failover_codes
+						    [cfg->nfailover_codes++] =
 						    (uint16_t)c;
 				}
 			}
@@ -476,15 +484,15 @@ load_groups(struct ld *ld, const config_setting_t *root)
 	}
 	if ((g = member(root, "probe"))) {
 		check_known(ld, g, probe_k, "probe");
-		get_uint(ld, g, "interval", 100, 3600000,
-		    &cfg->probe_interval);
+		get_uint(ld, g, "interval", 100, 3600000, &cfg->probe_interval);
 		get_uint(ld, g, "timeout", 50, 600000, &cfg->probe_timeout);
-		get_uint(ld, g, "failures_down", 1, 100,
-		    &cfg->probe_failures_down);
-		get_uint(ld, g, "successes_up", 1, 100,
-		    &cfg->probe_successes_up);
+		get_uint(
+		    ld, g, "failures_down", 1, 100, &cfg->probe_failures_down);
+		get_uint(
+		    ld, g, "successes_up", 1, 100, &cfg->probe_successes_up);
 		if (cfg->probe_timeout > cfg->probe_interval)
-			err_at(ld, g, "probe timeout must not exceed the "
+			err_at(ld, g,
+			    "probe timeout must not exceed the "
 			    "interval");
 	}
 	if ((g = member(root, "sanity"))) {
@@ -495,8 +503,8 @@ load_groups(struct ld *ld, const config_setting_t *root)
 		else if (s && strcmp(buf, "drop") == 0)
 			cfg->sanity_drop = true;
 		else if (s)
-			err_at(ld, s, "action: \"%s\" is not reply or drop",
-			    buf);
+			err_at(
+			    ld, s, "action: \"%s\" is not reply or drop", buf);
 	}
 	if ((g = member(root, "log"))) {
 		enum log_level lv;
@@ -508,14 +516,16 @@ load_groups(struct ld *ld, const config_setting_t *root)
 		else if (s && strcmp(buf, "json") == 0)
 			cfg->log_format = LOGF_JSON;
 		else if (s)
-			err_at(ld, s, "format: \"%s\" is not human or json",
-			    buf);
+			err_at(
+			    ld, s, "format: \"%s\" is not human or json", buf);
 		s = get_string(ld, g, "level", buf, sizeof(buf), false);
 		if (s && log_level_parse(buf, &lv) == 0)
 			cfg->log_level = (int)lv;
 		else if (s)
-			err_at(ld, s, "level: \"%s\" is not error, warn, info "
-			    "or debug", buf);
+			err_at(ld, s,
+			    "level: \"%s\" is not error, warn, info "
+			    "or debug",
+			    buf);
 	}
 	if ((g = member(root, "metrics"))) {
 		unsigned port = 9060;
@@ -525,8 +535,10 @@ load_groups(struct ld *ld, const config_setting_t *root)
 		get_uint(ld, g, "port", 0, 65535, &port);
 		cfg->metrics_port = (uint16_t)port;
 		if (s && sa_set_cstr(&cfg->metrics_addr, buf, (uint16_t)port))
-			err_at(ld, s, "address: \"%s\" is not a numeric "
-			    "address", buf);
+			err_at(ld, s,
+			    "address: \"%s\" is not a numeric "
+			    "address",
+			    buf);
 		sa_set_port(&cfg->metrics_addr, (uint16_t)port);
 	}
 }
@@ -544,8 +556,7 @@ cfg_defaults(struct cfg *cfg)
 	cfg->reply_to_source = true;
 	cfg->record_route = true;
 	cfg->answer_options = true;
-	snprintf(cfg->server_header, sizeof(cfg->server_header),
-	    "centinela");
+	snprintf(cfg->server_header, sizeof(cfg->server_header), "centinela");
 	cfg->t1 = 500;
 	cfg->t2 = 4000;
 	cfg->timer_b = 32000;
@@ -580,12 +591,13 @@ check_cross(struct ld *ld, const config_setting_t *root)
 		for (j = 0; j < cfg->nlisten; j++)
 			if (cfg->listen[j].tp == cfg->upstreams[i].tp ||
 			    (cfg->upstreams[i].tp == SIP_TP_TCP &&
-			    cfg->listen[j].tp == SIP_TP_TLS) ||
+				cfg->listen[j].tp == SIP_TP_TLS) ||
 			    (cfg->upstreams[i].tp == SIP_TP_TLS &&
-			    cfg->listen[j].tp == SIP_TP_TCP))
+				cfg->listen[j].tp == SIP_TP_TCP))
 				have = true;
 		if (!have)
-			err_at(ld, member(root, "upstreams"), "upstream "
+			err_at(ld, member(root, "upstreams"),
+			    "upstream "
 			    "\"%s\": no listener for its transport",
 			    cfg->upstreams[i].name);
 	}
@@ -638,7 +650,7 @@ cfg_load(struct cfg **cfgp, const char *path, FILE *errf)
 	/* Cross-checks only make sense on individually valid settings. */
 	if (ld.nerr == 0)
 		check_cross(&ld, root);
- out:
+out:
 	config_destroy(&c);
 	if (ld.nerr) {
 		free(cfg);

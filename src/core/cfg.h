@@ -19,88 +19,93 @@
 #include "net/sa.h"
 #include "sip/sip.h"
 
-#define CFG_MAX_LISTEN		16
-#define CFG_MAX_UPSTREAMS	32
-#define CFG_MAX_PEERS		256
-#define CFG_MAX_DENY		4096
-#define CFG_MAX_FAILOVER_CODES	8
-#define CFG_NAME_MAX		64
-#define CFG_PATH_MAX		512
+#define CFG_MAX_LISTEN 16
+#define CFG_MAX_UPSTREAMS 32
+#define CFG_MAX_PEERS 256
+#define CFG_MAX_DENY 4096
+#define CFG_MAX_FAILOVER_CODES 8
+#define CFG_NAME_MAX 64
+#define CFG_PATH_MAX 512
 
-enum peer_role { ROLE_PUBLIC = 0, ROLE_PBX, ROLE_CARRIER, ROLE_CUSTOMER };
+enum peer_role {
+	ROLE_PUBLIC = 0,
+	ROLE_PBX,
+	ROLE_CARRIER,
+	ROLE_CUSTOMER
+};
 
-const char	*peer_role_name(enum peer_role r);
+const char *peer_role_name(enum peer_role r);
 
 struct cfg_listen {
-	enum sip_transport	tp;
-	struct sa		addr;
+	enum sip_transport tp;
+	struct sa addr;
 };
 
 struct cfg_upstream {
-	char			name[CFG_NAME_MAX];
-	char			host[CFG_NAME_MAX];	/* numeric address */
-	struct sa		addr;
-	enum sip_transport	tp;
-	unsigned		priority;
-	unsigned		weight;
+	char name[CFG_NAME_MAX];
+	char host[CFG_NAME_MAX]; /* numeric address */
+	struct sa addr;
+	enum sip_transport tp;
+	unsigned priority;
+	unsigned weight;
 };
 
 struct cfg_peer {
-	char		name[CFG_NAME_MAX];
-	struct cidr	cidr;
-	enum peer_role	role;
+	char name[CFG_NAME_MAX];
+	struct cidr cidr;
+	enum peer_role role;
 };
 
 struct cfg {
-	unsigned		workers;
+	unsigned workers;
 
-	struct cfg_listen	listen[CFG_MAX_LISTEN];
-	unsigned		nlisten;
+	struct cfg_listen listen[CFG_MAX_LISTEN];
+	unsigned nlisten;
 
-	char			tls_cert[CFG_PATH_MAX];
-	char			tls_key[CFG_PATH_MAX];
-	char			tls_ca[CFG_PATH_MAX];
-	bool			tls_verify_upstream;
+	char tls_cert[CFG_PATH_MAX];
+	char tls_key[CFG_PATH_MAX];
+	char tls_ca[CFG_PATH_MAX];
+	bool tls_verify_upstream;
 
-	struct sip_limits	limits;
+	struct sip_limits limits;
 
-	unsigned		tcp_max_conns;
-	unsigned		tcp_max_conns_per_ip;
-	unsigned		tcp_idle_timeout;	/* ms */
-	unsigned		tcp_header_timeout;	/* ms */
-	unsigned		tcp_connect_timeout;	/* ms */
+	unsigned tcp_max_conns;
+	unsigned tcp_max_conns_per_ip;
+	unsigned tcp_idle_timeout; /* ms */
+	unsigned tcp_header_timeout; /* ms */
+	unsigned tcp_connect_timeout; /* ms */
 
-	bool			reply_to_source;
-	bool			record_route;
-	bool			answer_options;
-	char			server_header[CFG_NAME_MAX];
+	bool reply_to_source;
+	bool record_route;
+	bool answer_options;
+	char server_header[CFG_NAME_MAX];
 
-	unsigned		t1, t2, timer_b, timer_f;	/* ms */
-	unsigned		failover_timeout;		/* ms */
-	uint16_t		failover_codes[CFG_MAX_FAILOVER_CODES];
-	unsigned		nfailover_codes;
+	unsigned t1, t2, timer_b, timer_f; /* ms */
+	unsigned failover_timeout; /* ms */
+	uint16_t failover_codes[CFG_MAX_FAILOVER_CODES];
+	unsigned nfailover_codes;
 
-	struct cfg_upstream	upstreams[CFG_MAX_UPSTREAMS];
-	unsigned		nupstreams;
+	struct cfg_upstream upstreams[CFG_MAX_UPSTREAMS];
+	unsigned nupstreams;
 
-	unsigned		probe_interval;		/* ms */
-	unsigned		probe_timeout;		/* ms */
-	unsigned		probe_failures_down;
-	unsigned		probe_successes_up;
+	unsigned probe_interval; /* ms */
+	unsigned probe_timeout; /* ms */
+	unsigned probe_failures_down;
+	unsigned probe_successes_up;
 
-	struct cfg_peer		peers[CFG_MAX_PEERS];
-	unsigned		npeers;
+	struct cfg_peer peers[CFG_MAX_PEERS];
+	unsigned npeers;
 
-	struct cidr		deny[CFG_MAX_DENY];
-	unsigned		ndeny;
+	struct cidr deny[CFG_MAX_DENY];
+	unsigned ndeny;
 
-	bool			sanity_drop;
+	bool sanity_drop;
 
-	int			log_format;	/* enum log_format */
-	int			log_level;	/* enum log_level */
+	int log_format; /* enum log_format */
+	int log_level; /* enum log_level */
 
-	struct sa		metrics_addr;
-	uint16_t		metrics_port;	/* 0: disabled */
+	struct sa metrics_addr;
+	uint16_t metrics_port; /* 0: disabled */
 };
 
 /*
@@ -108,13 +113,13 @@ struct cfg {
  * default. Errors go to "errf" as "FILE:LINE: message", one per line.
  * Returns 0 with *cfgp set (caller owns; cfg_free() it), or EINVAL.
  */
-int	cfg_load(struct cfg **cfgp, const char *path, FILE *errf);
-void	cfg_free(struct cfg *cfg);
+int cfg_load(struct cfg **cfgp, const char *path, FILE *errf);
+void cfg_free(struct cfg *cfg);
 /* Role of a source address according to the peer list. */
-enum peer_role	cfg_peer_role(const struct cfg *cfg, const struct sa *src);
+enum peer_role cfg_peer_role(const struct cfg *cfg, const struct sa *src);
 
 /* The embedded default configuration (etc/centinela.conf). */
-extern const unsigned char	default_conf[];
-extern const size_t		default_conf_len;
+extern const unsigned char default_conf[];
+extern const size_t default_conf_len;
 
 #endif /* CENTINELA_CORE_CFG_H */

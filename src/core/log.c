@@ -12,12 +12,11 @@
 
 #include "core/log.h"
 
-static enum log_format	log_fmt = LOGF_HUMAN;
-static enum log_level	log_lvl = LOGL_INFO;
-static int		log_fd = 2;
+static enum log_format log_fmt = LOGF_HUMAN;
+static enum log_level log_lvl = LOGL_INFO;
+static int log_fd = 2;
 
-static const char *const level_names[] = { "error", "warn", "info",
-	"debug" };
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
 void
 log_setup(enum log_format fmt, enum log_level level, int fd)
@@ -48,8 +47,8 @@ log_level_parse(const char *s, enum log_level *out)
 
 /* A line buffer that never overflows: appends are clamped. */
 struct line {
-	char	b[2048];
-	size_t	len;
+	char b[2048];
+	size_t len;
 };
 
 static void
@@ -125,8 +124,8 @@ put_ts(struct line *l)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)(ts.tv_nsec / 1000000));
 	puts_c(l, buf);
 }
 
@@ -224,8 +223,8 @@ log_printf(enum log_level level, const char *fmt, ...)
 }
 
 void
-log_event(enum log_level level, const struct log_fields *f,
-    const char *fmt, ...)
+log_event(
+    enum log_level level, const struct log_fields *f, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -14,23 +14,23 @@
 #include "core/loop.h"
 
 struct fd_slot {
-	loop_fd_h	*fn;
-	void		*arg;
-	unsigned	 events;
-	bool		 used;
+	loop_fd_h *fn;
+	void *arg;
+	unsigned events;
+	bool used;
 };
 
 struct loop {
-	int			 epfd;
-	uint64_t		 now;
-	volatile sig_atomic_t	 stop;
-	struct fd_slot		*fds;
-	int			 nfds;		/* capacity of fds[] */
-	struct loop_timer	**heap;
-	unsigned		 nheap;
-	unsigned		 capheap;
-	loop_hook_h		*before_sleep;
-	void			*before_sleep_arg;
+	int epfd;
+	uint64_t now;
+	volatile sig_atomic_t stop;
+	struct fd_slot *fds;
+	int nfds; /* capacity of fds[] */
+	struct loop_timer **heap;
+	unsigned nheap;
+	unsigned capheap;
+	loop_hook_h *before_sleep;
+	void *before_sleep_arg;
 };
 
 uint64_t
@@ -87,8 +87,7 @@ to_epoll(unsigned ev)
 }
 
 int
-loop_fd_add(struct loop *l, int fd, unsigned events, loop_fd_h *fn,
-    void *arg)
+loop_fd_add(struct loop *l, int fd, unsigned events, loop_fd_h *fn, void *arg)
 {
 	struct epoll_event ev;
 
@@ -282,7 +281,8 @@ loop_run(struct loop *l)
 		if (l->nheap) {
 			uint64_t w = l->heap[0]->tm_when;
 
-			timeout = w <= l->now ? 0 :
+			timeout = w <= l->now ?
+			    0 :
 			    (int)(w - l->now > 60000 ? 60000 : w - l->now);
 		}
 		n = epoll_wait(l->epfd, evs, 128, timeout);

@@ -13,31 +13,40 @@
 #include "core/str.h"
 
 /* X(enum, "name", "human description") */
-#define REASON_LIST(X)							\
-	X(REASON_NONE, "none", "no reason")				\
-	X(REASON_PARSE_ERROR, "parse_error", "malformed SIP message")	\
-	X(REASON_MSG_TOO_BIG, "msg_too_big", "message exceeds a limit")	\
-	X(REASON_DENY_LIST, "deny_list", "source on the static deny list") \
+#define REASON_LIST(X)                                                         \
+	X(REASON_NONE, "none", "no reason")                                    \
+	X(REASON_PARSE_ERROR, "parse_error", "malformed SIP message")          \
+	X(REASON_MSG_TOO_BIG, "msg_too_big", "message exceeds a limit")        \
+	X(REASON_DENY_LIST, "deny_list", "source on the static deny list")     \
 	X(REASON_MISSING_HEADER, "missing_header", "mandatory header missing") \
-	X(REASON_CSEQ_MISMATCH, "cseq_mismatch", "CSeq method differs from request method") \
-	X(REASON_MAX_FORWARDS, "max_forwards", "Max-Forwards exhausted") \
-	X(REASON_CONTENT_LENGTH, "content_length", "Content-Length inconsistent") \
-	X(REASON_BAD_VIA, "bad_via", "Via header malformed")		\
-	X(REASON_LOOP, "loop", "request loops through this proxy")	\
-	X(REASON_NO_UPSTREAM, "no_upstream", "no upstream available")	\
-	X(REASON_UPSTREAM_TIMEOUT, "upstream_timeout", "upstream did not answer") \
-	X(REASON_UNSUPPORTED_URI, "unsupported_uri", "Request-URI scheme not supported") \
-	X(REASON_BAD_ROUTE, "bad_route", "Route header unusable")	\
-	X(REASON_CONN_LIMIT, "conn_limit", "connection limit reached")	\
-	X(REASON_STREAM_GARBAGE, "stream_garbage", "garbage on a stream connection") \
-	X(REASON_HEADER_TIMEOUT, "header_timeout", "message not completed in time (slowloris)") \
-	X(REASON_IDLE_TIMEOUT, "idle_timeout", "connection idle too long") \
-	X(REASON_TLS_HANDSHAKE, "tls_handshake", "TLS handshake failed") \
-	X(REASON_SEND_FAILED, "send_failed", "could not send")		\
-	X(REASON_STRAY_RESPONSE, "stray_response", "response matches no Via of ours") \
-	X(REASON_UNSUPPORTED_TRANSPORT, "unsupported_transport", "no listener for the transport") \
-	X(REASON_OVERLOAD, "overload", "resource exhausted")		\
-	X(REASON_BAD_EXTENSION, "bad_extension", "Proxy-Require names an unsupported extension")
+	X(REASON_CSEQ_MISMATCH, "cseq_mismatch",                               \
+	    "CSeq method differs from request method")                         \
+	X(REASON_MAX_FORWARDS, "max_forwards", "Max-Forwards exhausted")       \
+	X(REASON_CONTENT_LENGTH, "content_length",                             \
+	    "Content-Length inconsistent")                                     \
+	X(REASON_BAD_VIA, "bad_via", "Via header malformed")                   \
+	X(REASON_LOOP, "loop", "request loops through this proxy")             \
+	X(REASON_NO_UPSTREAM, "no_upstream", "no upstream available")          \
+	X(REASON_UPSTREAM_TIMEOUT, "upstream_timeout",                         \
+	    "upstream did not answer")                                         \
+	X(REASON_UNSUPPORTED_URI, "unsupported_uri",                           \
+	    "Request-URI scheme not supported")                                \
+	X(REASON_BAD_ROUTE, "bad_route", "Route header unusable")              \
+	X(REASON_CONN_LIMIT, "conn_limit", "connection limit reached")         \
+	X(REASON_STREAM_GARBAGE, "stream_garbage",                             \
+	    "garbage on a stream connection")                                  \
+	X(REASON_HEADER_TIMEOUT, "header_timeout",                             \
+	    "message not completed in time (slowloris)")                       \
+	X(REASON_IDLE_TIMEOUT, "idle_timeout", "connection idle too long")     \
+	X(REASON_TLS_HANDSHAKE, "tls_handshake", "TLS handshake failed")       \
+	X(REASON_SEND_FAILED, "send_failed", "could not send")                 \
+	X(REASON_STRAY_RESPONSE, "stray_response",                             \
+	    "response matches no Via of ours")                                 \
+	X(REASON_UNSUPPORTED_TRANSPORT, "unsupported_transport",               \
+	    "no listener for the transport")                                   \
+	X(REASON_OVERLOAD, "overload", "resource exhausted")                   \
+	X(REASON_BAD_EXTENSION, "bad_extension",                               \
+	    "Proxy-Require names an unsupported extension")
 
 enum reason {
 #define REASON_ENUM(e, n, d) e,
@@ -47,8 +56,8 @@ enum reason {
 };
 
 /* Stable short name, e.g. "deny_list". */
-const char	*reason_name(enum reason r);
+const char *reason_name(enum reason r);
 /* One-line human description. */
-const char	*reason_text(enum reason r);
+const char *reason_text(enum reason r);
 
 #endif /* CENTINELA_CORE_REASON_H */

@@ -28,7 +28,8 @@ str_eq_nocase(struct str a, struct str b)
 	if (a.len != b.len)
 		return false;
 	for (i = 0; i < a.len; i++)
-		if (lower((unsigned char)a.s[i]) != lower((unsigned char)b.s[i]))
+		if (lower((unsigned char)a.s[i]) !=
+		    lower((unsigned char)b.s[i]))
 			return false;
 	return true;
 }

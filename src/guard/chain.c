@@ -27,8 +27,8 @@ guard_chain_name(unsigned i)
 }
 
 enum guard_vd
-guard_chain_run(struct guard_ctx *gx, const struct sip_msg *msg,
-    struct guard_result *res)
+guard_chain_run(
+    struct guard_ctx *gx, const struct sip_msg *msg, struct guard_result *res)
 {
 	unsigned i;
 
@@ -47,9 +47,10 @@ guard_chain_run(struct guard_ctx *gx, const struct sip_msg *msg,
 			return vd;
 		}
 		if (gx->shadow_mask & (1u << i)) {
-			log_printf(LOGL_INFO, "shadow: guard %s would %s "
-			    "(reason %s)", res->guard,
-			    vd == GUARD_DROP ? "drop" : "reply",
+			log_printf(LOGL_INFO,
+			    "shadow: guard %s would %s "
+			    "(reason %s)",
+			    res->guard, vd == GUARD_DROP ? "drop" : "reply",
 			    reason_name(res->reason));
 			continue;
 		}

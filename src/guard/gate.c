@@ -14,18 +14,18 @@
 #include "guard/guard.h"
 
 struct gate_key {
-	uint8_t		family;		/* 4 or 6; 0 = empty slot */
-	uint8_t		prefix;
-	uint8_t		addr[16];
+	uint8_t family; /* 4 or 6; 0 = empty slot */
+	uint8_t prefix;
+	uint8_t addr[16];
 };
 
 struct gate {
-	struct gate_key	*slots;
-	uint32_t	 mask;
-	uint8_t		 plen4[33];	/* distinct IPv4 prefix lengths */
-	unsigned	 nplen4;
-	uint8_t		 plen6[129];
-	unsigned	 nplen6;
+	struct gate_key *slots;
+	uint32_t mask;
+	uint8_t plen4[33]; /* distinct IPv4 prefix lengths */
+	unsigned nplen4;
+	uint8_t plen6[129];
+	unsigned nplen6;
 };
 
 static void
@@ -136,8 +136,8 @@ gate_free(struct gate *g)
 bool
 gate_denied(const struct gate *g, const struct sa *src)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0xff, 0xff };
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+		0xff };
 	const uint8_t *a;
 	const uint8_t *plen;
 	unsigned n, i;

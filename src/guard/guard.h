@@ -23,52 +23,56 @@
 #include "net/sa.h"
 #include "sip/sip.h"
 
-enum guard_vd { GUARD_CONTINUE, GUARD_REPLY, GUARD_DROP, GUARD_PENDING };
+enum guard_vd {
+	GUARD_CONTINUE,
+	GUARD_REPLY,
+	GUARD_DROP,
+	GUARD_PENDING
+};
 
 /* What a stopping guard decided. */
 struct guard_result {
-	enum reason	 reason;
-	uint16_t	 status;	/* for REPLY */
-	struct str	 phrase;	/* for REPLY; empty: the default */
-	const char	*guard;		/* name of the deciding guard */
+	enum reason reason;
+	uint16_t status; /* for REPLY */
+	struct str phrase; /* for REPLY; empty: the default */
+	const char *guard; /* name of the deciding guard */
 };
 
 /* Per-request context, owned by the caller for the request's life. */
 struct guard_ctx {
-	const struct cfg	*cfg;
-	const struct sa		*src;
-	enum sip_transport	 tp;
-	enum peer_role		 role;
-	uint32_t		 shadow_mask;	/* bit i: guard_chain[i] shadow */
-	unsigned		 resume_at;	/* chain index for PENDING */
+	const struct cfg *cfg;
+	const struct sa *src;
+	enum sip_transport tp;
+	enum peer_role role;
+	uint32_t shadow_mask; /* bit i: guard_chain[i] shadow */
+	unsigned resume_at; /* chain index for PENDING */
 };
 
 struct guard_ops {
-	const char	*name;
-	enum guard_vd	 (*on_request)(struct guard_ctx *gx,
-			    const struct sip_msg *msg,
-			    struct guard_result *res);
+	const char *name;
+	enum guard_vd (*on_request)(struct guard_ctx *gx,
+	    const struct sip_msg *msg, struct guard_result *res);
 };
 
 /*
  * Run the chain from gx->resume_at. Returns the verdict of the first
  * guard that did not CONTINUE (res filled), or GUARD_CONTINUE.
  */
-enum guard_vd	guard_chain_run(struct guard_ctx *gx,
-		    const struct sip_msg *msg, struct guard_result *res);
+enum guard_vd guard_chain_run(
+    struct guard_ctx *gx, const struct sip_msg *msg, struct guard_result *res);
 /* Number of guards and the name of guard i (for docs and metrics). */
-unsigned	guard_chain_len(void);
-const char	*guard_chain_name(unsigned i);
+unsigned guard_chain_len(void);
+const char *guard_chain_name(unsigned i);
 
 /* The guards. */
-extern const struct guard_ops	guard_sanity;
+extern const struct guard_ops guard_sanity;
 
 /* Pre-parse gate: the static deny list, one hash probe per prefix length. */
 struct gate;
 
-int	gate_alloc(struct gate **gp, const struct cfg *cfg);
-void	gate_free(struct gate *g);
+int gate_alloc(struct gate **gp, const struct cfg *cfg);
+void gate_free(struct gate *g);
 /* Is this source denied? */
-bool	gate_denied(const struct gate *g, const struct sa *src);
+bool gate_denied(const struct gate *g, const struct sa *src);
 
 #endif /* CENTINELA_GUARD_GUARD_H */

@@ -8,8 +8,8 @@
 #include "guard/guard.h"
 
 static enum guard_vd
-reply(struct guard_result *res, uint16_t status, struct str phrase,
-    enum reason r)
+reply(
+    struct guard_result *res, uint16_t status, struct str phrase, enum reason r)
 {
 	res->status = status;
 	res->phrase = phrase;
@@ -18,8 +18,8 @@ reply(struct guard_result *res, uint16_t status, struct str phrase,
 }
 
 static enum guard_vd
-sanity_request(struct guard_ctx *gx, const struct sip_msg *msg,
-    struct guard_result *res)
+sanity_request(
+    struct guard_ctx *gx, const struct sip_msg *msg, struct guard_result *res)
 {
 	const struct sip_via *via;
 	enum guard_vd vd = GUARD_CONTINUE;
@@ -33,18 +33,17 @@ sanity_request(struct guard_ctx *gx, const struct sip_msg *msg,
 		    REASON_MISSING_HEADER);
 	else if (msg->method == SIP_METHOD_INVITE &&
 	    msg->first[SIP_HDR_CONTACT] < 0)
-		vd = reply(res, 400, STR("Missing Contact"),
-		    REASON_MISSING_HEADER);
+		vd = reply(
+		    res, 400, STR("Missing Contact"), REASON_MISSING_HEADER);
 	else if (!str_eq(msg->cseq.method_s, msg->method_s))
 		vd = reply(res, 400, STR("CSeq Method Mismatch"),
 		    REASON_CSEQ_MISMATCH);
 	else if (msg->has_max_forwards && msg->max_forwards == 0)
-		vd = reply(res, 483, STR("Too Many Hops"),
-		    REASON_MAX_FORWARDS);
+		vd = reply(res, 483, STR("Too Many Hops"), REASON_MAX_FORWARDS);
 	else if (msg->has_content_length &&
 	    msg->body.len != msg->content_length)
-		vd = reply(res, 400, STR("Bad Content-Length"),
-		    REASON_CONTENT_LENGTH);
+		vd = reply(
+		    res, 400, STR("Bad Content-Length"), REASON_CONTENT_LENGTH);
 	else if (msg->ruri.scheme != SIP_SCHEME_SIP &&
 	    msg->ruri.scheme != SIP_SCHEME_SIPS &&
 	    msg->ruri.scheme != SIP_SCHEME_TEL)
@@ -52,18 +51,18 @@ sanity_request(struct guard_ctx *gx, const struct sip_msg *msg,
 		    REASON_UNSUPPORTED_URI);
 	else if (msg->first[SIP_HDR_PROXY_REQUIRE] >= 0)
 		/* We support no extension a client could require of us. */
-		vd = reply(res, 420, STR("Bad Extension"),
-		    REASON_BAD_EXTENSION);
+		vd =
+		    reply(res, 420, STR("Bad Extension"), REASON_BAD_EXTENSION);
 	if (vd != GUARD_CONTINUE)
 		goto out;
 	via = &msg->via[0];
 	if (!via->host.len || via->transport == SIP_TP_NONE ||
 	    via->transport == SIP_TP_OTHER)
 		vd = reply(res, 400, STR("Bad Via"), REASON_BAD_VIA);
- out:
+out:
 	/* ACK gets no response (RFC 3261 section 17.2.1): drop instead. */
-	if (vd == GUARD_REPLY && (msg->method == SIP_METHOD_ACK ||
-	    gx->cfg->sanity_drop))
+	if (vd == GUARD_REPLY &&
+	    (msg->method == SIP_METHOD_ACK || gx->cfg->sanity_drop))
 		vd = GUARD_DROP;
 	return vd;
 }

@@ -75,8 +75,8 @@ sa_eq_addr(const struct sa *a, const struct sa *b)
 	if (a->u.sa.sa_family == AF_INET)
 		return a->u.in.sin_addr.s_addr == b->u.in.sin_addr.s_addr;
 	if (a->u.sa.sa_family == AF_INET6)
-		return memcmp(&a->u.in6.sin6_addr, &b->u.in6.sin6_addr,
-		    16) == 0;
+		return memcmp(&a->u.in6.sin6_addr, &b->u.in6.sin6_addr, 16) ==
+		    0;
 	return false;
 }
 
@@ -119,8 +119,8 @@ sa_hash_addr(const struct sa *sa)
 	if (sa->u.sa.sa_family == AF_INET)
 		return str_hash(str_make((const char *)&sa->u.in.sin_addr, 4));
 	if (sa->u.sa.sa_family == AF_INET6)
-		return str_hash(str_make((const char *)&sa->u.in6.sin6_addr,
-		    16));
+		return str_hash(
+		    str_make((const char *)&sa->u.in6.sin6_addr, 16));
 	return 0;
 }
 
@@ -149,8 +149,8 @@ cidr_parse(const char *s, struct cidr *c)
 	} else
 		return EINVAL;
 	if (slash) {
-		if (str_to_u32_max(str_make(slash + 1, strlen(slash + 1)),
-		    max, &prefix))
+		if (str_to_u32_max(
+			str_make(slash + 1, strlen(slash + 1)), max, &prefix))
 			return EINVAL;
 		c->prefix = prefix;
 	} else
@@ -176,15 +176,15 @@ prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
 bool
 cidr_match(const struct cidr *c, const struct sa *sa)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0xff, 0xff };
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+		0xff };
 	const uint8_t *a6;
 
 	if (sa->u.sa.sa_family == AF_INET) {
 		if (c->family != AF_INET)
 			return false;
-		return prefix_match(c->addr,
-		    (const uint8_t *)&sa->u.in.sin_addr, c->prefix);
+		return prefix_match(
+		    c->addr, (const uint8_t *)&sa->u.in.sin_addr, c->prefix);
 	}
 	if (sa->u.sa.sa_family != AF_INET6)
 		return false;

@@ -23,8 +23,8 @@
 #include "core/log.h"
 #include "net/tp_int.h"
 
-static void	conn_io(int fd, unsigned events, void *arg);
-static void	conn_timer(void *arg);
+static void conn_io(int fd, unsigned events, void *arg);
+static void conn_timer(void *arg);
 
 static uint32_t
 pow2_at_least(uint32_t n)
@@ -56,7 +56,8 @@ static uint32_t
 addr_bucket(const struct tp *t, enum sip_transport tp, const struct sa *sa)
 {
 	return (uint32_t)((sa_hash_addr(sa) ^ ((uint64_t)sa_port(sa) << 7) ^
-	    (uint64_t)tp) & t->t_addrmask);
+			      (uint64_t)tp) &
+	    t->t_addrmask);
 }
 
 static void
@@ -71,8 +72,8 @@ addr_link(struct tp *t, struct conn *c)
 static void
 addr_unlink(struct tp *t, struct conn *c)
 {
-	struct conn **pp = &t->t_addrhash[addr_bucket(t, c->cn_tp,
-	    &c->cn_peer)];
+	struct conn **pp =
+	    &t->t_addrhash[addr_bucket(t, c->cn_tp, &c->cn_peer)];
 
 	for (; *pp; pp = &(*pp)->cn_hnext)
 		if (*pp == c) {
@@ -145,7 +146,8 @@ conn_log(const struct conn *c, enum log_level lv, const char *event,
 	char a[SA_STRLEN];
 	struct log_fields f = { .event = event,
 		.src = sa_fmt(&c->cn_peer, a, sizeof(a)),
-		.tp = tp_name_lc(c->cn_tp), .reason = r };
+		.tp = tp_name_lc(c->cn_tp),
+		.reason = r };
 
 	log_event(lv, &f, "%s", what);
 }
@@ -266,8 +268,8 @@ conn_timer(void *arg)
 		return;
 	}
 	if (c->cn_state == CONN_HANDSHAKE) {
-		conn_close(t, c, REASON_TLS_HANDSHAKE,
-		    "TLS handshake timed out");
+		conn_close(
+		    t, c, REASON_TLS_HANDSHAKE, "TLS handshake timed out");
 		return;
 	}
 	if (c->cn_msg_start &&
@@ -277,8 +279,8 @@ conn_timer(void *arg)
 		return;
 	}
 	if (now >= c->cn_last_rx + cfg->tcp_idle_timeout) {
-		conn_close(t, c, c->cn_outgoing ? REASON_NONE :
-		    REASON_IDLE_TIMEOUT, "idle");
+		conn_close(t, c,
+		    c->cn_outgoing ? REASON_NONE : REASON_IDLE_TIMEOUT, "idle");
 		return;
 	}
 	conn_rearm(t, c);
@@ -296,8 +298,8 @@ conn_recv(struct conn *c, char *buf, size_t cap)
 		int r, e;
 
 		ERR_clear_error();
-		r = SSL_read(c->cn_ssl, buf, (int)(cap > INT32_MAX ?
-		    INT32_MAX : cap));
+		r = SSL_read(
+		    c->cn_ssl, buf, (int)(cap > INT32_MAX ? INT32_MAX : cap));
 		if (r > 0)
 			return r;
 		e = SSL_get_error(c->cn_ssl, r);
@@ -312,8 +314,8 @@ conn_recv(struct conn *c, char *buf, size_t cap)
 	n = recv(c->cn_fd, buf, cap, 0);
 	if (n > 0)
 		return n;
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR))
+	if (n < 0 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return 0;
 	return -1;
 }
@@ -330,8 +332,8 @@ conn_xmit(struct conn *c, const char *buf, size_t len)
 		int r, e;
 
 		ERR_clear_error();
-		r = SSL_write(c->cn_ssl, buf, (int)(len > INT32_MAX ?
-		    INT32_MAX : len));
+		r = SSL_write(
+		    c->cn_ssl, buf, (int)(len > INT32_MAX ? INT32_MAX : len));
 		if (r > 0)
 			return r;
 		e = SSL_get_error(c->cn_ssl, r);
@@ -374,8 +376,7 @@ update_events(struct tp *t, struct conn *c)
 {
 	unsigned ev = LOOP_READ;
 
-	if (c->cn_state == CONN_CONNECTING || c->cn_tx_len ||
-	    c->cn_want_write)
+	if (c->cn_state == CONN_CONNECTING || c->cn_tx_len || c->cn_want_write)
 		ev |= LOOP_WRITE;
 	loop_fd_mod(t->t_loop, c->cn_fd, ev);
 }
@@ -443,8 +444,8 @@ rx_frames(struct tp *t, struct conn *c)
 			 */
 			if (left == 1 || is_ping_prefix(p, left))
 				break;
-			off += (left >= 2 && p[0] == '\r' && p[1] == '\n') ?
-			    2 : 1;
+			off +=
+			    (left >= 2 && p[0] == '\r' && p[1] == '\n') ? 2 : 1;
 			continue;
 		}
 		err = sip_frame(&cfg->limits, p, left, &msglen);
@@ -454,10 +455,11 @@ rx_frames(struct tp *t, struct conn *c)
 			break;
 		}
 		if (err) {
-			conn_close(t, c, err == EMSGSIZE ? REASON_MSG_TOO_BIG :
-			    REASON_STREAM_GARBAGE, err == EMSGSIZE ?
-			    "message exceeds a limit" :
-			    "bytes do not frame as SIP");
+			conn_close(t, c,
+			    err == EMSGSIZE ? REASON_MSG_TOO_BIG :
+					      REASON_STREAM_GARBAGE,
+			    err == EMSGSIZE ? "message exceeds a limit" :
+					      "bytes do not frame as SIP");
 			ok = false;
 			break;
 		}
@@ -496,8 +498,8 @@ conn_read(struct tp *t, struct conn *c)
 		ssize_t n;
 
 		if (c->cn_rx_len == c->cn_rx_cap) {
-			size_t ncap = c->cn_rx_cap ? c->cn_rx_cap * 2 :
-			    TP_RX_INITIAL;
+			size_t ncap =
+			    c->cn_rx_cap ? c->cn_rx_cap * 2 : TP_RX_INITIAL;
 			char *p;
 
 			if (c->cn_rx_cap >= max) {
@@ -509,15 +511,15 @@ conn_read(struct tp *t, struct conn *c)
 				ncap = max;
 			p = realloc(c->cn_rx, ncap);
 			if (!p) {
-				conn_close(t, c, REASON_OVERLOAD,
-				    "out of memory");
+				conn_close(
+				    t, c, REASON_OVERLOAD, "out of memory");
 				return;
 			}
 			c->cn_rx = p;
 			c->cn_rx_cap = ncap;
 		}
-		n = conn_recv(c, c->cn_rx + c->cn_rx_len,
-		    c->cn_rx_cap - c->cn_rx_len);
+		n = conn_recv(
+		    c, c->cn_rx + c->cn_rx_len, c->cn_rx_cap - c->cn_rx_len);
 		if (n < 0) {
 			conn_close(t, c, REASON_NONE, "closed by peer");
 			return;
@@ -550,8 +552,8 @@ handshake(struct tp *t, struct conn *c)
 	if (r == 1) {
 		c->cn_state = CONN_OPEN;
 		c->cn_want_write = false;
-		conn_log(c, LOGL_DEBUG, "tls", REASON_NONE,
-		    "handshake complete");
+		conn_log(
+		    c, LOGL_DEBUG, "tls", REASON_NONE, "handshake complete");
 		if (tx_flush(t, c) < 0) {
 			conn_close(t, c, REASON_SEND_FAILED, "write failed");
 			return;
@@ -613,14 +615,14 @@ conn_io(int fd, unsigned events, void *arg)
 		handshake(t, c);
 	} else {
 		/* An SSL_read() that wanted to write resumes on POLLOUT. */
-		bool read_again = c->cn_ssl && c->cn_want_write &&
-		    (events & LOOP_WRITE);
+		bool read_again =
+		    c->cn_ssl && c->cn_want_write && (events & LOOP_WRITE);
 
 		if ((events & LOOP_WRITE) && !c->cn_dead) {
 			c->cn_want_write = false;
 			if (tx_flush(t, c) < 0)
-				conn_close(t, c, REASON_SEND_FAILED,
-				    "write failed");
+				conn_close(
+				    t, c, REASON_SEND_FAILED, "write failed");
 		}
 		if (((events & LOOP_READ) || read_again) && !c->cn_dead)
 			conn_read(t, c);
@@ -655,8 +657,8 @@ stream_accept(int fd, unsigned events, void *arg)
 		int cfd, on = 1;
 
 		peer.len = sizeof(peer.u.ss);
-		cfd = accept4(fd, &peer.u.sa, &peer.len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		cfd = accept4(
+		    fd, &peer.u.sa, &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0) {
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
@@ -693,8 +695,10 @@ stream_accept(int fd, unsigned events, void *arg)
 				.reason = REASON_CONN_LIMIT };
 
 			ip_count(t, &peer, -1);
-			log_event(LOGL_INFO, &f, "more than %u connections "
-			    "from this address", cfg->tcp_max_conns_per_ip);
+			log_event(LOGL_INFO, &f,
+			    "more than %u connections "
+			    "from this address",
+			    cfg->tcp_max_conns_per_ip);
 			metrics_drop(REASON_CONN_LIMIT);
 			close(cfd);
 			continue;
@@ -714,7 +718,8 @@ stream_accept(int fd, unsigned events, void *arg)
 			}
 			c->cn_state = CONN_HANDSHAKE;
 		}
-		conn_log(c, LOGL_DEBUG, "accept", REASON_NONE, "new connection");
+		conn_log(
+		    c, LOGL_DEBUG, "accept", REASON_NONE, "new connection");
 		conn_rearm(t, c);
 	}
 }
@@ -751,8 +756,8 @@ stream_connect(struct tp *t, enum sip_transport tp, const struct sa *addr,
 
 	if (tp == SIP_TP_TLS && !t->t_tls_cli)
 		return EHOSTUNREACH;
-	fd = socket(sa_family(addr), SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	fd = socket(
+	    sa_family(addr), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
@@ -782,8 +787,7 @@ stream_connect(struct tp *t, enum sip_transport tp, const struct sa *addr,
 }
 
 int
-stream_send(struct tp *t, const struct tp_dst *dst, const char *buf,
-    size_t len)
+stream_send(struct tp *t, const struct tp_dst *dst, const char *buf, size_t len)
 {
 	struct conn *c = NULL;
 	int err;

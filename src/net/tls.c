@@ -41,21 +41,22 @@ tls_init(struct tp *t)
 		if (!t->t_tls_srv)
 			goto fail;
 		SSL_CTX_set_min_proto_version(t->t_tls_srv, TLS1_2_VERSION);
-		SSL_CTX_set_mode(t->t_tls_srv, SSL_MODE_ENABLE_PARTIAL_WRITE |
-		    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-		SSL_CTX_set_options(t->t_tls_srv, SSL_OP_NO_RENEGOTIATION |
-		    SSL_OP_CIPHER_SERVER_PREFERENCE);
-		if (SSL_CTX_use_certificate_chain_file(t->t_tls_srv,
-		    cfg->tls_cert) != 1) {
-			log_error("tls: cannot load certificate %s",
-			    cfg->tls_cert);
+		SSL_CTX_set_mode(t->t_tls_srv,
+		    SSL_MODE_ENABLE_PARTIAL_WRITE |
+			SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+		SSL_CTX_set_options(t->t_tls_srv,
+		    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+		if (SSL_CTX_use_certificate_chain_file(
+			t->t_tls_srv, cfg->tls_cert) != 1) {
+			log_error(
+			    "tls: cannot load certificate %s", cfg->tls_cert);
 			goto fail;
 		}
-		if (SSL_CTX_use_PrivateKey_file(t->t_tls_srv, cfg->tls_key,
-		    SSL_FILETYPE_PEM) != 1 ||
+		if (SSL_CTX_use_PrivateKey_file(
+			t->t_tls_srv, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
 		    SSL_CTX_check_private_key(t->t_tls_srv) != 1) {
-			log_error("tls: cannot load private key %s",
-			    cfg->tls_key);
+			log_error(
+			    "tls: cannot load private key %s", cfg->tls_key);
 			goto fail;
 		}
 	}
@@ -63,12 +64,14 @@ tls_init(struct tp *t)
 	if (!t->t_tls_cli)
 		goto fail;
 	SSL_CTX_set_min_proto_version(t->t_tls_cli, TLS1_2_VERSION);
-	SSL_CTX_set_mode(t->t_tls_cli, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_mode(t->t_tls_cli,
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
+		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (cfg->tls_verify_upstream) {
-		if (cfg->tls_ca[0] ? SSL_CTX_load_verify_locations(t->t_tls_cli,
-		    cfg->tls_ca, NULL) != 1 :
-		    SSL_CTX_set_default_verify_paths(t->t_tls_cli) != 1) {
+		if (cfg->tls_ca[0] ?
+			SSL_CTX_load_verify_locations(
+			    t->t_tls_cli, cfg->tls_ca, NULL) != 1 :
+			SSL_CTX_set_default_verify_paths(t->t_tls_cli) != 1) {
 			log_error("tls: cannot load CA file %s", cfg->tls_ca);
 			goto fail;
 		}
@@ -76,7 +79,7 @@ tls_init(struct tp *t)
 	} else
 		SSL_CTX_set_verify(t->t_tls_cli, SSL_VERIFY_NONE, NULL);
 	return 0;
- fail:
+fail:
 	log_ssl_errors("tls");
 	return EINVAL;
 }

@@ -45,8 +45,8 @@ tp_socket(const struct sa *addr, int type, bool reuseport)
 }
 
 int
-tp_alloc(struct tp **tpp, struct loop *l, const struct cfg *cfg,
-    tp_rx_h *rx, tp_gate_h *gate, void *arg)
+tp_alloc(struct tp **tpp, struct loop *l, const struct cfg *cfg, tp_rx_h *rx,
+    tp_gate_h *gate, void *arg)
 {
 	struct tp *t;
 	unsigned i;
@@ -98,7 +98,7 @@ tp_alloc(struct tp **tpp, struct loop *l, const struct cfg *cfg,
 		}
 		t->t_nli++;
 	}
- out:
+out:
 	if (err)
 		tp_free(t);
 	else

@@ -26,37 +26,36 @@ struct tp;
 
 /* One received message, valid only during the callback. */
 struct tp_rx {
-	const char		*buf;
-	size_t			 len;
-	enum sip_transport	 tp;
-	struct sa		 src;
-	struct sa		 local;		/* listener address */
-	uint64_t		 conn_id;	/* 0 for UDP */
+	const char *buf;
+	size_t len;
+	enum sip_transport tp;
+	struct sa src;
+	struct sa local; /* listener address */
+	uint64_t conn_id; /* 0 for UDP */
 };
 
 /* Where to send: a connection (when alive) or an address. */
 struct tp_dst {
-	enum sip_transport	 tp;
-	struct sa		 addr;
-	uint64_t		 conn_id;	/* 0: any / new connection */
+	enum sip_transport tp;
+	struct sa addr;
+	uint64_t conn_id; /* 0: any / new connection */
 };
 
-typedef void (tp_rx_h)(struct tp_rx *rx, void *arg);
+typedef void(tp_rx_h)(struct tp_rx *rx, void *arg);
 /*
  * Pre-parse gate: called with the source address of every datagram and
  * of every new connection before anything else is done with it.
  * Return false to drop the packet / close the connection.
  */
-typedef bool (tp_gate_h)(const struct sa *src, enum sip_transport tp,
-    void *arg);
+typedef bool(tp_gate_h)(const struct sa *src, enum sip_transport tp, void *arg);
 
 /*
  * Open every listener of "cfg" and register them on "l". Returns 0 with
  * *tpp set, or an errno code after logging what failed.
  */
-int	tp_alloc(struct tp **tpp, struct loop *l, const struct cfg *cfg,
-	    tp_rx_h *rx, tp_gate_h *gate, void *arg);
-void	tp_free(struct tp *t);
+int tp_alloc(struct tp **tpp, struct loop *l, const struct cfg *cfg,
+    tp_rx_h *rx, tp_gate_h *gate, void *arg);
+void tp_free(struct tp *t);
 
 /*
  * Send one message. UDP sends are batched (sendmmsg) until tp_flush()
@@ -65,23 +64,23 @@ void	tp_free(struct tp *t);
  * opening one). Returns 0, or an errno code (EHOSTUNREACH: no listener
  * for that transport/family; ENOBUFS: connection output queue full).
  */
-int	tp_send(struct tp *t, const struct tp_dst *dst, const char *buf,
-	    size_t len);
+int tp_send(
+    struct tp *t, const struct tp_dst *dst, const char *buf, size_t len);
 /* Flush the UDP send batch. */
-void	tp_flush(struct tp *t);
+void tp_flush(struct tp *t);
 
 /*
  * The local address to advertise (Via sent-by, Record-Route) for
  * "tp" and address family "family" (AF_INET/AF_INET6). Returns NULL
  * when there is no such listener.
  */
-const struct sa	*tp_local(const struct tp *t, enum sip_transport tp,
-		    int family);
+const struct sa *tp_local(
+    const struct tp *t, enum sip_transport tp, int family);
 /* Is "host:port" one of our listening addresses (any transport)? */
-bool	tp_is_local(const struct tp *t, struct str host, uint16_t port);
+bool tp_is_local(const struct tp *t, struct str host, uint16_t port);
 /* Is this connection id alive? */
-bool	tp_conn_alive(const struct tp *t, uint64_t conn_id);
+bool tp_conn_alive(const struct tp *t, uint64_t conn_id);
 /* Number of open stream connections. */
-unsigned	tp_conn_count(const struct tp *t);
+unsigned tp_conn_count(const struct tp *t);
 
 #endif /* CENTINELA_NET_TP_H */

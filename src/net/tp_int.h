@@ -12,117 +12,121 @@
 
 #include "net/tp.h"
 
-#define TP_UDP_BATCH		32
-#define TP_UDP_ROUNDS		4	/* recvmmsg calls per readiness event */
-#define TP_STREAM_MSGS		64	/* messages per read event */
-#define TP_TX_MAX		(4u << 20)	/* output queue cap per conn */
-#define TP_RX_INITIAL		4096
+#define TP_UDP_BATCH 32
+#define TP_UDP_ROUNDS 4 /* recvmmsg calls per readiness event */
+#define TP_STREAM_MSGS 64 /* messages per read event */
+#define TP_TX_MAX (4u << 20) /* output queue cap per conn */
+#define TP_RX_INITIAL 4096
 
 struct listener {
-	int			 li_fd;
-	enum sip_transport	 li_tp;
-	struct sa		 li_addr;
-	struct tp		*li_t;
-	struct loop_timer	 li_pause;	/* EMFILE back-off */
+	int li_fd;
+	enum sip_transport li_tp;
+	struct sa li_addr;
+	struct tp *li_t;
+	struct loop_timer li_pause; /* EMFILE back-off */
 };
 
-enum conn_state { CONN_CONNECTING, CONN_HANDSHAKE, CONN_OPEN };
+enum conn_state {
+	CONN_CONNECTING,
+	CONN_HANDSHAKE,
+	CONN_OPEN
+};
 
 struct conn {
-	uint64_t		 cn_id;
-	int			 cn_fd;
-	enum sip_transport	 cn_tp;
-	enum conn_state		 cn_state;
-	bool			 cn_outgoing;
-	bool			 cn_busy;	/* inside its read handler */
-	bool			 cn_dead;	/* close once not busy */
-	bool			 cn_want_write;	/* TLS needs POLLOUT */
-	enum reason		 cn_close_reason;
-	struct sa		 cn_peer;
-	struct sa		 cn_local;
-	SSL			*cn_ssl;
-	char			*cn_rx;
-	size_t			 cn_rx_len;
-	size_t			 cn_rx_cap;
-	char			*cn_tx;
-	size_t			 cn_tx_len;
-	size_t			 cn_tx_cap;
-	uint64_t		 cn_last_rx;	/* ms */
-	uint64_t		 cn_msg_start;	/* ms; 0: no partial message */
-	uint64_t		 cn_born;	/* ms */
-	struct loop_timer	 cn_timer;
-	struct conn		*cn_hnext;	/* address hash chain */
-	struct tp		*cn_t;
+	uint64_t cn_id;
+	int cn_fd;
+	enum sip_transport cn_tp;
+	enum conn_state cn_state;
+	bool cn_outgoing;
+	bool cn_busy; /* inside its read handler */
+	bool cn_dead; /* close once not busy */
+	bool cn_want_write; /* TLS needs POLLOUT */
+	enum reason cn_close_reason;
+	struct sa cn_peer;
+	struct sa cn_local;
+	SSL *cn_ssl;
+	char *cn_rx;
+	size_t cn_rx_len;
+	size_t cn_rx_cap;
+	char *cn_tx;
+	size_t cn_tx_len;
+	size_t cn_tx_cap;
+	uint64_t cn_last_rx; /* ms */
+	uint64_t cn_msg_start; /* ms; 0: no partial message */
+	uint64_t cn_born; /* ms */
+	struct loop_timer cn_timer;
+	struct conn *cn_hnext; /* address hash chain */
+	struct tp *cn_t;
 };
 
 struct ipcount {
-	struct sa		 ic_addr;
-	unsigned		 ic_n;
-	struct ipcount		*ic_next;
+	struct sa ic_addr;
+	unsigned ic_n;
+	struct ipcount *ic_next;
 };
 
 struct udp_out {
-	struct mmsghdr		 msg[TP_UDP_BATCH];
-	struct iovec		 iov[TP_UDP_BATCH];
-	struct sa		 dst[TP_UDP_BATCH];
-	char			*buf;		/* TP_UDP_BATCH * slot */
-	size_t			 slot;
-	unsigned		 n;
-	int			 fd;		/* socket of the batch */
+	struct mmsghdr msg[TP_UDP_BATCH];
+	struct iovec iov[TP_UDP_BATCH];
+	struct sa dst[TP_UDP_BATCH];
+	char *buf; /* TP_UDP_BATCH * slot */
+	size_t slot;
+	unsigned n;
+	int fd; /* socket of the batch */
 };
 
 struct tp {
-	struct loop		*t_loop;
-	const struct cfg	*t_cfg;
-	tp_rx_h			*t_rx;
-	tp_gate_h		*t_gate;
-	void			*t_arg;
+	struct loop *t_loop;
+	const struct cfg *t_cfg;
+	tp_rx_h *t_rx;
+	tp_gate_h *t_gate;
+	void *t_arg;
 
-	struct listener		 t_li[CFG_MAX_LISTEN];
-	unsigned		 t_nli;
+	struct listener t_li[CFG_MAX_LISTEN];
+	unsigned t_nli;
 
 	/* UDP receive batch */
-	struct mmsghdr		 t_rmsg[TP_UDP_BATCH];
-	struct iovec		 t_riov[TP_UDP_BATCH];
-	struct sa		 t_rsrc[TP_UDP_BATCH];
-	char			*t_rbuf;
-	size_t			 t_rslot;
-	struct udp_out		 t_out;
+	struct mmsghdr t_rmsg[TP_UDP_BATCH];
+	struct iovec t_riov[TP_UDP_BATCH];
+	struct sa t_rsrc[TP_UDP_BATCH];
+	char *t_rbuf;
+	size_t t_rslot;
+	struct udp_out t_out;
 
 	/* stream connections */
-	struct conn		**t_conns;	/* slot -> conn */
-	uint32_t		 t_nslots;
-	uint32_t		 t_nconns;
-	uint32_t		 t_gen;
-	struct conn		**t_addrhash;	/* peer address -> conn */
-	uint32_t		 t_addrmask;
-	struct ipcount		**t_iphash;
-	uint32_t		 t_ipmask;
+	struct conn **t_conns; /* slot -> conn */
+	uint32_t t_nslots;
+	uint32_t t_nconns;
+	uint32_t t_gen;
+	struct conn **t_addrhash; /* peer address -> conn */
+	uint32_t t_addrmask;
+	struct ipcount **t_iphash;
+	uint32_t t_ipmask;
 
-	SSL_CTX			*t_tls_srv;
-	SSL_CTX			*t_tls_cli;
+	SSL_CTX *t_tls_srv;
+	SSL_CTX *t_tls_cli;
 };
 
 /* udp.c */
-int	udp_listen(struct tp *t, struct listener *li);
-int	udp_send(struct tp *t, const struct tp_dst *dst, const char *buf,
-	    size_t len);
-void	udp_flush(struct tp *t);
+int udp_listen(struct tp *t, struct listener *li);
+int udp_send(
+    struct tp *t, const struct tp_dst *dst, const char *buf, size_t len);
+void udp_flush(struct tp *t);
 
 /* stream.c */
-int	stream_listen(struct tp *t, struct listener *li);
-int	stream_init(struct tp *t);
-void	stream_fini(struct tp *t);
-int	stream_send(struct tp *t, const struct tp_dst *dst, const char *buf,
-	    size_t len);
-struct conn	*stream_conn_get(const struct tp *t, uint64_t id);
+int stream_listen(struct tp *t, struct listener *li);
+int stream_init(struct tp *t);
+void stream_fini(struct tp *t);
+int stream_send(
+    struct tp *t, const struct tp_dst *dst, const char *buf, size_t len);
+struct conn *stream_conn_get(const struct tp *t, uint64_t id);
 
 /* tls.c */
-int	tls_init(struct tp *t);
-void	tls_fini(struct tp *t);
+int tls_init(struct tp *t);
+void tls_fini(struct tp *t);
 
 /* tp.c */
-int	tp_socket(const struct sa *addr, int type, bool reuseport);
-const char	*tp_name_lc(enum sip_transport tp);
+int tp_socket(const struct sa *addr, int type, bool reuseport);
+const char *tp_name_lc(enum sip_transport tp);
 
 #endif /* CENTINELA_NET_TP_INT_H */

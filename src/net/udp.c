@@ -26,8 +26,8 @@ udp_read(int fd, unsigned events, void *arg)
 
 	for (round = 0; round < TP_UDP_ROUNDS; round++) {
 		for (i = 0; i < TP_UDP_BATCH; i++) {
-			t->t_riov[i].iov_base = t->t_rbuf + (size_t)i *
-			    t->t_rslot;
+			t->t_riov[i].iov_base =
+			    t->t_rbuf + (size_t)i * t->t_rslot;
 			t->t_riov[i].iov_len = t->t_rslot;
 			memset(&t->t_rmsg[i].msg_hdr, 0,
 			    sizeof(t->t_rmsg[i].msg_hdr));
@@ -49,7 +49,7 @@ udp_read(int fd, unsigned events, void *arg)
 				continue;
 			if ((t->t_rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
 			    t->t_rmsg[i].msg_len >
-			    t->t_cfg->limits.max_msg_size) {
+				t->t_cfg->limits.max_msg_size) {
 				char a[SA_STRLEN];
 				struct log_fields f = { .event = "drop",
 					.src = sa_fmt(src, a, sizeof(a)),
@@ -57,8 +57,10 @@ udp_read(int fd, unsigned events, void *arg)
 					.reason = REASON_MSG_TOO_BIG };
 
 				metrics_drop(REASON_MSG_TOO_BIG);
-				log_event(LOGL_INFO, &f, "datagram larger than "
-				    "%zu bytes", t->t_cfg->limits.max_msg_size);
+				log_event(LOGL_INFO, &f,
+				    "datagram larger than "
+				    "%zu bytes",
+				    t->t_cfg->limits.max_msg_size);
 				continue;
 			}
 			rx.buf = t->t_riov[i].iov_base;
@@ -116,8 +118,8 @@ udp_flush(struct tp *t)
 	unsigned done = 0;
 
 	while (done < o->n) {
-		int r = sendmmsg(o->fd, o->msg + done, o->n - done,
-		    MSG_DONTWAIT);
+		int r =
+		    sendmmsg(o->fd, o->msg + done, o->n - done, MSG_DONTWAIT);
 
 		if (r < 0) {
 			if (errno == EINTR)

@@ -37,11 +37,11 @@
 
 /* ---- logging with a budget ------------------------------------- */
 
-#define LOG_BUDGET_PER_SEC	200
+#define LOG_BUDGET_PER_SEC 200
 
-static uint64_t	log_sec;
-static unsigned	log_used;
-static unsigned	log_suppressed;
+static uint64_t log_sec;
+static unsigned log_used;
+static unsigned log_suppressed;
 
 static bool
 log_budget(void)
@@ -50,8 +50,10 @@ log_budget(void)
 
 	if (s != log_sec) {
 		if (log_suppressed)
-			log_printf(LOGL_WARN, "%u rejection log lines "
-			    "suppressed in the last second", log_suppressed);
+			log_printf(LOGL_WARN,
+			    "%u rejection log lines "
+			    "suppressed in the last second",
+			    log_suppressed);
 		log_sec = s;
 		log_used = 0;
 		log_suppressed = 0;
@@ -67,8 +69,10 @@ log_budget(void)
 static const char *
 tp_lc(enum sip_transport tp)
 {
-	return tp == SIP_TP_UDP ? "udp" : tp == SIP_TP_TCP ? "tcp" :
-	    tp == SIP_TP_TLS ? "tls" : "?";
+	return tp == SIP_TP_UDP ? "udp" :
+	    tp == SIP_TP_TCP	? "tcp" :
+	    tp == SIP_TP_TLS	? "tls" :
+				  "?";
 }
 
 void
@@ -76,8 +80,10 @@ proxy_log_reject(const struct sip_msg *msg, const struct rx_meta *in,
     const char *event, enum reason r, int status, const char *what)
 {
 	char a[SA_STRLEN];
-	struct log_fields f = { .event = event, .tp = tp_lc(in->tp),
-		.reason = r, .status = status };
+	struct log_fields f = { .event = event,
+		.tp = tp_lc(in->tp),
+		.reason = r,
+		.status = status };
 
 	if (!log_budget())
 		return;
@@ -153,7 +159,7 @@ loop_hash(const struct proxy *p, const struct sip_msg *msg)
 	h = mix(h, msg->call_id);
 	h = mix_u64(h, msg->cseq.num);
 	for (r = sip_msg_hdr(msg, SIP_HDR_ROUTE); r;
-	    r = sip_msg_hdr_next(msg, r))
+	     r = sip_msg_hdr_next(msg, r))
 		h = mix(h, r->value);
 	return (uint32_t)finalize(h);
 }
@@ -253,22 +259,21 @@ via_dst(const struct sip_via *v, struct tp_dst *dst)
 	if (dst->tp != SIP_TP_UDP && dst->tp != SIP_TP_TCP &&
 	    dst->tp != SIP_TP_TLS)
 		return EPROTONOSUPPORT;
-	if (v->rport.len && str_to_u32_max(v->rport, 65535, &port) == 0 &&
-	    port)
+	if (v->rport.len && str_to_u32_max(v->rport, 65535, &port) == 0 && port)
 		;
 	else if (v->port)
 		port = v->port;
 	else
 		port = dst->tp == SIP_TP_TLS ? 5061 : 5060;
 	if (sa_set(&dst->addr, v->received.len ? v->received : v->host,
-	    (uint16_t)port))
+		(uint16_t)port))
 		return EHOSTUNREACH;
 	return 0;
 }
 
 int
-proxy_send(struct proxy *p, const struct tp_dst *dst, const char *buf,
-    size_t len)
+proxy_send(
+    struct proxy *p, const struct tp_dst *dst, const char *buf, size_t len)
 {
 	int err = tp_send(p->p_tp, dst, buf, len);
 
@@ -298,8 +303,8 @@ client_via_params(const struct proxy *p, const struct sip_via *v,
 
 	sa_ntop(&in->src, ip, sizeof(ip));
 	if (p->p_cfg->reply_to_source || v->has_rport)
-		n = snprintf(buf, cap, ";received=%s;rport=%u", ip,
-		    sa_port(&in->src));
+		n = snprintf(
+		    buf, cap, ";received=%s;rport=%u", ip, sa_port(&in->src));
 	else {
 		same = sa_set(&sent_by, v->host, 0) == 0 &&
 		    sa_eq_addr(&sent_by, &in->src);
@@ -307,8 +312,7 @@ client_via_params(const struct proxy *p, const struct sip_via *v,
 			return STR_NULL;
 		n = snprintf(buf, cap, ";received=%s", ip);
 	}
-	return (n > 0 && (size_t)n < cap) ? str_make(buf, (size_t)n) :
-	    STR_NULL;
+	return (n > 0 && (size_t)n < cap) ? str_make(buf, (size_t)n) : STR_NULL;
 }
 
 /* Host part of a URI for a local address: "1.2.3.4" or "[::1]". */
@@ -318,15 +322,16 @@ fmt_hostport(char *buf, size_t cap, const struct sa *sa)
 	char ip[INET6_ADDRSTRLEN];
 
 	sa_ntop(sa, ip, sizeof(ip));
-	return snprintf(buf, cap, sa_family(sa) == AF_INET6 ? "[%s]:%u" :
-	    "%s:%u", ip, sa_port(sa));
+	return snprintf(buf, cap,
+	    sa_family(sa) == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, sa_port(sa));
 }
 
 static const char *
 uri_tp_param(enum sip_transport tp)
 {
-	return tp == SIP_TP_TCP ? ";transport=tcp" : tp == SIP_TP_TLS ?
-	    ";transport=tls" : "";
+	return tp == SIP_TP_TCP ? ";transport=tcp" :
+	    tp == SIP_TP_TLS	? ";transport=tls" :
+				  "";
 }
 
 int
@@ -343,19 +348,21 @@ proxy_forward(struct proxy *p, const struct sip_msg *msg,
 
 	out_local = tp_local(p->p_tp, dst->tp, sa_family(&dst->addr));
 	if (!out_local && dst->tp == SIP_TP_TLS)
-		out_local = tp_local(p->p_tp, SIP_TP_TCP,
-		    sa_family(&dst->addr));
+		out_local =
+		    tp_local(p->p_tp, SIP_TP_TCP, sa_family(&dst->addr));
 	if (!out_local && dst->tp == SIP_TP_TCP)
-		out_local = tp_local(p->p_tp, SIP_TP_TLS,
-		    sa_family(&dst->addr));
+		out_local =
+		    tp_local(p->p_tp, SIP_TP_TLS, sa_family(&dst->addr));
 	if (!out_local)
 		return EHOSTUNREACH;
 	fmt_hostport(hp, sizeof(hp), out_local);
-	n = snprintf(via, sizeof(via), "Via: SIP/2.0/%s %s;branch="
-	    BRANCH_PREFIX "%016" PRIx64 "%08" PRIx32 ".%u%s",
-	    dst->tp == SIP_TP_UDP ? "UDP" : dst->tp == SIP_TP_TCP ? "TCP" :
-	    "TLS", hp, key, loophash, attempt,
-	    dst->tp == SIP_TP_UDP ? ";rport" : "");
+	n = snprintf(via, sizeof(via),
+	    "Via: SIP/2.0/%s %s;branch=" BRANCH_PREFIX "%016" PRIx64
+	    "%08" PRIx32 ".%u%s",
+	    dst->tp == SIP_TP_UDP     ? "UDP" :
+		dst->tp == SIP_TP_TCP ? "TCP" :
+					"TLS",
+	    hp, key, loophash, attempt, dst->tp == SIP_TP_UDP ? ";rport" : "");
 	if (n > 0 && in->conn_id && (size_t)n < sizeof(via))
 		n += snprintf(via + n, sizeof(via) - (size_t)n, ";i=%" PRIx64,
 		    in->conn_id);
@@ -366,8 +373,8 @@ proxy_forward(struct proxy *p, const struct sip_msg *msg,
 
 	if (add_rr && cfg->record_route && !msg->to.tag.len &&
 	    (msg->method == SIP_METHOD_INVITE ||
-	    msg->method == SIP_METHOD_SUBSCRIBE ||
-	    msg->method == SIP_METHOD_REFER)) {
+		msg->method == SIP_METHOD_SUBSCRIBE ||
+		msg->method == SIP_METHOD_REFER)) {
 		char ihp[SA_STRLEN];
 		int m = 0;
 
@@ -381,9 +388,10 @@ proxy_forward(struct proxy *p, const struct sip_msg *msg,
 		if (m >= 0 && (size_t)m < sizeof(rr))
 			m += snprintf(rr + m, sizeof(rr) - (size_t)m,
 			    in->conn_id ? "Record-Route: <sip:%s%s;lr;"
-			    "cn=%" PRIx64 ">\r\n" : "Record-Route: "
-			    "<sip:%s%s;lr>\r\n", ihp, uri_tp_param(in->tp),
-			    in->conn_id);
+					  "cn=%" PRIx64 ">\r\n" :
+					  "Record-Route: "
+					  "<sip:%s%s;lr>\r\n",
+			    ihp, uri_tp_param(in->tp), in->conn_id);
 		if (m > 0 && (size_t)m < sizeof(rr))
 			rrs = str_make(rr, (size_t)m);
 	}
@@ -426,8 +434,8 @@ proxy_reply(struct proxy *p, const struct sip_msg *msg,
 		vp = client_via_params(p, &msg->via[0], in, cvp, sizeof(cvp));
 	sip_wbuf_init(&w, p->p_obuf2, p->p_obuf_cap);
 	err = sip_build_response(&w, msg, status, phrase,
-	    local_tag(p, msg, tag), vp, extra, str_make(cfg->server_header,
-	    strlen(cfg->server_header)), STR_NULL);
+	    local_tag(p, msg, tag), vp, extra,
+	    str_make(cfg->server_header, strlen(cfg->server_header)), STR_NULL);
 	if (err)
 		return err;
 	memset(&dst, 0, sizeof(dst));
@@ -437,8 +445,8 @@ proxy_reply(struct proxy *p, const struct sip_msg *msg,
 	if (!cfg->reply_to_source && in->tp == SIP_TP_UDP &&
 	    !msg->via[0].has_rport)
 		/* Strict RFC 3261 18.2.2: received address, sent-by port. */
-		sa_set_port(&dst.addr, msg->via[0].port ? msg->via[0].port :
-		    5060);
+		sa_set_port(
+		    &dst.addr, msg->via[0].port ? msg->via[0].port : 5060);
 	metrics_response_out(status);
 	return proxy_send(p, &dst, w.b, w.len);
 }
@@ -460,12 +468,15 @@ proxy_relay_response(struct proxy *p, const struct sip_msg *rsp)
 	if (via_dst(&rsp->via[1], &dst)) {
 		metrics_drop(REASON_STRAY_RESPONSE);
 		if (log_budget())
-			log_printf(LOGL_INFO, "cannot relay %u response: "
-			    "next Via is not a numeric address", rsp->status);
+			log_printf(LOGL_INFO,
+			    "cannot relay %u response: "
+			    "next Via is not a numeric address",
+			    rsp->status);
 		return;
 	}
-	if (dst.tp != SIP_TP_UDP && sip_param_find(ours->params, STR("i"),
-	    &cn) && hex_parse(cn, &conn_id))
+	if (dst.tp != SIP_TP_UDP &&
+	    sip_param_find(ours->params, STR("i"), &cn) &&
+	    hex_parse(cn, &conn_id))
 		dst.conn_id = conn_id;
 	sip_wbuf_init(&w, p->p_obuf, p->p_obuf_cap);
 	if (sip_build_response_relay(&w, rsp)) {
@@ -474,8 +485,8 @@ proxy_relay_response(struct proxy *p, const struct sip_msg *rsp)
 	}
 	metrics_response_out(rsp->status);
 	if (proxy_send(p, &dst, w.b, w.len))
-		log_debug("relay to %s failed", sa_fmt(&dst.addr, a,
-		    sizeof(a)));
+		log_debug(
+		    "relay to %s failed", sa_fmt(&dst.addr, a, sizeof(a)));
 }
 
 /* ---- requests ---------------------------------------------------- */
@@ -508,7 +519,7 @@ reject(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 		proxy_reply(p, msg, in, status, phrase, extra);
 }
 
-#define MAX_OWN_ROUTES	4
+#define MAX_OWN_ROUTES 4
 
 /*
  * Walk the Route values from the top: count the leading ones that name
@@ -528,17 +539,18 @@ route_scan(const struct proxy *p, const struct sip_msg *msg, unsigned *npop,
 	*cn_id = 0;
 	*has_next = false;
 	for (h = sip_msg_hdr(msg, SIP_HDR_ROUTE); h;
-	    h = sip_msg_hdr_next(msg, h)) {
+	     h = sip_msg_hdr_next(msg, h)) {
 		rest = h->value;
 		while (sip_hdr_next_value(&rest, &val)) {
 			if (sip_addr_parse(val, next))
 				return EBADMSG;
 			if (*npop < MAX_OWN_ROUTES && !*has_next &&
-			    tp_is_local(p->p_tp, next->uri.host,
-			    next->uri.port)) {
+			    tp_is_local(
+				p->p_tp, next->uri.host, next->uri.port)) {
 				(*npop)++;
-				if (sip_param_find(next->uri.params, STR("cn"),
-				    &cn) && !hex_parse(cn, cn_id))
+				if (sip_param_find(
+					next->uri.params, STR("cn"), &cn) &&
+				    !hex_parse(cn, cn_id))
 					*cn_id = 0;
 				continue;
 			}
@@ -568,9 +580,9 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 
 	key = txn_key(p, msg);
 	tx = txn_find(&p->p_txns, key);
-	if (tx && (tx->tx_method == msg->method ||
-	    msg->method == SIP_METHOD_ACK ||
-	    msg->method == SIP_METHOD_CANCEL)) {
+	if (tx &&
+	    (tx->tx_method == msg->method || msg->method == SIP_METHOD_ACK ||
+		msg->method == SIP_METHOD_CANCEL)) {
 		txn_on_request(tx, msg, in);
 		return;
 	}
@@ -599,12 +611,15 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 	    tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port)) {
 		proxy_reply(p, msg, in, 200, STR("OK"),
 		    STR("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, "
-		    "PRACK, SUBSCRIBE, NOTIFY, PUBLISH, INFO, REFER, MESSAGE, "
-		    "UPDATE\r\nAccept: application/sdp\r\n"));
+			"PRACK, SUBSCRIBE, NOTIFY, PUBLISH, INFO, REFER, "
+			"MESSAGE, "
+			"UPDATE\r\nAccept: application/sdp\r\n"));
 		return;
 	}
-	if (!target && (npop || ((role == ROLE_PBX || role == ROLE_CARRIER) &&
-	    !tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port))))
+	if (!target &&
+	    (npop ||
+		((role == ROLE_PBX || role == ROLE_CARRIER) &&
+		    !tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port))))
 		target = &msg->ruri;
 
 	if (target) {
@@ -612,8 +627,9 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		if (err) {
 			reject(p, msg, in, err == EPROTONOSUPPORT ? 416 : 502,
 			    err == EPROTONOSUPPORT ?
-			    STR("Unsupported URI Scheme") :
-			    STR("Bad Gateway"), REASON_BAD_ROUTE, STR_NULL);
+				STR("Unsupported URI Scheme") :
+				STR("Bad Gateway"),
+			    REASON_BAD_ROUTE, STR_NULL);
 			return;
 		}
 		/* A dialog we record-routed over a stream: the Route we
@@ -649,8 +665,8 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 }
 
 static void
-handle_request(struct proxy *p, const struct sip_msg *msg,
-    const struct rx_meta *in)
+handle_request(
+    struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in)
 {
 	struct guard_ctx gx;
 	struct guard_result res;
@@ -669,8 +685,8 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 		route_request(p, msg, in, role);
 		return;
 	case GUARD_REPLY:
-		reject(p, msg, in, res.status, res.phrase, res.reason,
-		    STR_NULL);
+		reject(
+		    p, msg, in, res.status, res.phrase, res.reason, STR_NULL);
 		return;
 	case GUARD_DROP:
 	case GUARD_PENDING:
@@ -682,8 +698,8 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 }
 
 static void
-handle_response(struct proxy *p, const struct sip_msg *msg,
-    const struct rx_meta *in)
+handle_response(
+    struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in)
 {
 	const struct sip_via *v = &msg->via[0];
 	uint64_t key;
@@ -736,13 +752,14 @@ on_rx(struct tp_rx *rx, void *arg)
 	in.conn_id = rx->conn_id;
 	err = sip_parse(&p->p_cfg->limits, msg, rx->buf, rx->len);
 	if (err) {
-		enum reason r = err == EMSGSIZE ? REASON_MSG_TOO_BIG :
-		    REASON_PARSE_ERROR;
+		enum reason r =
+		    err == EMSGSIZE ? REASON_MSG_TOO_BIG : REASON_PARSE_ERROR;
 
 		metrics_parse_error();
 		metrics_drop(r);
-		proxy_log_reject(NULL, &in, "drop", r, 0, err == EMSGSIZE ?
-		    "message exceeds a parser limit" : "malformed message");
+		proxy_log_reject(NULL, &in, "drop", r, 0,
+		    err == EMSGSIZE ? "message exceeds a parser limit" :
+				      "malformed message");
 		return;
 	}
 	if (msg->is_request)
@@ -809,7 +826,7 @@ proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg)
 		goto out;
 	upstream_init(&p->p_pool, p);
 	loop_set_before_sleep(l, before_sleep, p);
- out:
+out:
 	if (err)
 		proxy_free(p);
 	else

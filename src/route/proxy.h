@@ -19,7 +19,7 @@ struct proxy;
  * Create the proxy on loop "l": opens the listeners and starts the
  * upstream probes. "cfg" must outlive the proxy. Returns 0 or errno.
  */
-int	proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg);
-void	proxy_free(struct proxy *p);
+int proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg);
+void proxy_free(struct proxy *p);
 
 #endif /* CENTINELA_ROUTE_PROXY_H */

@@ -17,118 +17,122 @@
 #include "sip/sip.h"
 
 /* Our branch: "z9hG4bKcn" + 16 hex key + 8 hex loop hash + "." + attempt. */
-#define BRANCH_PREFIX		"z9hG4bKcn"
-#define BRANCH_PREFIX_LEN	9
-#define PROBE_PREFIX		"z9hG4bKcnp"
-#define BRANCH_MAX		64
+#define BRANCH_PREFIX "z9hG4bKcn"
+#define BRANCH_PREFIX_LEN 9
+#define PROBE_PREFIX "z9hG4bKcnp"
+#define BRANCH_MAX 64
 
 /* The inbound side of a request, kept to answer it later. */
 struct rx_meta {
-	enum sip_transport	 tp;
-	struct sa		 src;
-	struct sa		 local;
-	uint64_t		 conn_id;
+	enum sip_transport tp;
+	struct sa src;
+	struct sa local;
+	uint64_t conn_id;
 };
 
 /* ---- upstream pool (upstream.c) ---- */
 
 struct upstream {
-	const struct cfg_upstream	*us_cfg;
-	unsigned			 us_idx;
-	_Atomic int			 us_up;
-	unsigned			 us_fails;	/* consecutive */
-	unsigned			 us_oks;	/* consecutive */
-	uint32_t			 us_seq;
-	bool				 us_pending;
-	uint64_t			 us_sent_ms;
-	_Atomic uint64_t		 us_latency_us;	/* last probe RTT */
-	_Atomic uint64_t		 us_probes;
-	_Atomic uint64_t		 us_probe_fails;
-	struct loop_timer		 us_probe_timer;
-	struct loop_timer		 us_timeout_timer;
-	struct proxy			*us_proxy;
+	const struct cfg_upstream *us_cfg;
+	unsigned us_idx;
+	_Atomic int us_up;
+	unsigned us_fails; /* consecutive */
+	unsigned us_oks; /* consecutive */
+	uint32_t us_seq;
+	bool us_pending;
+	uint64_t us_sent_ms;
+	_Atomic uint64_t us_latency_us; /* last probe RTT */
+	_Atomic uint64_t us_probes;
+	_Atomic uint64_t us_probe_fails;
+	struct loop_timer us_probe_timer;
+	struct loop_timer us_timeout_timer;
+	struct proxy *us_proxy;
 };
 
 struct upstream_pool {
-	struct upstream		 up[CFG_MAX_UPSTREAMS];
-	unsigned		 n;
-	uint64_t		 rng;
+	struct upstream up[CFG_MAX_UPSTREAMS];
+	unsigned n;
+	uint64_t rng;
 };
 
-void	upstream_init(struct upstream_pool *pool, struct proxy *p);
-void	upstream_fini(struct upstream_pool *pool, struct loop *l);
+void upstream_init(struct upstream_pool *pool, struct proxy *p);
+void upstream_fini(struct upstream_pool *pool, struct loop *l);
 /* Pick an "up" upstream not in tried_mask (lowest priority, weighted). */
-int	upstream_pick(struct upstream_pool *pool, uint32_t tried_mask);
+int upstream_pick(struct upstream_pool *pool, uint32_t tried_mask);
 /* A response to probe branch "branch" arrived with "status". */
-void	upstream_probe_response(struct upstream_pool *pool, struct str branch,
-	    unsigned status);
-void	upstream_dst(const struct upstream *u, struct tp_dst *dst);
+void upstream_probe_response(
+    struct upstream_pool *pool, struct str branch, unsigned status);
+void upstream_dst(const struct upstream *u, struct tp_dst *dst);
 
 /* ---- client transactions (txn.c) ---- */
 
-enum txn_state { TXN_TRYING, TXN_PROCEEDING, TXN_COMPLETED };
+enum txn_state {
+	TXN_TRYING,
+	TXN_PROCEEDING,
+	TXN_COMPLETED
+};
 
 struct txn {
-	uint64_t		 tx_key;
-	uint32_t		 tx_loop;	/* loop-detection hash */
-	struct txn		*tx_next;	/* hash chain */
-	enum sip_method		 tx_method;
-	enum txn_state		 tx_state;
-	unsigned		 tx_attempt;
-	uint32_t		 tx_tried;	/* upstream bit mask */
-	int			 tx_upstream;	/* current, -1 none */
-	struct tp_dst		 tx_dst;
-	bool			 tx_got_rsp;	/* any response this attempt */
-	bool			 tx_cancelled;
-	uint16_t		 tx_final;	/* final status relayed */
-	struct rx_meta		 tx_in;
-	char			*tx_req;	/* request as received */
-	size_t			 tx_req_len;
-	unsigned		 tx_retx_ms;
-	struct loop_timer	 tx_t_retx;
-	struct loop_timer	 tx_t_fail;	/* failover: no answer */
-	struct loop_timer	 tx_t_timeout;	/* timer B / F */
-	struct loop_timer	 tx_t_linger;
-	struct proxy		*tx_proxy;
+	uint64_t tx_key;
+	uint32_t tx_loop; /* loop-detection hash */
+	struct txn *tx_next; /* hash chain */
+	enum sip_method tx_method;
+	enum txn_state tx_state;
+	unsigned tx_attempt;
+	uint32_t tx_tried; /* upstream bit mask */
+	int tx_upstream; /* current, -1 none */
+	struct tp_dst tx_dst;
+	bool tx_got_rsp; /* any response this attempt */
+	bool tx_cancelled;
+	uint16_t tx_final; /* final status relayed */
+	struct rx_meta tx_in;
+	char *tx_req; /* request as received */
+	size_t tx_req_len;
+	unsigned tx_retx_ms;
+	struct loop_timer tx_t_retx;
+	struct loop_timer tx_t_fail; /* failover: no answer */
+	struct loop_timer tx_t_timeout; /* timer B / F */
+	struct loop_timer tx_t_linger;
+	struct proxy *tx_proxy;
 };
 
 struct txn_table {
-	struct txn		**buckets;
-	uint32_t		 mask;
-	uint32_t		 count;
-	struct txn		*freelist;	/* recycled, no alloc in steady state */
-	uint32_t		 nfree;
+	struct txn **buckets;
+	uint32_t mask;
+	uint32_t count;
+	struct txn *freelist; /* recycled, no alloc in steady state */
+	uint32_t nfree;
 };
 
-int	txn_table_init(struct txn_table *tt, uint32_t buckets);
-void	txn_table_fini(struct txn_table *tt, struct loop *l);
-struct txn	*txn_find(struct txn_table *tt, uint64_t key);
+int txn_table_init(struct txn_table *tt, uint32_t buckets);
+void txn_table_fini(struct txn_table *tt, struct loop *l);
+struct txn *txn_find(struct txn_table *tt, uint64_t key);
 /* Start a client transaction for "msg" received as "in". */
-int	txn_start(struct proxy *p, const struct sip_msg *msg,
-	    const struct rx_meta *in, uint64_t key, uint32_t loophash);
+int txn_start(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in, uint64_t key, uint32_t loophash);
 /* A response for attempt "attempt" of "tx"; "rsp" is parsed. */
-void	txn_on_response(struct txn *tx, const struct sip_msg *rsp,
-	    unsigned attempt);
+void txn_on_response(
+    struct txn *tx, const struct sip_msg *rsp, unsigned attempt);
 /* A request matching "tx" (retransmission, ACK, CANCEL). */
-void	txn_on_request(struct txn *tx, const struct sip_msg *msg,
-	    const struct rx_meta *in);
-unsigned	txn_count(const struct txn_table *tt);
+void txn_on_request(
+    struct txn *tx, const struct sip_msg *msg, const struct rx_meta *in);
+unsigned txn_count(const struct txn_table *tt);
 
 /* ---- proxy (proxy.c) ---- */
 
 struct proxy {
-	struct loop		*p_loop;
-	const struct cfg	*p_cfg;
-	struct tp		*p_tp;
-	struct gate		*p_gate;
-	struct upstream_pool	 p_pool;
-	struct txn_table	 p_txns;
-	uint64_t		 p_secret[2];
-	struct sip_msg		*p_msg;		/* message being received */
-	struct sip_msg		*p_msg2;	/* scratch for transactions */
-	char			*p_obuf;	/* build buffer */
-	size_t			 p_obuf_cap;
-	char			*p_obuf2;	/* second build buffer */
+	struct loop *p_loop;
+	const struct cfg *p_cfg;
+	struct tp *p_tp;
+	struct gate *p_gate;
+	struct upstream_pool p_pool;
+	struct txn_table p_txns;
+	uint64_t p_secret[2];
+	struct sip_msg *p_msg; /* message being received */
+	struct sip_msg *p_msg2; /* scratch for transactions */
+	char *p_obuf; /* build buffer */
+	size_t p_obuf_cap;
+	char *p_obuf2; /* second build buffer */
 };
 
 /*
@@ -137,21 +141,20 @@ struct proxy {
  * values (our own).
  * Returns 0 or an errno code.
  */
-int	proxy_forward(struct proxy *p, const struct sip_msg *msg,
-	    const struct rx_meta *in, const struct tp_dst *dst, uint64_t key,
-	    uint32_t loophash, unsigned attempt, unsigned pop_routes,
-	    bool add_rr);
+int proxy_forward(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in, const struct tp_dst *dst, uint64_t key,
+    uint32_t loophash, unsigned attempt, unsigned pop_routes, bool add_rr);
 /* Answer request "msg" received as "in". Returns 0 or errno. */
-int	proxy_reply(struct proxy *p, const struct sip_msg *msg,
-	    const struct rx_meta *in, uint16_t status, struct str phrase,
-	    struct str extra);
+int proxy_reply(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in, uint16_t status, struct str phrase,
+    struct str extra);
 /* Relay response "rsp" (top Via ours) downstream. */
-void	proxy_relay_response(struct proxy *p, const struct sip_msg *rsp);
+void proxy_relay_response(struct proxy *p, const struct sip_msg *rsp);
 /* Send a raw message; logs and counts failures. */
-int	proxy_send(struct proxy *p, const struct tp_dst *dst, const char *buf,
-	    size_t len);
+int proxy_send(
+    struct proxy *p, const struct tp_dst *dst, const char *buf, size_t len);
 /* Log a rejection / drop line for "msg" from "in". */
-void	proxy_log_reject(const struct sip_msg *msg, const struct rx_meta *in,
-	    const char *event, enum reason r, int status, const char *what);
+void proxy_log_reject(const struct sip_msg *msg, const struct rx_meta *in,
+    const char *event, enum reason r, int status, const char *what);
 
 #endif /* CENTINELA_ROUTE_ROUTE_INT_H */

@@ -24,10 +24,10 @@
 #include "core/log.h"
 #include "route/route_int.h"
 
-#define TXN_LINGER_MS	5000	/* absorb retransmissions after final */
-#define TXN_FREE_MAX	4096
+#define TXN_LINGER_MS 5000 /* absorb retransmissions after final */
+#define TXN_FREE_MAX 4096
 
-static void	attempt_next(struct txn *tx, const char *why);
+static void attempt_next(struct txn *tx, const char *why);
 
 int
 txn_table_init(struct txn_table *tt, uint32_t buckets)
@@ -127,8 +127,8 @@ txn_complete(struct txn *tx, uint16_t status)
 	loop_timer_cancel(p->p_loop, &tx->tx_t_retx);
 	loop_timer_cancel(p->p_loop, &tx->tx_t_fail);
 	loop_timer_cancel(p->p_loop, &tx->tx_t_timeout);
-	loop_timer_start(p->p_loop, &tx->tx_t_linger, TXN_LINGER_MS,
-	    linger_done, tx);
+	loop_timer_start(
+	    p->p_loop, &tx->tx_t_linger, TXN_LINGER_MS, linger_done, tx);
 }
 
 /* Re-parse the stored request into the scratch message. */
@@ -137,8 +137,7 @@ stored_msg(struct txn *tx)
 {
 	struct proxy *p = tx->tx_proxy;
 
-	if (sip_parse(&p->p_cfg->limits, p->p_msg2, tx->tx_req,
-	    tx->tx_req_len))
+	if (sip_parse(&p->p_cfg->limits, p->p_msg2, tx->tx_req, tx->tx_req_len))
 		return NULL;
 	return p->p_msg2;
 }
@@ -157,19 +156,18 @@ send_attempt(struct txn *tx)
 
 /* Answer the client ourselves (408, 503, 487) and complete. */
 static void
-answer_local(struct txn *tx, uint16_t status, struct str phrase,
-    enum reason r)
+answer_local(struct txn *tx, uint16_t status, struct str phrase, enum reason r)
 {
 	const struct sip_msg *m = stored_msg(tx);
 
 	if (m) {
-		proxy_log_reject(m, &tx->tx_in, "reject", r, status,
-		    reason_text(r));
+		proxy_log_reject(
+		    m, &tx->tx_in, "reject", r, status, reason_text(r));
 		metrics_reject(r);
 		if (m->method != SIP_METHOD_ACK)
-			proxy_reply(tx->tx_proxy, m, &tx->tx_in, status,
-			    phrase, status == 503 ?
-			    STR("Retry-After: 30\r\n") : STR_NULL);
+			proxy_reply(tx->tx_proxy, m, &tx->tx_in, status, phrase,
+			    status == 503 ? STR("Retry-After: 30\r\n") :
+					    STR_NULL);
 	}
 	txn_complete(tx, status);
 }
@@ -186,8 +184,8 @@ retx_fire(void *arg)
 	tx->tx_retx_ms *= 2;
 	if (tx->tx_method != SIP_METHOD_INVITE && tx->tx_retx_ms > cfg->t2)
 		tx->tx_retx_ms = cfg->t2;
-	loop_timer_start(p->p_loop, &tx->tx_t_retx, tx->tx_retx_ms, retx_fire,
-	    tx);
+	loop_timer_start(
+	    p->p_loop, &tx->tx_t_retx, tx->tx_retx_ms, retx_fire, tx);
 }
 
 static void
@@ -232,8 +230,8 @@ attempt_start(struct txn *tx)
 		return EIO;
 	if (tx->tx_dst.tp == SIP_TP_UDP) {
 		tx->tx_retx_ms = cfg->t1;
-		loop_timer_start(p->p_loop, &tx->tx_t_retx, cfg->t1,
-		    retx_fire, tx);
+		loop_timer_start(
+		    p->p_loop, &tx->tx_t_retx, cfg->t1, retx_fire, tx);
 	} else
 		loop_timer_cancel(p->p_loop, &tx->tx_t_retx);
 	if (cfg->failover_timeout)
@@ -250,8 +248,8 @@ static void
 attempt_next(struct txn *tx, const char *why)
 {
 	struct proxy *p = tx->tx_proxy;
-	const struct upstream *u = tx->tx_upstream >= 0 ?
-	    &p->p_pool.up[tx->tx_upstream] : NULL;
+	const struct upstream *u =
+	    tx->tx_upstream >= 0 ? &p->p_pool.up[tx->tx_upstream] : NULL;
 
 	if (u)
 		log_printf(LOGL_INFO, "upstream %s: %s; trying the next one",
@@ -270,16 +268,16 @@ attempt_next(struct txn *tx, const char *why)
 		answer_local(tx, 487, STR("Request Terminated"),
 		    REASON_UPSTREAM_TIMEOUT);
 	else if (tx->tx_got_rsp || strcmp(why, "timed out") == 0)
-		answer_local(tx, 408, STR("Request Timeout"),
-		    REASON_UPSTREAM_TIMEOUT);
+		answer_local(
+		    tx, 408, STR("Request Timeout"), REASON_UPSTREAM_TIMEOUT);
 	else
-		answer_local(tx, 503, STR("Service Unavailable"),
-		    REASON_NO_UPSTREAM);
+		answer_local(
+		    tx, 503, STR("Service Unavailable"), REASON_NO_UPSTREAM);
 }
 
 int
-txn_start(struct proxy *p, const struct sip_msg *msg,
-    const struct rx_meta *in, uint64_t key, uint32_t loophash)
+txn_start(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
+    uint64_t key, uint32_t loophash)
 {
 	struct txn_table *tt = &p->p_txns;
 	struct txn *tx;
@@ -322,8 +320,8 @@ txn_start(struct proxy *p, const struct sip_msg *msg,
 	}
 	if (err) {
 		/* No upstream could take it: answer now. */
-		answer_local(tx, 503, STR("Service Unavailable"),
-		    REASON_NO_UPSTREAM);
+		answer_local(
+		    tx, 503, STR("Service Unavailable"), REASON_NO_UPSTREAM);
 	}
 	return 0;
 }
@@ -420,8 +418,8 @@ txn_on_response(struct txn *tx, const struct sip_msg *rsp, unsigned attempt)
 }
 
 void
-txn_on_request(struct txn *tx, const struct sip_msg *msg,
-    const struct rx_meta *in)
+txn_on_request(
+    struct txn *tx, const struct sip_msg *msg, const struct rx_meta *in)
 {
 	struct proxy *p = tx->tx_proxy;
 

@@ -20,7 +20,7 @@
 #include "core/log.h"
 #include "route/route_int.h"
 
-static void	probe_send(void *arg);
+static void probe_send(void *arg);
 
 static uint64_t
 rng_next(uint64_t *s)
@@ -79,8 +79,7 @@ upstream_pick(struct upstream_pool *pool, uint32_t tried_mask)
 static void
 set_state(struct upstream *u, bool up, const char *why)
 {
-	struct log_fields f = { .event = up ? "upstream_up" :
-		"upstream_down",
+	struct log_fields f = { .event = up ? "upstream_up" : "upstream_down",
 		.reason = up ? REASON_NONE : REASON_UPSTREAM_TIMEOUT };
 	char a[SA_STRLEN];
 
@@ -89,7 +88,8 @@ set_state(struct upstream *u, bool up, const char *why)
 	atomic_store(&u->us_up, (int)up);
 	f.src = sa_fmt(&u->us_cfg->addr, a, sizeof(a));
 	f.tp = u->us_cfg->tp == SIP_TP_UDP ? "udp" :
-	    u->us_cfg->tp == SIP_TP_TCP ? "tcp" : "tls";
+	    u->us_cfg->tp == SIP_TP_TCP	   ? "tcp" :
+					     "tls";
 	log_event(up ? LOGL_INFO : LOGL_WARN, &f, "upstream %s is %s (%s)",
 	    u->us_cfg->name, up ? "up" : "down", why);
 }
@@ -135,22 +135,24 @@ probe_send(void *arg)
 	const char *tpn, *tpp;
 	int fam = sa_family(&uc->addr);
 
-	loop_timer_start(p->p_loop, &u->us_probe_timer, cfg->probe_interval,
-	    probe_send, u);
+	loop_timer_start(
+	    p->p_loop, &u->us_probe_timer, cfg->probe_interval, probe_send, u);
 	if (u->us_pending)
 		probe_result(u, false, "no answer to OPTIONS");
-	local = tp_local(p->p_tp, uc->tp == SIP_TP_UDP ? SIP_TP_UDP :
-	    uc->tp, fam);
+	local =
+	    tp_local(p->p_tp, uc->tp == SIP_TP_UDP ? SIP_TP_UDP : uc->tp, fam);
 	if (!local)
 		local = tp_local(p->p_tp, SIP_TP_TCP, fam);
 	if (!local) {
 		probe_result(u, false, "no local address for its transport");
 		return;
 	}
-	tpn = uc->tp == SIP_TP_UDP ? "UDP" : uc->tp == SIP_TP_TCP ? "TCP" :
-	    "TLS";
-	tpp = uc->tp == SIP_TP_UDP ? "" : uc->tp == SIP_TP_TCP ?
-	    ";transport=tcp" : ";transport=tls";
+	tpn = uc->tp == SIP_TP_UDP ? "UDP" :
+	    uc->tp == SIP_TP_TCP   ? "TCP" :
+				     "TLS";
+	tpp = uc->tp == SIP_TP_UDP ? "" :
+	    uc->tp == SIP_TP_TCP   ? ";transport=tcp" :
+				     ";transport=tls";
 	sa_ntop(local, la, sizeof(la));
 	sa_ntop(&uc->addr, ua, sizeof(ua));
 	u->us_seq++;
@@ -166,15 +168,13 @@ probe_send(void *arg)
 	    "User-Agent: %s\r\n"
 	    "Content-Length: 0\r\n\r\n",
 	    fam == AF_INET6 ? "[" : "", ua, fam == AF_INET6 ? "]" : "",
-	    sa_port(&uc->addr), tpp,
-	    tpn, fam == AF_INET6 ? "[" : "", la, fam == AF_INET6 ? "]" : "",
-	    sa_port(local), u->us_idx, u->us_seq,
+	    sa_port(&uc->addr), tpp, tpn, fam == AF_INET6 ? "[" : "", la,
+	    fam == AF_INET6 ? "]" : "", sa_port(local), u->us_idx, u->us_seq,
 	    fam == AF_INET6 ? "[" : "", la, fam == AF_INET6 ? "]" : "",
-	    u->us_idx,
-	    fam == AF_INET6 ? "[" : "", ua, fam == AF_INET6 ? "]" : "",
-	    sa_port(&uc->addr),
-	    u->us_idx, u->us_seq, (unsigned long long)p->p_secret[0],
-	    u->us_seq, cfg->server_header);
+	    u->us_idx, fam == AF_INET6 ? "[" : "", ua,
+	    fam == AF_INET6 ? "]" : "", sa_port(&uc->addr), u->us_idx,
+	    u->us_seq, (unsigned long long)p->p_secret[0], u->us_seq,
+	    cfg->server_header);
 	if (w.overflow)
 		return;
 	upstream_dst(u, &dst);
@@ -191,24 +191,23 @@ probe_send(void *arg)
 }
 
 void
-upstream_probe_response(struct upstream_pool *pool, struct str branch,
-    unsigned status)
+upstream_probe_response(
+    struct upstream_pool *pool, struct str branch, unsigned status)
 {
 	struct str rest = str_skip(branch, sizeof(PROBE_PREFIX) - 1);
 	struct str idx_s, seq_s;
 	uint32_t idx, seq;
 	struct upstream *u;
 
-	if (!str_split(rest, '.', &idx_s, &seq_s) ||
-	    str_to_u32(idx_s, &idx) || str_to_u32(seq_s, &seq) ||
-	    idx >= pool->n)
+	if (!str_split(rest, '.', &idx_s, &seq_s) || str_to_u32(idx_s, &idx) ||
+	    str_to_u32(seq_s, &seq) || idx >= pool->n)
 		return;
 	u = &pool->up[idx];
 	if (!u->us_pending || seq != u->us_seq || status < 200)
 		return;
 	loop_timer_cancel(u->us_proxy->p_loop, &u->us_timeout_timer);
-	atomic_store(&u->us_latency_us,
-	    (loop_clock_ms() - u->us_sent_ms) * 1000);
+	atomic_store(
+	    &u->us_latency_us, (loop_clock_ms() - u->us_sent_ms) * 1000);
 	if (status == 503)
 		probe_result(u, false, "OPTIONS answered 503");
 	else
@@ -221,32 +220,42 @@ render(FILE *f, void *arg)
 	struct upstream_pool *pool = arg;
 	unsigned i;
 
-	fprintf(f, "# HELP centinela_upstream_up Upstream state (1 up, 0 "
+	fprintf(f,
+	    "# HELP centinela_upstream_up Upstream state (1 up, 0 "
 	    "down).\n# TYPE centinela_upstream_up gauge\n");
 	for (i = 0; i < pool->n; i++)
 		fprintf(f, "centinela_upstream_up{upstream=\"%s\"} %d\n",
 		    pool->up[i].us_cfg->name, atomic_load(&pool->up[i].us_up));
-	fprintf(f, "# HELP centinela_upstream_probe_latency_seconds Round "
+	fprintf(f,
+	    "# HELP centinela_upstream_probe_latency_seconds Round "
 	    "trip of the last answered OPTIONS probe.\n# TYPE "
 	    "centinela_upstream_probe_latency_seconds gauge\n");
 	for (i = 0; i < pool->n; i++)
-		fprintf(f, "centinela_upstream_probe_latency_seconds"
-		    "{upstream=\"%s\"} %.6f\n", pool->up[i].us_cfg->name,
+		fprintf(f,
+		    "centinela_upstream_probe_latency_seconds"
+		    "{upstream=\"%s\"} %.6f\n",
+		    pool->up[i].us_cfg->name,
 		    (double)atomic_load(&pool->up[i].us_latency_us) / 1e6);
-	fprintf(f, "# HELP centinela_upstream_probes_total OPTIONS probes "
+	fprintf(f,
+	    "# HELP centinela_upstream_probes_total OPTIONS probes "
 	    "sent.\n# TYPE centinela_upstream_probes_total counter\n");
 	for (i = 0; i < pool->n; i++)
-		fprintf(f, "centinela_upstream_probes_total{upstream=\"%s\"} "
-		    "%llu\n", pool->up[i].us_cfg->name, (unsigned long long)
-		    atomic_load(&pool->up[i].us_probes));
-	fprintf(f, "# HELP centinela_upstream_probe_failures_total Probes "
+		fprintf(f,
+		    "centinela_upstream_probes_total{upstream=\"%s\"} "
+		    "%llu\n",
+		    pool->up[i].us_cfg->name,
+		    (unsigned long long)atomic_load(&pool->up[i].us_probes));
+	fprintf(f,
+	    "# HELP centinela_upstream_probe_failures_total Probes "
 	    "unanswered or answered 503.\n# TYPE "
 	    "centinela_upstream_probe_failures_total counter\n");
 	for (i = 0; i < pool->n; i++)
-		fprintf(f, "centinela_upstream_probe_failures_total"
-		    "{upstream=\"%s\"} %llu\n", pool->up[i].us_cfg->name,
-		    (unsigned long long)
-		    atomic_load(&pool->up[i].us_probe_fails));
+		fprintf(f,
+		    "centinela_upstream_probe_failures_total"
+		    "{upstream=\"%s\"} %llu\n",
+		    pool->up[i].us_cfg->name,
+		    (unsigned long long)atomic_load(
+			&pool->up[i].us_probe_fails));
 }
 
 void
@@ -266,8 +275,8 @@ upstream_init(struct upstream_pool *pool, struct proxy *p)
 		u->us_proxy = p;
 		atomic_store(&u->us_up, 1);
 		/* First probe soon, staggered so upstreams differ. */
-		loop_timer_start(p->p_loop, &u->us_probe_timer, 50 + 10 * i,
-		    probe_send, u);
+		loop_timer_start(
+		    p->p_loop, &u->us_probe_timer, 50 + 10 * i, probe_send, u);
 	}
 	metrics_set_extra(render, pool);
 }

@@ -17,7 +17,7 @@
 #include "sip/sip.h"
 #include "sip/sip_int.h"
 
-#define CRLF	STR("\r\n")
+#define CRLF STR("\r\n")
 
 /* Point "w" at b[0..cap); nothing is written. */
 void
@@ -104,65 +104,122 @@ static struct str
 default_reason(unsigned status)
 {
 	switch (status) {
-	case 100: return STR("Trying");
-	case 180: return STR("Ringing");
-	case 181: return STR("Call Is Being Forwarded");
-	case 182: return STR("Queued");
-	case 183: return STR("Session Progress");
-	case 200: return STR("OK");
-	case 202: return STR("Accepted");
-	case 300: return STR("Multiple Choices");
-	case 301: return STR("Moved Permanently");
-	case 302: return STR("Moved Temporarily");
-	case 305: return STR("Use Proxy");
-	case 380: return STR("Alternative Service");
-	case 400: return STR("Bad Request");
-	case 401: return STR("Unauthorized");
-	case 403: return STR("Forbidden");
-	case 404: return STR("Not Found");
-	case 405: return STR("Method Not Allowed");
-	case 406: return STR("Not Acceptable");
-	case 407: return STR("Proxy Authentication Required");
-	case 408: return STR("Request Timeout");
-	case 410: return STR("Gone");
-	case 413: return STR("Request Entity Too Large");
-	case 414: return STR("Request-URI Too Long");
-	case 415: return STR("Unsupported Media Type");
-	case 416: return STR("Unsupported URI Scheme");
-	case 420: return STR("Bad Extension");
-	case 421: return STR("Extension Required");
-	case 423: return STR("Interval Too Brief");
-	case 429: return STR("Too Many Requests");
-	case 480: return STR("Temporarily Unavailable");
-	case 481: return STR("Call/Transaction Does Not Exist");
-	case 482: return STR("Loop Detected");
-	case 483: return STR("Too Many Hops");
-	case 484: return STR("Address Incomplete");
-	case 485: return STR("Ambiguous");
-	case 486: return STR("Busy Here");
-	case 487: return STR("Request Terminated");
-	case 488: return STR("Not Acceptable Here");
-	case 491: return STR("Request Pending");
-	case 493: return STR("Undecipherable");
-	case 500: return STR("Server Internal Error");
-	case 501: return STR("Not Implemented");
-	case 502: return STR("Bad Gateway");
-	case 503: return STR("Service Unavailable");
-	case 504: return STR("Server Time-out");
-	case 505: return STR("Version Not Supported");
-	case 513: return STR("Message Too Large");
-	case 600: return STR("Busy Everywhere");
-	case 603: return STR("Decline");
-	case 604: return STR("Does Not Exist Anywhere");
-	case 606: return STR("Not Acceptable");
+	case 100:
+		return STR("Trying");
+	case 180:
+		return STR("Ringing");
+	case 181:
+		return STR("Call Is Being Forwarded");
+	case 182:
+		return STR("Queued");
+	case 183:
+		return STR("Session Progress");
+	case 200:
+		return STR("OK");
+	case 202:
+		return STR("Accepted");
+	case 300:
+		return STR("Multiple Choices");
+	case 301:
+		return STR("Moved Permanently");
+	case 302:
+		return STR("Moved Temporarily");
+	case 305:
+		return STR("Use Proxy");
+	case 380:
+		return STR("Alternative Service");
+	case 400:
+		return STR("Bad Request");
+	case 401:
+		return STR("Unauthorized");
+	case 403:
+		return STR("Forbidden");
+	case 404:
+		return STR("Not Found");
+	case 405:
+		return STR("Method Not Allowed");
+	case 406:
+		return STR("Not Acceptable");
+	case 407:
+		return STR("Proxy Authentication Required");
+	case 408:
+		return STR("Request Timeout");
+	case 410:
+		return STR("Gone");
+	case 413:
+		return STR("Request Entity Too Large");
+	case 414:
+		return STR("Request-URI Too Long");
+	case 415:
+		return STR("Unsupported Media Type");
+	case 416:
+		return STR("Unsupported URI Scheme");
+	case 420:
+		return STR("Bad Extension");
+	case 421:
+		return STR("Extension Required");
+	case 423:
+		return STR("Interval Too Brief");
+	case 429:
+		return STR("Too Many Requests");
+	case 480:
+		return STR("Temporarily Unavailable");
+	case 481:
+		return STR("Call/Transaction Does Not Exist");
+	case 482:
+		return STR("Loop Detected");
+	case 483:
+		return STR("Too Many Hops");
+	case 484:
+		return STR("Address Incomplete");
+	case 485:
+		return STR("Ambiguous");
+	case 486:
+		return STR("Busy Here");
+	case 487:
+		return STR("Request Terminated");
+	case 488:
+		return STR("Not Acceptable Here");
+	case 491:
+		return STR("Request Pending");
+	case 493:
+		return STR("Undecipherable");
+	case 500:
+		return STR("Server Internal Error");
+	case 501:
+		return STR("Not Implemented");
+	case 502:
+		return STR("Bad Gateway");
+	case 503:
+		return STR("Service Unavailable");
+	case 504:
+		return STR("Server Time-out");
+	case 505:
+		return STR("Version Not Supported");
+	case 513:
+		return STR("Message Too Large");
+	case 600:
+		return STR("Busy Everywhere");
+	case 603:
+		return STR("Decline");
+	case 604:
+		return STR("Does Not Exist Anywhere");
+	case 606:
+		return STR("Not Acceptable");
 	}
 	switch (status / 100) {
-	case 1: return STR("Provisional");
-	case 2: return STR("Success");
-	case 3: return STR("Redirection");
-	case 4: return STR("Client Error");
-	case 5: return STR("Server Error");
-	default: return STR("Global Failure");
+	case 1:
+		return STR("Provisional");
+	case 2:
+		return STR("Success");
+	case 3:
+		return STR("Redirection");
+	case 4:
+		return STR("Client Error");
+	case 5:
+		return STR("Server Error");
+	default:
+		return STR("Global Failure");
 	}
 }
 
@@ -170,8 +227,9 @@ default_reason(unsigned status)
 static bool
 no_crlf(struct str s)
 {
-	return s.len == 0 || (memchr(s.s, '\r', s.len) == NULL &&
-	    memchr(s.s, '\n', s.len) == NULL);
+	return s.len == 0 ||
+	    (memchr(s.s, '\r', s.len) == NULL &&
+		memchr(s.s, '\n', s.len) == NULL);
 }
 
 /* Empty, or one or more complete lines: ends in CRLF, no bare CR/LF. */
@@ -213,8 +271,7 @@ head_to(struct str in, const char *to)
  * so that a flag ";rport" becomes ";rport=N" (RFC 3581 section 4).
  */
 static void
-put_via_value(struct sip_wbuf *w, const struct sip_via *via,
-    struct str extra)
+put_via_value(struct sip_wbuf *w, const struct sip_via *via, struct str extra)
 {
 	struct sip_param p;
 	struct str rest, prefix;
@@ -264,8 +321,7 @@ put_via_line(struct sip_wbuf *w, const struct sip_hdr *h,
  * second value starts (NULL when there is none).
  */
 static void
-put_line_rest(struct sip_wbuf *w, const struct sip_hdr *h,
-    const char *second)
+put_line_rest(struct sip_wbuf *w, const struct sip_hdr *h, const char *second)
 {
 	if (second == NULL)
 		return;
@@ -302,8 +358,8 @@ sip_build_response(struct sip_wbuf *w, const struct sip_msg *req,
 
 	if (w == NULL || req == NULL || !req->is_request || req->nvia == 0 ||
 	    status < 100 || status > 699 || !no_crlf(reason) ||
-	    !no_crlf(to_tag) || !no_crlf(top_via_params) ||
-	    !no_crlf(server) || !lines_ok(extra))
+	    !no_crlf(to_tag) || !no_crlf(top_via_params) || !no_crlf(server) ||
+	    !lines_ok(extra))
 		return EINVAL;
 	if (reason.len == 0)
 		reason = default_reason(status);
@@ -320,8 +376,8 @@ sip_build_response(struct sip_wbuf *w, const struct sip_msg *req,
 		switch (h->id) {
 		case SIP_HDR_VIA:
 			if (i == req->via[0].hdr_idx)
-				put_via_line(w, h, &req->via[0],
-				    top_via_params);
+				put_via_line(
+				    w, h, &req->via[0], top_via_params);
 			else
 				sip_wbuf_put(w, h->line);
 			break;
@@ -330,12 +386,12 @@ sip_build_response(struct sip_wbuf *w, const struct sip_msg *req,
 				sip_wbuf_put(w, h->line);
 				break;
 			}
-			sip_wbuf_put(w, head_to(h->line,
-			    h->value.s + h->value.len));
+			sip_wbuf_put(
+			    w, head_to(h->line, h->value.s + h->value.len));
 			sip_wbuf_put(w, STR(";tag="));
 			sip_wbuf_put(w, to_tag);
-			sip_wbuf_put(w, tail_from(h->line,
-			    h->value.s + h->value.len));
+			sip_wbuf_put(
+			    w, tail_from(h->line, h->value.s + h->value.len));
 			break;
 		case SIP_HDR_FROM:
 		case SIP_HDR_CALL_ID:
@@ -414,15 +470,15 @@ sip_build_request(struct sip_wbuf *w, const struct sip_msg *req,
 		case SIP_HDR_VIA:
 			if (i == req->via[0].hdr_idx) {
 				sip_wbuf_put(w, via);
-				put_via_line(w, h, &req->via[0],
-				    top_via_params);
+				put_via_line(
+				    w, h, &req->via[0], top_via_params);
 			} else
 				sip_wbuf_put(w, h->line);
 			break;
 		case SIP_HDR_MAX_FORWARDS:
 			sip_wbuf_put(w, STR("Max-Forwards: "));
-			sip_wbuf_putu(w, req->max_forwards > 0 ?
-			    req->max_forwards - 1 : 0);
+			sip_wbuf_putu(w,
+			    req->max_forwards > 0 ? req->max_forwards - 1 : 0);
 			sip_wbuf_put(w, CRLF);
 			break;
 		case SIP_HDR_ROUTE:

@@ -26,26 +26,29 @@
  * ABNF of RFC 3261 section 25.1.
  */
 const uint16_t sip_ctype[256] = {
-	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,	/* 00 */
-	0x000, 0x140, 0x140, 0x000, 0x000, 0x140, 0x000, 0x000,	/* 08 */
-	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,	/* 10 */
-	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,	/* 18 */
-	0x140, 0x43d, 0x300, 0x000, 0x03c, 0x401, 0x01c, 0x43d,	/* 20 */
-	0x03c, 0x03c, 0x43d, 0x43d, 0x30c, 0x43f, 0x43f, 0x034,	/* 28 */
-	0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf,	/* 30 */
-	0x4bf, 0x4bf, 0x430, 0x104, 0x200, 0x10c, 0x200, 0x024,	/* 38 */
-	0x000, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x43f,	/* 40 */
-	0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f,	/* 48 */
-	0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f,	/* 50 */
-	0x43f, 0x43f, 0x43f, 0x430, 0x200, 0x430, 0x000, 0x43d,	/* 58 */
-	0x401, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x43f,	/* 60 */
-	0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f,	/* 68 */
-	0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f,	/* 70 */
-	0x43f, 0x43f, 0x43f, 0x000, 0x000, 0x000, 0x43d, 0x000,	/* 78 */
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, /* 00 */
+	0x000, 0x140, 0x140, 0x000, 0x000, 0x140, 0x000, 0x000, /* 08 */
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, /* 10 */
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, /* 18 */
+	0x140, 0x43d, 0x300, 0x000, 0x03c, 0x401, 0x01c, 0x43d, /* 20 */
+	0x03c, 0x03c, 0x43d, 0x43d, 0x30c, 0x43f, 0x43f, 0x034, /* 28 */
+	0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, /* 30 */
+	0x4bf, 0x4bf, 0x430, 0x104, 0x200, 0x10c, 0x200, 0x024, /* 38 */
+	0x000, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x43f, /* 40 */
+	0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, /* 48 */
+	0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, /* 50 */
+	0x43f, 0x43f, 0x43f, 0x430, 0x200, 0x430, 0x000, 0x43d, /* 58 */
+	0x401, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x4bf, 0x43f, /* 60 */
+	0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, /* 68 */
+	0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, 0x43f, /* 70 */
+	0x43f, 0x43f, 0x43f, 0x000, 0x000, 0x000, 0x43d, 0x000, /* 78 */
 	/* 0x80 - 0xff: no class */
 };
 
-#define SV(lit)	{ (lit), sizeof(lit) - 1 }
+#define SV(lit)                        \
+	{                              \
+		(lit), sizeof(lit) - 1 \
+	}
 
 void
 sip_limits_default(struct sip_limits *lim)
@@ -104,8 +107,8 @@ sip_method_name(enum sip_method m)
 }
 
 struct hdr_name {
-	struct str	 name;
-	enum sip_hdr_id	 id;
+	struct str name;
+	enum sip_hdr_id id;
 };
 
 /* Full header names grouped by their lower-case first letter. */
@@ -193,38 +196,81 @@ sip_hdr_id_from_name(struct str name)
 		return SIP_HDR_OTHER;
 	if (name.len == 1) {
 		switch (sip_lower(name.s[0])) {
-		case 'v': return SIP_HDR_VIA;
-		case 'f': return SIP_HDR_FROM;
-		case 't': return SIP_HDR_TO;
-		case 'i': return SIP_HDR_CALL_ID;
-		case 'l': return SIP_HDR_CONTENT_LENGTH;
-		case 'c': return SIP_HDR_CONTENT_TYPE;
-		case 'm': return SIP_HDR_CONTACT;
-		case 'k': return SIP_HDR_SUPPORTED;
-		case 'e': return SIP_HDR_CONTENT_ENCODING;
-		case 's': return SIP_HDR_SUBJECT;
-		case 'o': return SIP_HDR_EVENT;
-		case 'r': return SIP_HDR_REFER_TO;
-		case 'y': return SIP_HDR_IDENTITY;
-		default: return SIP_HDR_OTHER;
+		case 'v':
+			return SIP_HDR_VIA;
+		case 'f':
+			return SIP_HDR_FROM;
+		case 't':
+			return SIP_HDR_TO;
+		case 'i':
+			return SIP_HDR_CALL_ID;
+		case 'l':
+			return SIP_HDR_CONTENT_LENGTH;
+		case 'c':
+			return SIP_HDR_CONTENT_TYPE;
+		case 'm':
+			return SIP_HDR_CONTACT;
+		case 'k':
+			return SIP_HDR_SUPPORTED;
+		case 'e':
+			return SIP_HDR_CONTENT_ENCODING;
+		case 's':
+			return SIP_HDR_SUBJECT;
+		case 'o':
+			return SIP_HDR_EVENT;
+		case 'r':
+			return SIP_HDR_REFER_TO;
+		case 'y':
+			return SIP_HDR_IDENTITY;
+		default:
+			return SIP_HDR_OTHER;
 		}
 	}
 	switch (sip_lower(name.s[0])) {
-	case 'a': t = hdr_a; break;
-	case 'c': t = hdr_c; break;
-	case 'd': t = hdr_d; break;
-	case 'e': t = hdr_e; break;
-	case 'f': t = hdr_f; break;
-	case 'i': t = hdr_i; break;
-	case 'm': t = hdr_m; break;
-	case 'p': t = hdr_p; break;
-	case 'r': t = hdr_r; break;
-	case 's': t = hdr_s; break;
-	case 't': t = hdr_t; break;
-	case 'u': t = hdr_u; break;
-	case 'v': t = hdr_v; break;
-	case 'w': t = hdr_w; break;
-	default: return SIP_HDR_OTHER;
+	case 'a':
+		t = hdr_a;
+		break;
+	case 'c':
+		t = hdr_c;
+		break;
+	case 'd':
+		t = hdr_d;
+		break;
+	case 'e':
+		t = hdr_e;
+		break;
+	case 'f':
+		t = hdr_f;
+		break;
+	case 'i':
+		t = hdr_i;
+		break;
+	case 'm':
+		t = hdr_m;
+		break;
+	case 'p':
+		t = hdr_p;
+		break;
+	case 'r':
+		t = hdr_r;
+		break;
+	case 's':
+		t = hdr_s;
+		break;
+	case 't':
+		t = hdr_t;
+		break;
+	case 'u':
+		t = hdr_u;
+		break;
+	case 'v':
+		t = hdr_v;
+		break;
+	case 'w':
+		t = hdr_w;
+		break;
+	default:
+		return SIP_HDR_OTHER;
 	}
 	for (; t->name.len != 0; t++)
 		if (sip_eq_lower(name, t->name))
@@ -321,8 +367,8 @@ split_field(struct str f, struct str *name, struct str *value)
  * sip_parse() validates it. Content-Length is mandatory on streams.
  */
 int
-sip_frame(const struct sip_limits *lim, const char *buf, size_t len,
-    size_t *msglen)
+sip_frame(
+    const struct sip_limits *lim, const char *buf, size_t len, size_t *msglen)
 {
 	struct sip_limits def;
 	struct str name, value;
@@ -337,21 +383,21 @@ sip_frame(const struct sip_limits *lim, const char *buf, size_t len,
 		sip_limits_default(&def);
 		lim = &def;
 	}
-	maxh = lim->max_headers < SIP_HARD_MAX_HEADERS ?
-	    lim->max_headers : SIP_HARD_MAX_HEADERS;
+	maxh = lim->max_headers < SIP_HARD_MAX_HEADERS ? lim->max_headers :
+							 SIP_HARD_MAX_HEADERS;
 	end_is_limit = len > lim->max_msg_size;
 	end = end_is_limit ? lim->max_msg_size : len;
 
-	err = scan_field(buf, 0, end, end_is_limit, lim->max_line_len, false,
-	    &fend);
+	err = scan_field(
+	    buf, 0, end, end_is_limit, lim->max_line_len, false, &fend);
 	if (err)
 		return err;
 	if (fend == 2)
 		return EBADMSG;
 	pos = fend;
 	for (;;) {
-		err = scan_field(buf, pos, end, end_is_limit,
-		    lim->max_line_len, true, &fend);
+		err = scan_field(buf, pos, end, end_is_limit, lim->max_line_len,
+		    true, &fend);
 		if (err)
 			return err;
 		if (fend - pos == 2)
@@ -360,7 +406,7 @@ sip_frame(const struct sip_limits *lim, const char *buf, size_t len,
 			return EMSGSIZE;
 		nhdrs++;
 		if (split_field(str_make(buf + pos, fend - pos - 2), &name,
-		    &value) != 0)
+			&value) != 0)
 			return EBADMSG;
 		pos = fend;
 		if (sip_hdr_id_from_name(name) != SIP_HDR_CONTENT_LENGTH)
@@ -414,8 +460,8 @@ parse_status_line(struct sip_msg *msg, struct str l)
 	if (c[0] < '1' || c[0] > '6' || !sip_is_digit(c[1]) ||
 	    !sip_is_digit(c[2]))
 		return EBADMSG;
-	msg->status = (uint16_t)((c[0] - '0') * 100 + (c[1] - '0') * 10 +
-	    (c[2] - '0'));
+	msg->status =
+	    (uint16_t)((c[0] - '0') * 100 + (c[1] - '0') * 10 + (c[2] - '0'));
 	/* The reason phrase may be empty; be lenient about its SP too. */
 	if (l.len == 11) {
 		msg->reason = str_make(l.s + 11, 0);
@@ -451,8 +497,8 @@ parse_cseq(struct sip_cseq *cs, struct str v)
 	while (n < v.len && sip_is_digit(v.s[n]))
 		n++;
 	/* RFC 3261 section 8.1.1.5: less than 2**31. */
-	if (n == 0 || str_to_u32_max(str_make(v.s, n), 0x7fffffffU,
-	    &cs->num) != 0)
+	if (n == 0 ||
+	    str_to_u32_max(str_make(v.s, n), 0x7fffffffU, &cs->num) != 0)
 		return EBADMSG;
 	v = sip_sv_skip(v, n);
 	m = sip_span(v, SIP_C_LWS);
@@ -528,8 +574,8 @@ decode_hdr(struct sip_msg *msg, const struct sip_hdr *h, unsigned maxv)
 		if (msg->count[h->id] != 0)
 			return EBADMSG;
 		{
-			struct sip_addr *a = h->id == SIP_HDR_FROM ?
-			    &msg->from : &msg->to;
+			struct sip_addr *a =
+			    h->id == SIP_HDR_FROM ? &msg->from : &msg->to;
 
 			if (sip_addr_parse(h->value, a) != 0 || a->star)
 				return EBADMSG;
@@ -608,8 +654,8 @@ msg_reset(struct sip_msg *msg)
  * request method (the sanity guard does that).
  */
 int
-sip_parse(const struct sip_limits *lim, struct sip_msg *msg,
-    const char *buf, size_t len)
+sip_parse(const struct sip_limits *lim, struct sip_msg *msg, const char *buf,
+    size_t len)
 {
 	struct sip_limits def;
 	struct sip_hdr *h;
@@ -626,17 +672,16 @@ sip_parse(const struct sip_limits *lim, struct sip_msg *msg,
 	msg_reset(msg);
 	if (len > lim->max_msg_size)
 		return EMSGSIZE;
-	maxh = lim->max_headers < SIP_HARD_MAX_HEADERS ?
-	    lim->max_headers : SIP_HARD_MAX_HEADERS;
-	maxv = lim->max_via < SIP_HARD_MAX_VIA ?
-	    lim->max_via : SIP_HARD_MAX_VIA;
+	maxh = lim->max_headers < SIP_HARD_MAX_HEADERS ? lim->max_headers :
+							 SIP_HARD_MAX_HEADERS;
+	maxv =
+	    lim->max_via < SIP_HARD_MAX_VIA ? lim->max_via : SIP_HARD_MAX_VIA;
 
 	start = 0;
-	while (len - start >= 2 && buf[start] == '\r' &&
-	    buf[start + 1] == '\n')
+	while (len - start >= 2 && buf[start] == '\r' && buf[start + 1] == '\n')
 		start += 2;
-	err = scan_field(buf, start, len, false, lim->max_line_len, false,
-	    &fend);
+	err =
+	    scan_field(buf, start, len, false, lim->max_line_len, false, &fend);
 	if (err)
 		return err == EAGAIN ? EBADMSG : err;
 	msg->start_line = str_make(buf + start, fend - start - 2);
@@ -645,8 +690,8 @@ sip_parse(const struct sip_limits *lim, struct sip_msg *msg,
 		return err;
 
 	for (pos = fend;; pos = fend) {
-		err = scan_field(buf, pos, len, false, lim->max_line_len, true,
-		    &fend);
+		err = scan_field(
+		    buf, pos, len, false, lim->max_line_len, true, &fend);
 		if (err)
 			return err == EAGAIN ? EBADMSG : err;
 		if (fend - pos == 2)
@@ -656,7 +701,7 @@ sip_parse(const struct sip_limits *lim, struct sip_msg *msg,
 		h = &msg->hdrs[msg->nhdrs];
 		h->line = str_make(buf + pos, fend - pos);
 		if (split_field(str_make(buf + pos, fend - pos - 2), &h->name,
-		    &h->value) != 0)
+			&h->value) != 0)
 			return EBADMSG;
 		h->id = sip_hdr_id_from_name(h->name);
 		err = decode_hdr(msg, h, maxv);

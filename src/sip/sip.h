@@ -19,24 +19,24 @@
 #include "core/str.h"
 
 /* Hard ceilings; the configured limits (struct sip_limits) are <= these. */
-#define SIP_HARD_MAX_HEADERS	256
-#define SIP_HARD_MAX_VIA	32
+#define SIP_HARD_MAX_HEADERS 256
+#define SIP_HARD_MAX_VIA 32
 
 /* Parser limits: named config values with safe defaults. */
 struct sip_limits {
-	size_t		max_msg_size;	/* whole message, headers + body */
-	unsigned	max_headers;	/* header fields (after splitting lines) */
-	unsigned	max_via;	/* Via values, all Via headers together */
-	size_t		max_line_len;	/* one start line or header field */
+	size_t max_msg_size; /* whole message, headers + body */
+	unsigned max_headers; /* header fields (after splitting lines) */
+	unsigned max_via; /* Via values, all Via headers together */
+	size_t max_line_len; /* one start line or header field */
 };
 
-#define SIP_DEFAULT_MAX_MSG_SIZE	65535
-#define SIP_DEFAULT_MAX_HEADERS		64
-#define SIP_DEFAULT_MAX_VIA		16
-#define SIP_DEFAULT_MAX_LINE_LEN	4096
+#define SIP_DEFAULT_MAX_MSG_SIZE 65535
+#define SIP_DEFAULT_MAX_HEADERS 64
+#define SIP_DEFAULT_MAX_VIA 16
+#define SIP_DEFAULT_MAX_LINE_LEN 4096
 
 /* Fill "lim" with the defaults above. */
-void	sip_limits_default(struct sip_limits *lim);
+void sip_limits_default(struct sip_limits *lim);
 
 enum sip_method {
 	SIP_METHOD_UNKNOWN = 0,
@@ -58,22 +58,22 @@ enum sip_method {
 };
 
 /* Method from its name (case-sensitive, RFC 3261 section 7.1). */
-enum sip_method	sip_method_from_str(struct str s);
+enum sip_method sip_method_from_str(struct str s);
 /* Canonical name of a known method; "UNKNOWN" otherwise. */
-struct str	sip_method_name(enum sip_method m);
+struct str sip_method_name(enum sip_method m);
 
 /* Header identities; compact forms map to the same id. */
 enum sip_hdr_id {
 	SIP_HDR_OTHER = 0,
-	SIP_HDR_VIA,			/* v */
-	SIP_HDR_FROM,			/* f */
-	SIP_HDR_TO,			/* t */
-	SIP_HDR_CALL_ID,		/* i */
+	SIP_HDR_VIA, /* v */
+	SIP_HDR_FROM, /* f */
+	SIP_HDR_TO, /* t */
+	SIP_HDR_CALL_ID, /* i */
 	SIP_HDR_CSEQ,
 	SIP_HDR_MAX_FORWARDS,
-	SIP_HDR_CONTENT_LENGTH,		/* l */
-	SIP_HDR_CONTENT_TYPE,		/* c */
-	SIP_HDR_CONTACT,		/* m */
+	SIP_HDR_CONTENT_LENGTH, /* l */
+	SIP_HDR_CONTENT_TYPE, /* c */
+	SIP_HDR_CONTACT, /* m */
 	SIP_HDR_ROUTE,
 	SIP_HDR_RECORD_ROUTE,
 	SIP_HDR_USER_AGENT,
@@ -83,24 +83,24 @@ enum sip_hdr_id {
 	SIP_HDR_WWW_AUTHENTICATE,
 	SIP_HDR_PROXY_AUTHENTICATE,
 	SIP_HDR_EXPIRES,
-	SIP_HDR_SUPPORTED,		/* k */
+	SIP_HDR_SUPPORTED, /* k */
 	SIP_HDR_REQUIRE,
 	SIP_HDR_PROXY_REQUIRE,
 	SIP_HDR_ALLOW,
-	SIP_HDR_CONTENT_ENCODING,	/* e */
-	SIP_HDR_SUBJECT,		/* s */
-	SIP_HDR_EVENT,			/* o */
-	SIP_HDR_REFER_TO,		/* r */
+	SIP_HDR_CONTENT_ENCODING, /* e */
+	SIP_HDR_SUBJECT, /* s */
+	SIP_HDR_EVENT, /* o */
+	SIP_HDR_REFER_TO, /* r */
 	SIP_HDR_P_ASSERTED_IDENTITY,
 	SIP_HDR_P_PREFERRED_IDENTITY,
-	SIP_HDR_IDENTITY,		/* y */
+	SIP_HDR_IDENTITY, /* y */
 	SIP_HDR_DIVERSION,
 	SIP_HDR_UNSUPPORTED,
 	SIP_HDR__COUNT
 };
 
 /* Header id from a header name (case-insensitive, compact forms). */
-enum sip_hdr_id	sip_hdr_id_from_name(struct str name);
+enum sip_hdr_id sip_hdr_id_from_name(struct str name);
 
 /*
  * One header field line as received. "value" is the raw value with
@@ -110,17 +110,17 @@ enum sip_hdr_id	sip_hdr_id_from_name(struct str name);
  * for copying or removing the field when building a new message.
  */
 struct sip_hdr {
-	enum sip_hdr_id	 id;
-	struct str	 name;
-	struct str	 value;
-	struct str	 line;
+	enum sip_hdr_id id;
+	struct str name;
+	struct str value;
+	struct str line;
 };
 
 /* A generic ;name=value parameter list; views only. */
 struct sip_param {
-	struct str	name;
-	struct str	value;		/* empty when the parameter has no '=' */
-	bool		has_value;
+	struct str name;
+	struct str value; /* empty when the parameter has no '=' */
+	bool has_value;
 };
 
 enum sip_scheme {
@@ -146,9 +146,9 @@ enum sip_transport {
  * "UDP", "TCP", "TLS", ... (upper case, as in a Via sent-protocol); an
  * empty view for SIP_TP_NONE and SIP_TP_OTHER.
  */
-struct str		sip_transport_name(enum sip_transport tp);
+struct str sip_transport_name(enum sip_transport tp);
 /* Case-insensitive; SIP_TP_OTHER for an unknown non-empty token. */
-enum sip_transport	sip_transport_from_str(struct str s);
+enum sip_transport sip_transport_from_str(struct str s);
 
 /*
  * A decoded sip:, sips: or tel: URI (RFC 3261 section 19.1, RFC 3966).
@@ -157,22 +157,22 @@ enum sip_transport	sip_transport_from_str(struct str s);
  * "?..." part (without '?'). Well-known parameters are pulled out.
  */
 struct sip_uri {
-	enum sip_scheme	 scheme;
-	struct str	 raw;
-	struct str	 user;
-	struct str	 password;
-	struct str	 host;		/* IPv6 references keep their brackets */
-	uint16_t	 port;		/* 0 when absent */
-	struct str	 params;
-	struct str	 headers;
-	enum sip_transport transport;	/* ;transport= or NONE */
-	struct str	 user_param;	/* ;user= */
-	struct str	 maddr;		/* ;maddr= */
-	bool		 lr;		/* ;lr present */
+	enum sip_scheme scheme;
+	struct str raw;
+	struct str user;
+	struct str password;
+	struct str host; /* IPv6 references keep their brackets */
+	uint16_t port; /* 0 when absent */
+	struct str params;
+	struct str headers;
+	enum sip_transport transport; /* ;transport= or NONE */
+	struct str user_param; /* ;user= */
+	struct str maddr; /* ;maddr= */
+	bool lr; /* ;lr present */
 };
 
 /* Decode a URI. Returns 0 or EBADMSG. */
-int	sip_uri_parse(struct str s, struct sip_uri *uri);
+int sip_uri_parse(struct str s, struct sip_uri *uri);
 
 /*
  * Find parameter "name" (case-insensitive) in a raw ";a=b;c" list
@@ -180,20 +180,20 @@ int	sip_uri_parse(struct str s, struct sip_uri *uri);
  * Returns true and sets *value (empty for a flag parameter; a quoted
  * value keeps its quotes) when present; "value" may be NULL.
  */
-bool	sip_param_find(struct str params, struct str name, struct str *value);
+bool sip_param_find(struct str params, struct str name, struct str *value);
 
 /*
  * name-addr / addr-spec (RFC 3261 section 20.10, 20.20, 20.39):
  * From, To, Contact, Route, Record-Route, P-Asserted-Identity values.
  */
 struct sip_addr {
-	struct str	 display;	/* unquoted view, may be empty */
-	struct str	 uri_raw;	/* between < > or the bare addr-spec */
-	struct sip_uri	 uri;
-	struct str	 params;	/* header params after the URI, raw,
+	struct str display; /* unquoted view, may be empty */
+	struct str uri_raw; /* between < > or the bare addr-spec */
+	struct sip_uri uri;
+	struct str params; /* header params after the URI, raw,
 					   without the leading ';' */
-	struct str	 tag;		/* ;tag= value, empty if none */
-	bool		 star;		/* Contact: * */
+	struct str tag; /* ;tag= value, empty if none */
+	bool star; /* Contact: * */
 };
 
 /*
@@ -202,7 +202,7 @@ struct sip_addr {
  * 20.10). A quoted display name is stored without its quotes, escapes
  * kept as received. Returns 0 or EBADMSG.
  */
-int	sip_addr_parse(struct str s, struct sip_addr *addr);
+int sip_addr_parse(struct str s, struct sip_addr *addr);
 
 /*
  * Iterate over the comma-separated values of a header value, honouring
@@ -211,71 +211,71 @@ int	sip_addr_parse(struct str s, struct sip_addr *addr);
  * returns false when none is left. An unbalanced quote or bracket
  * makes it return false and sets *rest to an empty view at s == NULL.
  */
-bool	sip_hdr_next_value(struct str *rest, struct str *val);
+bool sip_hdr_next_value(struct str *rest, struct str *val);
 
 /* Via (RFC 3261 section 20.42, RFC 3581). */
 struct sip_via {
-	struct str		 raw;		/* the whole via-parm */
-	struct str		 proto;		/* "SIP/2.0/UDP" */
-	enum sip_transport	 transport;
-	struct str		 host;		/* sent-by host, brackets kept */
-	uint16_t		 port;		/* 0 when absent */
-	struct str		 branch;
-	struct str		 received;
-	struct str		 maddr;
-	bool			 has_rport;
-	struct str		 rport;		/* value; empty if flag only */
-	uint32_t		 ttl;
-	struct str		 params;	/* raw params after sent-by */
-	unsigned		 hdr_idx;	/* index into msg->hdrs */
+	struct str raw; /* the whole via-parm */
+	struct str proto; /* "SIP/2.0/UDP" */
+	enum sip_transport transport;
+	struct str host; /* sent-by host, brackets kept */
+	uint16_t port; /* 0 when absent */
+	struct str branch;
+	struct str received;
+	struct str maddr;
+	bool has_rport;
+	struct str rport; /* value; empty if flag only */
+	uint32_t ttl;
+	struct str params; /* raw params after sent-by */
+	unsigned hdr_idx; /* index into msg->hdrs */
 };
 
 /* Decode one via-parm. Returns 0 or EBADMSG. */
-int	sip_via_parse(struct str s, struct sip_via *via);
+int sip_via_parse(struct str s, struct sip_via *via);
 
 struct sip_cseq {
-	uint32_t	 num;
-	struct str	 method_s;
-	enum sip_method	 method;
+	uint32_t num;
+	struct str method_s;
+	enum sip_method method;
 };
 
 /* A parsed message. */
 struct sip_msg {
-	struct str	 raw;		/* headers + body actually parsed */
-	bool		 is_request;
+	struct str raw; /* headers + body actually parsed */
+	bool is_request;
 
 	/* request line */
-	enum sip_method	 method;
-	struct str	 method_s;
-	struct str	 ruri_raw;
-	struct sip_uri	 ruri;
+	enum sip_method method;
+	struct str method_s;
+	struct str ruri_raw;
+	struct sip_uri ruri;
 	/* status line */
-	uint16_t	 status;
-	struct str	 reason;
-	struct str	 start_line;	/* without CRLF */
+	uint16_t status;
+	struct str reason;
+	struct str start_line; /* without CRLF */
 
-	struct sip_hdr	 hdrs[SIP_HARD_MAX_HEADERS];
-	unsigned	 nhdrs;
+	struct sip_hdr hdrs[SIP_HARD_MAX_HEADERS];
+	unsigned nhdrs;
 	/* index of the first header of each id in hdrs[], -1 if absent */
-	int		 first[SIP_HDR__COUNT];
+	int first[SIP_HDR__COUNT];
 	/* number of header fields of each id */
-	uint8_t		 count[SIP_HDR__COUNT];
+	uint8_t count[SIP_HDR__COUNT];
 
 	/* all Via values, top first, each decoded */
-	struct sip_via	 via[SIP_HARD_MAX_VIA];
-	unsigned	 nvia;
+	struct sip_via via[SIP_HARD_MAX_VIA];
+	unsigned nvia;
 
-	struct str	 call_id;
-	struct sip_cseq	 cseq;
-	struct sip_addr	 from;
-	struct sip_addr	 to;
-	bool		 has_max_forwards;
-	uint32_t	 max_forwards;
-	bool		 has_content_length;
-	uint32_t	 content_length;
+	struct str call_id;
+	struct sip_cseq cseq;
+	struct sip_addr from;
+	struct sip_addr to;
+	bool has_max_forwards;
+	uint32_t max_forwards;
+	bool has_content_length;
+	uint32_t content_length;
 
-	struct str	 headers_end;	/* the empty line, zero length at its start */
-	struct str	 body;
+	struct str headers_end; /* the empty line, zero length at its start */
+	struct str body;
 };
 
 /*
@@ -293,8 +293,8 @@ struct sip_msg {
  * a prefix of a stream gets either EAGAIN or the answer the whole
  * stream gets. Each call scans from buf[0]: not resumable.
  */
-int	sip_frame(const struct sip_limits *lim, const char *buf, size_t len,
-	    size_t *msglen);
+int sip_frame(
+    const struct sip_limits *lim, const char *buf, size_t len, size_t *msglen);
 
 /*
  * Parse one complete message in buf[0..len). For a datagram, len is
@@ -329,24 +329,24 @@ int	sip_frame(const struct sip_limits *lim, const char *buf, size_t len,
  * - Unknown methods are accepted (SIP_METHOD_UNKNOWN, method_s set);
  *   method names are case-sensitive.
  */
-int	sip_parse(const struct sip_limits *lim, struct sip_msg *msg,
-	    const char *buf, size_t len);
+int sip_parse(const struct sip_limits *lim, struct sip_msg *msg,
+    const char *buf, size_t len);
 
 /* First header with this id, or NULL. */
-const struct sip_hdr	*sip_msg_hdr(const struct sip_msg *msg,
-			    enum sip_hdr_id id);
+const struct sip_hdr *sip_msg_hdr(
+    const struct sip_msg *msg, enum sip_hdr_id id);
 /*
  * Next header with the same id after "h" (for SIP_HDR_OTHER: with the
  * same name, case-insensitive), or NULL.
  */
-const struct sip_hdr	*sip_msg_hdr_next(const struct sip_msg *msg,
-			    const struct sip_hdr *h);
+const struct sip_hdr *sip_msg_hdr_next(
+    const struct sip_msg *msg, const struct sip_hdr *h);
 /*
  * First header whose name matches (case-insensitive; a compact form
  * matches its full name and vice versa), or NULL.
  */
-const struct sip_hdr	*sip_msg_hdr_by_name(const struct sip_msg *msg,
-			    struct str name);
+const struct sip_hdr *sip_msg_hdr_by_name(
+    const struct sip_msg *msg, struct str name);
 
 /*
  * Output buffer for the builders: fixed capacity, never grows. Every
@@ -354,19 +354,19 @@ const struct sip_hdr	*sip_msg_hdr_by_name(const struct sip_msg *msg,
  * can append unconditionally and check once.
  */
 struct sip_wbuf {
-	char	*b;
-	size_t	 cap;
-	size_t	 len;
-	bool	 overflow;
+	char *b;
+	size_t cap;
+	size_t len;
+	bool overflow;
 };
 
-void	sip_wbuf_init(struct sip_wbuf *w, char *b, size_t cap);
-void	sip_wbuf_put(struct sip_wbuf *w, struct str s);
-void	sip_wbuf_putc(struct sip_wbuf *w, char c);
-void	sip_wbuf_putu(struct sip_wbuf *w, uint64_t v);
+void sip_wbuf_init(struct sip_wbuf *w, char *b, size_t cap);
+void sip_wbuf_put(struct sip_wbuf *w, struct str s);
+void sip_wbuf_putc(struct sip_wbuf *w, char c);
+void sip_wbuf_putu(struct sip_wbuf *w, uint64_t v);
 /* printf-style append; needs one spare byte for vsnprintf's NUL. */
-void	sip_wbuf_printf(struct sip_wbuf *w, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
+void sip_wbuf_printf(struct sip_wbuf *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Build a response to request "req" (RFC 3261 section 8.2.6): copies
@@ -383,10 +383,10 @@ void	sip_wbuf_printf(struct sip_wbuf *w, const char *fmt, ...)
  * top_via_params or server, "extra" not CRLF-terminated lines) or
  * ENOSPC when "w" is too small.
  */
-int	sip_build_response(struct sip_wbuf *w, const struct sip_msg *req,
-	    uint16_t status, struct str reason, struct str to_tag,
-	    struct str top_via_params, struct str extra, struct str server,
-	    struct str body);
+int sip_build_response(struct sip_wbuf *w, const struct sip_msg *req,
+    uint16_t status, struct str reason, struct str to_tag,
+    struct str top_via_params, struct str extra, struct str server,
+    struct str body);
 
 /*
  * Build a request to forward (RFC 3261 section 16.6): the request line
@@ -407,9 +407,9 @@ int	sip_build_response(struct sip_wbuf *w, const struct sip_msg *req,
  * top_via_params, the Route to pop has unbalanced quotes/brackets) or
  * ENOSPC.
  */
-int	sip_build_request(struct sip_wbuf *w, const struct sip_msg *req,
-	    struct str ruri, struct str via, struct str top_via_params,
-	    unsigned pop_routes, struct str rr);
+int sip_build_request(struct sip_wbuf *w, const struct sip_msg *req,
+    struct str ruri, struct str via, struct str top_via_params,
+    unsigned pop_routes, struct str rr);
 
 /*
  * Build a response to forward upstream-to-downstream (RFC 3261
@@ -419,6 +419,6 @@ int	sip_build_request(struct sip_wbuf *w, const struct sip_msg *req,
  * is rewritten (or added) with the body length. Appends to "w".
  * Returns 0, EINVAL when "rsp" is not a parsed response, or ENOSPC.
  */
-int	sip_build_response_relay(struct sip_wbuf *w, const struct sip_msg *rsp);
+int sip_build_response_relay(struct sip_wbuf *w, const struct sip_msg *rsp);
 
 #endif /* CENTINELA_SIP_SIP_H */

@@ -16,17 +16,17 @@
 #include "sip/sip.h"
 
 /* Character classes as bits of sip_ctype[]. */
-#define SIP_C_TOKEN	0x01	/* token (section 25.1) */
-#define SIP_C_HOST	0x02	/* hostname / IPv4: alphanum "-" "." */
-#define SIP_C_USER	0x04	/* user: unreserved / user-unreserved */
-#define SIP_C_PASSWD	0x08	/* password: unreserved / & = + $ , */
-#define SIP_C_PARAM	0x10	/* paramchar w/o escaped: [ ] / : & + $ */
-#define SIP_C_HNV	0x20	/* hname/hvalue: [ ] / ? : + $ */
-#define SIP_C_LWS	0x40	/* SP HT CR LF */
-#define SIP_C_HEX	0x80	/* HEXDIG */
-#define SIP_C_PSTOP	0x100	/* ends a param name/value: ; = , " LWS */
-#define SIP_C_VSEP	0x200	/* matters when splitting values: , " < > \ */
-#define SIP_C_GVAL	0x400	/* unquoted gen-value: token : [ ] */
+#define SIP_C_TOKEN 0x01 /* token (section 25.1) */
+#define SIP_C_HOST 0x02 /* hostname / IPv4: alphanum "-" "." */
+#define SIP_C_USER 0x04 /* user: unreserved / user-unreserved */
+#define SIP_C_PASSWD 0x08 /* password: unreserved / & = + $ , */
+#define SIP_C_PARAM 0x10 /* paramchar w/o escaped: [ ] / : & + $ */
+#define SIP_C_HNV 0x20 /* hname/hvalue: [ ] / ? : + $ */
+#define SIP_C_LWS 0x40 /* SP HT CR LF */
+#define SIP_C_HEX 0x80 /* HEXDIG */
+#define SIP_C_PSTOP 0x100 /* ends a param name/value: ; = , " LWS */
+#define SIP_C_VSEP 0x200 /* matters when splitting values: , " < > \ */
+#define SIP_C_GVAL 0x400 /* unquoted gen-value: token : [ ] */
 
 extern const uint16_t sip_ctype[256];
 
@@ -113,14 +113,14 @@ sip_span(struct str s, unsigned cls)
  * True when "s" is one or more characters of class "cls", where "%"
  * HEX HEX escapes are also accepted when "escapes" is true.
  */
-bool	sip_chars_ok(struct str s, unsigned cls, bool escapes);
+bool sip_chars_ok(struct str s, unsigned cls, bool escapes);
 
 /*
  * Length of the quoted-string at the front of "s" (which starts with
  * '"'), including both quotes and honouring backslash escapes, or 0
  * when it is not terminated.
  */
-size_t	sip_quoted_len(struct str s);
+size_t sip_quoted_len(struct str s);
 
 /*
  * Iterate over a ";"-separated parameter list (leading ';' optional,
@@ -130,7 +130,7 @@ size_t	sip_quoted_len(struct str s);
  * and -1 when the list is malformed (an empty name or an unterminated
  * quote). Empty elements (";;") are malformed too.
  */
-int	sip_param_next(struct str *rest, struct sip_param *p);
+int sip_param_next(struct str *rest, struct sip_param *p);
 
 /*
  * Strict single-pass iterator over a header parameter list that
@@ -140,7 +140,7 @@ int	sip_param_next(struct str *rest, struct sip_param *p);
  * ';' and '='; a trailing ';' is malformed. Returns 1 with *p set, 0 at
  * the end, -1 when malformed.
  */
-int	sip_gparam_next(struct str *rest, struct sip_param *p);
+int sip_gparam_next(struct str *rest, struct sip_param *p);
 
 /*
  * Validate a header parameter list (generic-param, section 25.1) that
@@ -149,6 +149,6 @@ int	sip_gparam_next(struct str *rest, struct sip_param *p);
  * When "tag" is not NULL, the value of the first "tag" parameter is
  * stored there. Returns 0 or EBADMSG.
  */
-int	sip_params_check(struct str params, struct str *tag);
+int sip_params_check(struct str params, struct str *tag);
 
 #endif /* CENTINELA_SIP_SIP_INT_H */

@@ -222,7 +222,8 @@ uri_params(struct str s, struct sip_uri *uri)
 			return EBADMSG;
 		if (sip_eq_lower(name, STR("transport")))
 			uri->transport = value.len ?
-			    sip_transport_from_str(value) : SIP_TP_NONE;
+			    sip_transport_from_str(value) :
+			    SIP_TP_NONE;
 		else if (sip_eq_lower(name, STR("user")))
 			uri->user_param = value;
 		else if (sip_eq_lower(name, STR("maddr")))
@@ -292,8 +293,7 @@ other_uri_ok(struct str s)
 	for (i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.s[i];
 
-		if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' ||
-		    c == '"')
+		if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"')
 			return false;
 	}
 	return true;
@@ -374,8 +374,9 @@ sip_uri_parse(struct str s, struct sip_uri *uri)
 		n = 0;
 		while (n < hostport.len && sip_is_digit(hostport.s[n]))
 			n++;
-		if (str_to_u32_max(str_make(hostport.s, n), 65535,
-		    &port) != 0 || port == 0)
+		if (str_to_u32_max(str_make(hostport.s, n), 65535, &port) !=
+			0 ||
+		    port == 0)
 			return EBADMSG;
 		uri->port = (uint16_t)port;
 		hostport = sip_sv_skip(hostport, n);
@@ -451,7 +452,8 @@ sip_addr_parse(struct str s, struct sip_addr *addr)
 		rest = sip_skip_lws(sip_sv_skip(rest, (size_t)gt + 1));
 	} else {
 		for (i = 0; i < rest.len && rest.s[i] != ';' &&
-		    !sip_cis(rest.s[i], SIP_C_LWS); i++)
+		     !sip_cis(rest.s[i], SIP_C_LWS);
+		     i++)
 			;
 		addr->uri_raw = str_make(rest.s, i);
 		rest = sip_skip_lws(sip_sv_skip(rest, i));

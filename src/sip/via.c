@@ -11,8 +11,8 @@
 #include "sip/sip_int.h"
 
 static const struct {
-	struct str		name;
-	enum sip_transport	tp;
+	struct str name;
+	enum sip_transport tp;
 } transports[] = {
 	{ { "UDP", 3 }, SIP_TP_UDP },
 	{ { "TCP", 3 }, SIP_TP_TCP },
@@ -111,7 +111,7 @@ via_params(struct sip_via *via)
 			} else if (sip_eq_lower(p.name, STR("rport"))) {
 				if (p.has_value &&
 				    (str_to_u32_max(p.value, 65535, &v) != 0 ||
-				    v == 0))
+					v == 0))
 					return EBADMSG;
 				if (!via->has_rport) {
 					via->has_rport = true;
@@ -150,8 +150,7 @@ sip_via_parse(struct str s, struct sip_via *via)
 	memset(via, 0, sizeof(*via));
 	s = sip_sv_trim(s);
 	via->raw = s;
-	if (!take_token(&s, &name, true) ||
-	    !take_token(&s, &version, true) ||
+	if (!take_token(&s, &name, true) || !take_token(&s, &version, true) ||
 	    !take_token(&s, &tp, false))
 		return EBADMSG;
 	if (!sip_eq_lower(name, STR("sip")) || !str_eq(version, STR("2.0")))

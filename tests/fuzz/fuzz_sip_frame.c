@@ -16,14 +16,14 @@
 
 #include "sip/sip.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_MSGS	256
+#define MAX_MSGS 256
 
 struct result {
-	size_t	 lens[MAX_MSGS];
-	size_t	 n;
-	int	 final;		/* EAGAIN, EBADMSG, EMSGSIZE, or 0 at end */
+	size_t lens[MAX_MSGS];
+	size_t n;
+	int final; /* EAGAIN, EBADMSG, EMSGSIZE, or 0 at end */
 };
 
 /*
@@ -32,8 +32,8 @@ struct result {
  * needed. Returns true when the stream is finished (an error).
  */
 static bool
-drain(const struct sip_limits *lim, const char *buf, size_t have,
-    size_t *off, struct result *r)
+drain(const struct sip_limits *lim, const char *buf, size_t have, size_t *off,
+    struct result *r)
 {
 	static struct sip_msg msg;
 	size_t ml;

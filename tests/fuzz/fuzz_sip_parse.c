@@ -15,7 +15,7 @@
 
 #include "sip/sip.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 addrs(const struct sip_msg *msg, enum sip_hdr_id id)
@@ -29,8 +29,8 @@ addrs(const struct sip_msg *msg, enum sip_hdr_id id)
 		rest = h->value;
 		while (sip_hdr_next_value(&rest, &v))
 			if (sip_addr_parse(v, &a) == 0)
-				(void)sip_param_find(a.params,
-				    STR("expires"), &tag);
+				(void)sip_param_find(
+				    a.params, STR("expires"), &tag);
 	}
 }
 
@@ -51,8 +51,9 @@ check_reparse(const char *b, size_t len, bool must_parse,
 		return;
 	if (err != 0 && err != EMSGSIZE)
 		abort();
-	if (err == 0 && (!str_eq(m2.call_id, orig->call_id) ||
-	    m2.is_request != is_request || m2.body.len != body_len))
+	if (err == 0 &&
+	    (!str_eq(m2.call_id, orig->call_id) ||
+		m2.is_request != is_request || m2.body.len != body_len))
 		abort();
 }
 
@@ -93,8 +94,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (msg.is_request) {
 		sip_wbuf_init(&w, out, sizeof(out));
 		err = sip_build_response(&w, &msg, 200, STR(""), STR("fz1"),
-		    STR(";received=192.0.2.1;rport=5060"),
-		    STR("X-Fuzz: 1\r\n"), STR("centinela"), STR(""));
+		    STR(";received=192.0.2.1;rport=5060"), STR("X-Fuzz: 1\r\n"),
+		    STR("centinela"), STR(""));
 		if (err == 0) {
 			check_reparse(out, w.len, true, &msg, false, 0);
 			relay(out, w.len);
@@ -107,8 +108,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    STR(";received=192.0.2.1;rport=5060"), true,
 		    STR("Record-Route: <sip:192.0.2.10;lr>\r\n"));
 		if (err == 0)
-			check_reparse(out, w.len, true, &msg, true,
-			    msg.body.len);
+			check_reparse(
+			    out, w.len, true, &msg, true, msg.body.len);
 		else if (err != ENOSPC && err != EINVAL)
 			abort();
 	} else {

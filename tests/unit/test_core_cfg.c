@@ -15,7 +15,7 @@
 
 #include "core/cfg.h"
 
-static char	path[64];
+static char path[64];
 
 /* Write "text" to a temp file, load it, return the error output. */
 static int
@@ -99,8 +99,10 @@ test_unknown_setting(void **state)
 	char *errs = NULL;
 	char text[512];
 
-	snprintf(text, sizeof(text), "%s\nproxy = {\n  record_rout = true;\n"
-	    "};\n", base);
+	snprintf(text, sizeof(text),
+	    "%s\nproxy = {\n  record_rout = true;\n"
+	    "};\n",
+	    base);
 	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
 	assert_null(cfg);
 	assert_true(has_error(errs, 4, "unknown setting \"record_rout\""));
@@ -112,15 +114,18 @@ test_every_error_reported(void **state)
 {
 	struct cfg *cfg;
 	char *errs = NULL;
-	const char *text =
-	    "listen = (\n"
-	    "  { transport = \"sctp\"; address = \"127.0.0.1\"; port = 5060; },\n"
-	    "  { transport = \"udp\"; address = \"127.0.0.1\"; port = 70000; },\n"
-	    "  { transport = \"udp\"; address = \"example.com\"; port = 5060; }\n"
-	    ");\n"
-	    "deny = [ \"10.0.0.0/33\", \"1.2.3.4\" ];\n"
-	    "limits = { max_via = 0; };\n"
-	    "peers = ( { name = \"x\"; cidr = \"10.0.0.0/8\"; role = \"boss\"; } );\n";
+	const char *text = "listen = (\n"
+			   "  { transport = \"sctp\"; address = \"127.0.0.1\"; "
+			   "port = 5060; },\n"
+			   "  { transport = \"udp\"; address = \"127.0.0.1\"; "
+			   "port = 70000; },\n"
+			   "  { transport = \"udp\"; address = "
+			   "\"example.com\"; port = 5060; }\n"
+			   ");\n"
+			   "deny = [ \"10.0.0.0/33\", \"1.2.3.4\" ];\n"
+			   "limits = { max_via = 0; };\n"
+			   "peers = ( { name = \"x\"; cidr = \"10.0.0.0/8\"; "
+			   "role = \"boss\"; } );\n";
 
 	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
 	assert_null(cfg);
@@ -152,9 +157,9 @@ test_tls_needs_cert(void **state)
 {
 	struct cfg *cfg;
 	char *errs = NULL;
-	const char *text =
-	    "listen = ( { transport = \"tls\"; address = \"::1\"; port = 5061; } );\n"
-	    "tls = { certificate = \"\"; };\n";
+	const char *text = "listen = ( { transport = \"tls\"; address = "
+			   "\"::1\"; port = 5061; } );\n"
+			   "tls = { certificate = \"\"; };\n";
 
 	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
 	assert_true(strstr(errs, "needs tls.certificate") != NULL);
@@ -168,8 +173,10 @@ test_upstream_needs_listener(void **state)
 	char *errs = NULL;
 	char text[512];
 
-	snprintf(text, sizeof(text), "%supstreams = ( { host = \"127.0.0.1\"; "
-	    "port = 5080; transport = \"tcp\"; } );\n", base);
+	snprintf(text, sizeof(text),
+	    "%supstreams = ( { host = \"127.0.0.1\"; "
+	    "port = 5080; transport = \"tcp\"; } );\n",
+	    base);
 	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
 	assert_true(strstr(errs, "no listener for its transport") != NULL);
 	free(errs);
@@ -183,12 +190,13 @@ test_missing_file(void **state)
 	size_t elen;
 	FILE *ef = open_memstream(&errs, &elen);
 
-	assert_int_equal(cfg_load(&cfg, "/nonexistent/centinela.conf", ef),
-	    EINVAL);
+	assert_int_equal(
+	    cfg_load(&cfg, "/nonexistent/centinela.conf", ef), EINVAL);
 	fclose(ef);
 	assert_null(cfg);
-	assert_true(strstr(errs, "/nonexistent/centinela.conf:0: cannot "
-	    "read") != NULL);
+	assert_true(strstr(errs,
+			"/nonexistent/centinela.conf:0: cannot "
+			"read") != NULL);
 	free(errs);
 }
 
@@ -200,9 +208,11 @@ test_peer_roles(void **state)
 	char text[512];
 	struct sa a;
 
-	snprintf(text, sizeof(text), "%speers = ( { name = \"pbx\"; cidr = "
+	snprintf(text, sizeof(text),
+	    "%speers = ( { name = \"pbx\"; cidr = "
 	    "\"10.1.0.0/16\"; role = \"pbx\"; }, { name = \"c\"; cidr = "
-	    "\"2001:db8::/32\"; role = \"carrier\"; } );\n", base);
+	    "\"2001:db8::/32\"; role = \"carrier\"; } );\n",
+	    base);
 	assert_int_equal(load_text(text, &cfg, &errs), 0);
 	sa_set_cstr(&a, "10.1.2.3", 5060);
 	assert_int_equal(cfg_peer_role(cfg, &a), ROLE_PBX);

@@ -13,14 +13,14 @@
 #include "core/loop.h"
 
 struct rec {
-	struct loop	*l;
-	int		 order[64];
-	unsigned	 n;
+	struct loop *l;
+	int order[64];
+	unsigned n;
 };
 
 struct tctx {
-	struct rec	*r;
-	int		 id;
+	struct rec *r;
+	int id;
 };
 
 static void
@@ -53,8 +53,8 @@ test_timers_fire_in_order(void **state)
 	for (i = 0; i < 5; i++) {
 		c[i].r = &r;
 		c[i].id = (int)ms[i];
-		assert_int_equal(loop_timer_start(l, &tm[i], ms[i], fire,
-		    &c[i]), 0);
+		assert_int_equal(
+		    loop_timer_start(l, &tm[i], ms[i], fire, &c[i]), 0);
 	}
 	loop_timer_start(l, &stop, 80, stop_fire, l);
 	assert_int_equal(loop_run(l), 0);
@@ -100,7 +100,9 @@ test_timer_cancel_and_rearm(void **state)
 static void
 test_timer_heap_many(void **state)
 {
-	enum { N = 2000 };
+	enum {
+		N = 2000
+	};
 	static struct loop_timer tm[N];
 	static struct tctx c[N];
 	struct loop *l;
@@ -112,8 +114,8 @@ test_timer_heap_many(void **state)
 	for (i = 0; i < N; i++) {
 		c[i].r = &r;
 		c[i].id = (int)i;
-		loop_timer_start(l, &tm[i], 1000 + (i * 7919) % 1000, fire,
-		    &c[i]);
+		loop_timer_start(
+		    l, &tm[i], 1000 + (i * 7919) % 1000, fire, &c[i]);
 	}
 	/* cancel every other one, in a scrambled order */
 	for (i = 0; i < N; i += 2)
@@ -127,7 +129,7 @@ test_timer_heap_many(void **state)
 	loop_free(l);
 }
 
-static int	pipe_hits;
+static int pipe_hits;
 
 static void
 on_pipe(int fd, unsigned ev, void *arg)

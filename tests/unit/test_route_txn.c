@@ -20,28 +20,32 @@
 #include "route/proxy.h"
 #include "sip/sip.h"
 
-#define PORT_PROXY	25060
-#define PORT_UAC	25070
-#define PORT_A		25081
-#define PORT_B		25082
+#define PORT_PROXY 25060
+#define PORT_UAC 25070
+#define PORT_A 25081
+#define PORT_B 25082
 
-enum behaviour { SILENT, ANSWER_503, ANSWER_180 };
-
-struct peer {
-	int		 fd;
-	enum behaviour	 how;
-	unsigned	 invites;
-	unsigned	 acks;
-	unsigned	 options;
-	uint64_t	 first_ms, last_ms;
-	unsigned	 statuses[8];	/* responses received (UAC) */
-	unsigned	 nstatus;
-	char		 branch[80];	/* last INVITE branch */
-	char		 ack_branch[80];
-	struct loop	*l;
+enum behaviour {
+	SILENT,
+	ANSWER_503,
+	ANSWER_180
 };
 
-static struct sip_msg	msg;
+struct peer {
+	int fd;
+	enum behaviour how;
+	unsigned invites;
+	unsigned acks;
+	unsigned options;
+	uint64_t first_ms, last_ms;
+	unsigned statuses[8]; /* responses received (UAC) */
+	unsigned nstatus;
+	char branch[80]; /* last INVITE branch */
+	char ack_branch[80];
+	struct loop *l;
+};
+
+static struct sip_msg msg;
 
 static int
 udp_bind(uint16_t port)
@@ -63,8 +67,10 @@ reply(struct peer *pr, const struct sa *to, uint16_t status)
 	struct sip_wbuf w;
 
 	sip_wbuf_init(&w, out, sizeof(out));
-	assert_int_equal(sip_build_response(&w, &msg, status, STR_NULL,
-	    STR("uas1"), STR_NULL, STR_NULL, STR_NULL, STR_NULL), 0);
+	assert_int_equal(
+	    sip_build_response(&w, &msg, status, STR_NULL, STR("uas1"),
+		STR_NULL, STR_NULL, STR_NULL, STR_NULL),
+	    0);
 	sendto(pr->fd, w.b, w.len, 0, &to->u.sa, to->len);
 }
 
@@ -106,8 +112,8 @@ on_peer(int fd, unsigned ev, void *arg)
 		pr->last_ms = loop_clock_ms();
 		if (!pr->first_ms)
 			pr->first_ms = pr->last_ms;
-		str_copy_cstr(msg.via[0].branch, pr->branch,
-		    sizeof(pr->branch));
+		str_copy_cstr(
+		    msg.via[0].branch, pr->branch, sizeof(pr->branch));
 		if (pr->how == ANSWER_503)
 			reply(pr, &from, 503);
 		else if (pr->how == ANSWER_180 && pr->invites == 1)
@@ -133,8 +139,8 @@ static const char invite[] =
     "Content-Length: 0\r\n\r\n";
 
 struct run {
-	struct peer	 uac, a, b;
-	uint64_t	 t0;
+	struct peer uac, a, b;
+	uint64_t t0;
 };
 
 /*
@@ -189,7 +195,8 @@ run_case(struct run *r, const char *txn_settings, enum behaviour ha,
 	sa_set_cstr(&dst, "127.0.0.1", PORT_PROXY);
 	r->t0 = loop_clock_ms();
 	assert_int_equal(sendto(r->uac.fd, invite, sizeof(invite) - 1, 0,
-	    &dst.u.sa, dst.len), (ssize_t)(sizeof(invite) - 1));
+			     &dst.u.sa, dst.len),
+	    (ssize_t)(sizeof(invite) - 1));
 	loop_timer_start(l, &stop, ms, stop_fire, l);
 	loop_run(l);
 	loop_fd_del(l, r->uac.fd);
@@ -220,8 +227,8 @@ test_retransmit_then_timer_b(void **state)
 {
 	struct run r;
 
-	run_case(&r, "t1 = 100; timer_b = 1000; failover_timeout = 0;",
-	    SILENT, SILENT, 1250);
+	run_case(&r, "t1 = 100; timer_b = 1000; failover_timeout = 0;", SILENT,
+	    SILENT, 1250);
 	/* A: sent at 0, 100, 300, 700 ms; B from 1000 ms on. */
 	assert_int_equal(r.a.invites, 4);
 	assert_in_range(r.b.invites, 1, 3);
@@ -239,7 +246,7 @@ test_failover_timeout(void **state)
 
 	run_case(&r, "t1 = 100; timer_b = 5000; failover_timeout = 250;",
 	    SILENT, SILENT, 400);
-	assert_int_equal(r.a.invites, 2);	/* 0 and 100 ms */
+	assert_int_equal(r.a.invites, 2); /* 0 and 100 ms */
 	assert_in_range(r.b.invites, 1, 2);
 	assert_in_range(r.b.first_ms - r.t0, 230, 380);
 }
@@ -293,8 +300,8 @@ test_timeout_everywhere_408(void **state)
 {
 	struct run r;
 
-	run_case(&r, "t1 = 100; timer_b = 300; failover_timeout = 0;",
-	    SILENT, SILENT, 800);
+	run_case(&r, "t1 = 100; timer_b = 300; failover_timeout = 0;", SILENT,
+	    SILENT, 800);
 	assert_true(r.a.invites >= 2);
 	assert_true(r.b.invites >= 2);
 	assert_true(got_status(&r.uac, 408));

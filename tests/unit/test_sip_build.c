@@ -16,16 +16,16 @@
 
 #include "sip/sip.h"
 
-#define RL	"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
-#define VIA1	"Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776\r\n"
-#define FROM	"From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\r\n"
-#define TO	"To: Bob <sip:bob@biloxi.example.com>\r\n"
-#define CID	"Call-ID: a84b4c76e66710@pc33\r\n"
-#define CSEQ	"CSeq: 314159 INVITE\r\n"
-#define MF	"Max-Forwards: 70\r\n"
-#define CT	"Content-Type: application/sdp\r\n"
-#define PVIA	"Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKp1\r\n"
-#define PRR	"Record-Route: <sip:192.0.2.10;lr>\r\n"
+#define RL "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
+#define VIA1 "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776\r\n"
+#define FROM "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\r\n"
+#define TO "To: Bob <sip:bob@biloxi.example.com>\r\n"
+#define CID "Call-ID: a84b4c76e66710@pc33\r\n"
+#define CSEQ "CSeq: 314159 INVITE\r\n"
+#define MF "Max-Forwards: 70\r\n"
+#define CT "Content-Type: application/sdp\r\n"
+#define PVIA "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKp1\r\n"
+#define PRR "Record-Route: <sip:192.0.2.10;lr>\r\n"
 
 static struct sip_msg req, out;
 static char buf[8192];
@@ -126,12 +126,13 @@ resp_basic(void **state)
 {
 	must_parse(RL VIA1 MF TO FROM CID CSEQ
 	    "Contact: <sip:alice@pc33>\r\nContent-Length: 0\r\n\r\n");
-	assert_int_equal(sip_build_response(&w, &req, 200, STR("OK"),
-	    STR("a6c85cf"), STR(""), STR(""), STR("centinela/1.0"), STR("")),
+	assert_int_equal(
+	    sip_build_response(&w, &req, 200, STR("OK"), STR("a6c85cf"),
+		STR(""), STR(""), STR("centinela/1.0"), STR("")),
 	    0);
-	assert_out("SIP/2.0 200 OK\r\n" VIA1
-	    "To: Bob <sip:bob@biloxi.example.com>;tag=a6c85cf\r\n"
-	    FROM CID CSEQ
+	assert_out(
+	    "SIP/2.0 200 OK\r\n" VIA1
+	    "To: Bob <sip:bob@biloxi.example.com>;tag=a6c85cf\r\n" FROM CID CSEQ
 	    "Server: centinela/1.0\r\nContent-Length: 0\r\n\r\n");
 	assert_int_equal(out.status, 200);
 	assert_int_equal(out.to.tag.len, 7);
@@ -143,8 +144,8 @@ resp_to_tag_kept(void **state)
 	must_parse(RL VIA1 "To: <sip:bob@b>;tag=orig\r\n" FROM CID CSEQ "\r\n");
 	assert_int_equal(resp(486, "new", ""), 0);
 	assert_out("SIP/2.0 486 Busy Here\r\n" VIA1
-	    "To: <sip:bob@b>;tag=orig\r\n" FROM CID CSEQ
-	    "Content-Length: 0\r\n\r\n");
+		   "To: <sip:bob@b>;tag=orig\r\n" FROM CID CSEQ
+		   "Content-Length: 0\r\n\r\n");
 }
 
 static void
@@ -153,7 +154,7 @@ resp_to_tag_not_on_100(void **state)
 	must_parse(RL VIA1 TO FROM CID CSEQ "\r\n");
 	assert_int_equal(resp(100, "t1", ""), 0);
 	assert_out("SIP/2.0 100 Trying\r\n" VIA1 TO FROM CID CSEQ
-	    "Content-Length: 0\r\n\r\n");
+		   "Content-Length: 0\r\n\r\n");
 }
 
 static void
@@ -161,8 +162,8 @@ resp_to_tag_empty(void **state)
 {
 	must_parse(RL VIA1 TO FROM CID CSEQ "\r\n");
 	assert_int_equal(resp(503, "", ""), 0);
-	assert_out("SIP/2.0 503 Service Unavailable\r\n" VIA1 TO FROM CID
-	    CSEQ "Content-Length: 0\r\n\r\n");
+	assert_out("SIP/2.0 503 Service Unavailable\r\n" VIA1 TO FROM CID CSEQ
+		   "Content-Length: 0\r\n\r\n");
 }
 
 static void
@@ -170,20 +171,24 @@ resp_to_tag_addr_spec(void **state)
 {
 	must_parse(RL VIA1 "To: sip:bob@b \r\n" FROM CID CSEQ "\r\n");
 	assert_int_equal(resp(404, "x", ""), 0);
-	assert_out("SIP/2.0 404 Not Found\r\n" VIA1 "To: sip:bob@b;tag=x \r\n"
-	    FROM CID CSEQ "Content-Length: 0\r\n\r\n");
+	assert_out("SIP/2.0 404 Not Found\r\n" VIA1
+		   "To: sip:bob@b;tag=x \r\n" FROM CID CSEQ
+		   "Content-Length: 0\r\n\r\n");
 	assert_int_equal(out.to.tag.len, 1);
 }
 
 static void
 resp_received_rport(void **state)
 {
-	must_parse(RL "Via: SIP/2.0/UDP h:5062;rport;branch=z9hG4bK1\r\n"
-	    TO FROM CID CSEQ "\r\n");
+	must_parse(RL
+	    "Via: SIP/2.0/UDP h:5062;rport;branch=z9hG4bK1\r\n" TO FROM CID CSEQ
+	    "\r\n");
 	assert_int_equal(resp(403, "", ";received=192.0.2.7;rport=5099"), 0);
-	assert_out("SIP/2.0 403 Forbidden\r\n"
-	    "Via: SIP/2.0/UDP h:5062;branch=z9hG4bK1;received=192.0.2.7;rport=5099\r\n"
-	    TO FROM CID CSEQ "Content-Length: 0\r\n\r\n");
+	assert_out(
+	    "SIP/2.0 403 Forbidden\r\n"
+	    "Via: SIP/2.0/UDP "
+	    "h:5062;branch=z9hG4bK1;received=192.0.2.7;rport=5099\r\n" TO FROM
+		CID CSEQ "Content-Length: 0\r\n\r\n");
 	assert_int_equal(out.via[0].port, 5062);
 	assert_int_equal(out.via[0].rport.len, 4);
 }
@@ -191,12 +196,15 @@ resp_received_rport(void **state)
 static void
 resp_multi_via(void **state)
 {
-	must_parse(RL
-	    "Via: SIP/2.0/UDP a;branch=z9hG4bK1 , SIP/2.0/UDP b;branch=z9hG4bK2\r\n"
-	    MF "v: SIP/2.0/UDP c;branch=z9hG4bK3\r\n" TO FROM CID CSEQ "\r\n");
+	must_parse(
+	    RL "Via: SIP/2.0/UDP a;branch=z9hG4bK1 , SIP/2.0/UDP "
+	       "b;branch=z9hG4bK2\r\n" MF
+	       "v: SIP/2.0/UDP c;branch=z9hG4bK3\r\n" TO FROM CID CSEQ "\r\n");
 	assert_int_equal(resp(180, "t", "received=192.0.2.1"), 0);
-	assert_out("SIP/2.0 180 Ringing\r\n"
-	    "Via: SIP/2.0/UDP a;branch=z9hG4bK1;received=192.0.2.1 , SIP/2.0/UDP b;branch=z9hG4bK2\r\n"
+	assert_out(
+	    "SIP/2.0 180 Ringing\r\n"
+	    "Via: SIP/2.0/UDP a;branch=z9hG4bK1;received=192.0.2.1 , "
+	    "SIP/2.0/UDP b;branch=z9hG4bK2\r\n"
 	    "v: SIP/2.0/UDP c;branch=z9hG4bK3\r\n"
 	    "To: Bob <sip:bob@biloxi.example.com>;tag=t\r\n" FROM CID CSEQ
 	    "Content-Length: 0\r\n\r\n");
@@ -207,12 +215,14 @@ static void
 resp_extra_body(void **state)
 {
 	must_parse(RL VIA1 TO FROM CID CSEQ "\r\n");
-	assert_int_equal(sip_build_response(&w, &req, 405, STR(""), STR(""),
-	    STR(""), STR("Allow: INVITE, ACK\r\nRetry-After: 5\r\n"),
-	    STR("c"), STR("hello")), 0);
+	assert_int_equal(
+	    sip_build_response(&w, &req, 405, STR(""), STR(""), STR(""),
+		STR("Allow: INVITE, ACK\r\nRetry-After: 5\r\n"), STR("c"),
+		STR("hello")),
+	    0);
 	assert_out("SIP/2.0 405 Method Not Allowed\r\n" VIA1 TO FROM CID CSEQ
-	    "Allow: INVITE, ACK\r\nRetry-After: 5\r\nServer: c\r\n"
-	    "Content-Length: 5\r\n\r\nhello");
+		   "Allow: INVITE, ACK\r\nRetry-After: 5\r\nServer: c\r\n"
+		   "Content-Length: 5\r\n\r\nhello");
 	assert_int_equal(out.body.len, 5);
 }
 
@@ -237,17 +247,23 @@ resp_einval(void **state)
 	assert_int_equal(resp(99, "", ""), EINVAL);
 	assert_int_equal(resp(700, "", ""), EINVAL);
 	assert_int_equal(sip_build_response(&w, &req, 200, STR("OK\r\nX: y"),
-	    STR(""), STR(""), STR(""), STR(""), STR("")), EINVAL);
+			     STR(""), STR(""), STR(""), STR(""), STR("")),
+	    EINVAL);
 	assert_int_equal(sip_build_response(&w, &req, 200, STR(""), STR(""),
-	    STR(""), STR("X: no crlf"), STR(""), STR("")), EINVAL);
+			     STR(""), STR("X: no crlf"), STR(""), STR("")),
+	    EINVAL);
 	assert_int_equal(sip_build_response(&w, &req, 200, STR(""), STR(""),
-	    STR(""), STR("X: a\nY: b\r\n"), STR(""), STR("")), EINVAL);
+			     STR(""), STR("X: a\nY: b\r\n"), STR(""), STR("")),
+	    EINVAL);
 	assert_int_equal(sip_build_response(&w, &req, 200, STR(""), STR("a\r"),
-	    STR(""), STR(""), STR(""), STR("")), EINVAL);
+			     STR(""), STR(""), STR(""), STR("")),
+	    EINVAL);
 	assert_int_equal(w.len, 0);
-	assert_int_equal(sip_parse(NULL, &req, "SIP/2.0 200 OK\r\n" VIA1 TO FROM
-	    CID CSEQ "\r\n", strlen("SIP/2.0 200 OK\r\n" VIA1 TO FROM CID CSEQ
-	    "\r\n")), 0);
+	assert_int_equal(
+	    sip_parse(NULL, &req,
+		"SIP/2.0 200 OK\r\n" VIA1 TO FROM CID CSEQ "\r\n",
+		strlen("SIP/2.0 200 OK\r\n" VIA1 TO FROM CID CSEQ "\r\n")),
+	    0);
 	assert_int_equal(resp(200, "", ""), EINVAL);
 }
 
@@ -275,11 +291,11 @@ resp_enospc(void **state)
 static void
 req_basic(void **state)
 {
-	must_parse(RL VIA1 MF TO FROM CID CSEQ CT
-	    "Content-Length: 3\r\n\r\nabc");
+	must_parse(
+	    RL VIA1 MF TO FROM CID CSEQ CT "Content-Length: 3\r\n\r\nabc");
 	assert_int_equal(fwd("", false, ""), 0);
 	assert_out(RL PVIA VIA1 "Max-Forwards: 69\r\n" TO FROM CID CSEQ CT
-	    "Content-Length: 3\r\n\r\nabc");
+				"Content-Length: 3\r\n\r\nabc");
 	assert_int_equal(out.nvia, 2);
 	assert_int_equal(out.max_forwards, 69);
 }
@@ -289,9 +305,9 @@ req_ruri_and_rr(void **state)
 {
 	must_parse(RL TO VIA1 MF FROM CID CSEQ "\r\n");
 	assert_int_equal(fwd("sip:bob@192.0.2.4:5080", false, PRR), 0);
-	assert_out("INVITE sip:bob@192.0.2.4:5080 SIP/2.0\r\n" PRR TO PVIA
-	    VIA1 "Max-Forwards: 69\r\n" FROM CID CSEQ
-	    "Content-Length: 0\r\n\r\n");
+	assert_out(
+	    "INVITE sip:bob@192.0.2.4:5080 SIP/2.0\r\n" PRR TO PVIA VIA1
+	    "Max-Forwards: 69\r\n" FROM CID CSEQ "Content-Length: 0\r\n\r\n");
 	assert_int_equal(out.ruri.port, 5080);
 }
 
@@ -320,18 +336,20 @@ req_mf_compact_value(void **state)
 	must_parse(RL VIA1 "max-forwards:   010\r\n" TO FROM CID CSEQ "\r\n");
 	assert_int_equal(fwd("", false, ""), 0);
 	assert_out(RL PVIA VIA1 "Max-Forwards: 9\r\n" TO FROM CID CSEQ
-	    "Content-Length: 0\r\n\r\n");
+				"Content-Length: 0\r\n\r\n");
 }
 
 static void
 req_route_pop_single(void **state)
 {
-	must_parse(RL VIA1 MF "Route: <sip:192.0.2.10;lr>\r\n"
+	must_parse(RL VIA1 MF
+	    "Route: <sip:192.0.2.10;lr>\r\n"
 	    "Route: <sip:p2.example.com;lr>\r\n" TO FROM CID CSEQ "\r\n");
 	assert_int_equal(fwd("", true, ""), 0);
-	assert_out(RL PVIA VIA1 "Max-Forwards: 69\r\n"
-	    "Route: <sip:p2.example.com;lr>\r\n" TO FROM CID CSEQ
-	    "Content-Length: 0\r\n\r\n");
+	assert_out(
+	    RL PVIA VIA1 "Max-Forwards: 69\r\n"
+			 "Route: <sip:p2.example.com;lr>\r\n" TO FROM CID CSEQ
+			 "Content-Length: 0\r\n\r\n");
 	assert_int_equal(out.count[SIP_HDR_ROUTE], 1);
 }
 
@@ -339,10 +357,11 @@ static void
 req_route_pop_multi(void **state)
 {
 	must_parse(RL VIA1 MF
-	    "Route: <sip:192.0.2.10;lr>,  <sip:p2.example.com;lr>,<sip:p3;lr>\r\n"
-	    TO FROM CID CSEQ "\r\n");
+	    "Route: <sip:192.0.2.10;lr>,  "
+	    "<sip:p2.example.com;lr>,<sip:p3;lr>\r\n" TO FROM CID CSEQ "\r\n");
 	assert_int_equal(fwd("", true, ""), 0);
-	assert_out(RL PVIA VIA1 "Max-Forwards: 69\r\n"
+	assert_out(RL PVIA VIA1
+	    "Max-Forwards: 69\r\n"
 	    "Route: <sip:p2.example.com;lr>,<sip:p3;lr>\r\n" TO FROM CID CSEQ
 	    "Content-Length: 0\r\n\r\n");
 }
@@ -351,59 +370,61 @@ static void
 req_route_pop_quoted(void **state)
 {
 	must_parse(RL VIA1 MF
-	    "Route: \"a, b\" <sip:192.0.2.10;lr>, <sip:p2;lr>\r\n"
-	    TO FROM CID CSEQ "\r\n");
+	    "Route: \"a, b\" <sip:192.0.2.10;lr>, <sip:p2;lr>\r\n" TO FROM CID
+		CSEQ "\r\n");
 	assert_int_equal(fwd("", true, ""), 0);
 	assert_out(RL PVIA VIA1 "Max-Forwards: 69\r\n"
-	    "Route: <sip:p2;lr>\r\n" TO FROM CID CSEQ
-	    "Content-Length: 0\r\n\r\n");
+				"Route: <sip:p2;lr>\r\n" TO FROM CID CSEQ
+				"Content-Length: 0\r\n\r\n");
 }
 
 /* Double Record-Route (RFC 5658): two own entries, across fields. */
 static void
 req_route_pop_two_across_fields(void **state)
 {
-	must_parse(RL VIA1 MF "Route: <sip:192.0.2.10;lr>\r\n"
-	    "Route: <sip:192.0.2.10;transport=tcp;lr>, <sip:p3;lr>\r\n"
-	    TO FROM CID CSEQ "\r\n");
+	must_parse(RL VIA1 MF
+	    "Route: <sip:192.0.2.10;lr>\r\n"
+	    "Route: <sip:192.0.2.10;transport=tcp;lr>, <sip:p3;lr>\r\n" TO FROM
+		CID CSEQ "\r\n");
 	assert_int_equal(fwd("", 2, ""), 0);
 	assert_out(RL PVIA VIA1 "Max-Forwards: 69\r\n"
-	    "Route: <sip:p3;lr>\r\n" TO FROM CID CSEQ
-	    "Content-Length: 0\r\n\r\n");
+				"Route: <sip:p3;lr>\r\n" TO FROM CID CSEQ
+				"Content-Length: 0\r\n\r\n");
 	assert_int_equal(out.count[SIP_HDR_ROUTE], 1);
 }
 
 static void
 req_route_pop_all_of_two(void **state)
 {
-	must_parse(RL VIA1 MF "Route: <sip:a;lr>, <sip:b;lr>\r\n"
-	    TO FROM CID CSEQ "\r\n");
+	must_parse(RL VIA1 MF
+	    "Route: <sip:a;lr>, <sip:b;lr>\r\n" TO FROM CID CSEQ "\r\n");
 	assert_int_equal(fwd("", 2, ""), 0);
 	assert_out(RL PVIA VIA1 "Max-Forwards: 69\r\n" TO FROM CID CSEQ
-	    "Content-Length: 0\r\n\r\n");
+				"Content-Length: 0\r\n\r\n");
 	assert_int_equal(out.count[SIP_HDR_ROUTE], 0);
 }
 
 static void
 req_route_only(void **state)
 {
-	must_parse(RL VIA1 MF "Route: <sip:192.0.2.10;lr>\r\n" TO FROM CID
-	    CSEQ "\r\n");
+	must_parse(RL VIA1 MF "Route: <sip:192.0.2.10;lr>\r\n" TO FROM CID CSEQ
+			      "\r\n");
 	assert_int_equal(fwd("", true, ""), 0);
 	assert_out(RL PVIA VIA1 "Max-Forwards: 69\r\n" TO FROM CID CSEQ
-	    "Content-Length: 0\r\n\r\n");
+				"Content-Length: 0\r\n\r\n");
 	assert_int_equal(out.count[SIP_HDR_ROUTE], 0);
 }
 
 static void
 req_route_kept(void **state)
 {
-	must_parse(RL VIA1 MF "Route: <sip:a;lr>, <sip:b;lr>\r\n" TO FROM CID
-	    CSEQ "\r\n");
+	must_parse(RL VIA1 MF
+	    "Route: <sip:a;lr>, <sip:b;lr>\r\n" TO FROM CID CSEQ "\r\n");
 	assert_int_equal(fwd("", false, ""), 0);
-	assert_out(RL PVIA VIA1 "Max-Forwards: 69\r\n"
-	    "Route: <sip:a;lr>, <sip:b;lr>\r\n" TO FROM CID CSEQ
-	    "Content-Length: 0\r\n\r\n");
+	assert_out(
+	    RL PVIA VIA1 "Max-Forwards: 69\r\n"
+			 "Route: <sip:a;lr>, <sip:b;lr>\r\n" TO FROM CID CSEQ
+			 "Content-Length: 0\r\n\r\n");
 }
 
 static void
@@ -416,12 +437,16 @@ req_route_bad(void **state)
 static void
 req_top_via_params(void **state)
 {
-	must_parse(RL "v: SIP/2.0/UDP h;branch=z9hG4bK1;rport, SIP/2.0/UDP g\r\n"
-	    MF TO FROM CID CSEQ "\r\n");
-	assert_int_equal(sip_build_request(&w, &req, STR(""), STR(PVIA),
-	    STR(";received=192.0.2.99;rport=6000"), false, STR("")), 0);
+	must_parse(
+	    RL "v: SIP/2.0/UDP h;branch=z9hG4bK1;rport, SIP/2.0/UDP g\r\n" MF TO
+		FROM CID CSEQ "\r\n");
+	assert_int_equal(
+	    sip_build_request(&w, &req, STR(""), STR(PVIA),
+		STR(";received=192.0.2.99;rport=6000"), false, STR("")),
+	    0);
 	assert_out(RL PVIA
-	    "v: SIP/2.0/UDP h;branch=z9hG4bK1;received=192.0.2.99;rport=6000, SIP/2.0/UDP g\r\n"
+	    "v: SIP/2.0/UDP h;branch=z9hG4bK1;received=192.0.2.99;rport=6000, "
+	    "SIP/2.0/UDP g\r\n"
 	    "Max-Forwards: 69\r\n" TO FROM CID CSEQ
 	    "Content-Length: 0\r\n\r\n");
 	assert_int_equal(out.nvia, 3);
@@ -435,7 +460,7 @@ req_cl_rewrite(void **state)
 	must_parse(RL VIA1 TO FROM CID CSEQ "l: 2\r\n\r\nabcdef");
 	assert_int_equal(fwd("", false, ""), 0);
 	assert_out(RL PVIA VIA1 TO FROM CID CSEQ "Content-Length: 2\r\n"
-	    "Max-Forwards: 70\r\n\r\nab");
+						 "Max-Forwards: 70\r\n\r\nab");
 }
 
 static void
@@ -444,42 +469,48 @@ req_cl_added(void **state)
 	must_parse(RL VIA1 MF TO FROM CID CSEQ "\r\nabcdef");
 	assert_int_equal(fwd("", false, ""), 0);
 	assert_out(RL PVIA VIA1 "Max-Forwards: 69\r\n" TO FROM CID CSEQ
-	    "Content-Length: 6\r\n\r\nabcdef");
+				"Content-Length: 6\r\n\r\nabcdef");
 }
 
 static void
 req_cl_duplicates(void **state)
 {
-	must_parse(RL VIA1 MF TO FROM CID CSEQ
-	    "Content-Length: 1\r\nl: 1\r\n\r\nz");
+	must_parse(
+	    RL VIA1 MF TO FROM CID CSEQ "Content-Length: 1\r\nl: 1\r\n\r\nz");
 	assert_int_equal(fwd("", false, ""), 0);
 	assert_out(RL PVIA VIA1 "Max-Forwards: 69\r\n" TO FROM CID CSEQ
-	    "Content-Length: 1\r\n\r\nz");
+				"Content-Length: 1\r\n\r\nz");
 }
 
 static void
 req_unknown_copied(void **state)
 {
-	must_parse(RL VIA1 MF "X-Folded: a\r\n b\r\n" "s: subj\r\n" TO FROM
-	    CID CSEQ "\r\n");
+	must_parse(RL VIA1 MF "X-Folded: a\r\n b\r\n"
+			      "s: subj\r\n" TO FROM CID CSEQ "\r\n");
 	assert_int_equal(fwd("", false, ""), 0);
 	assert_out(RL PVIA VIA1 "Max-Forwards: 69\r\n"
-	    "X-Folded: a\r\n b\r\n" "s: subj\r\n" TO FROM CID CSEQ
-	    "Content-Length: 0\r\n\r\n");
+				"X-Folded: a\r\n b\r\n"
+				"s: subj\r\n" TO FROM CID CSEQ
+				"Content-Length: 0\r\n\r\n");
 }
 
 static void
 req_einval(void **state)
 {
 	must_parse(RL VIA1 MF TO FROM CID CSEQ "\r\n");
-	assert_int_equal(sip_build_request(&w, &req, STR(""),
-	    STR("Via: SIP/2.0/UDP x"), STR(""), false, STR("")), EINVAL);
+	assert_int_equal(
+	    sip_build_request(&w, &req, STR(""), STR("Via: SIP/2.0/UDP x"),
+		STR(""), false, STR("")),
+	    EINVAL);
 	assert_int_equal(sip_build_request(&w, &req, STR(""), STR(PVIA),
-	    STR(""), false, STR("Record-Route: <sip:x>")), EINVAL);
+			     STR(""), false, STR("Record-Route: <sip:x>")),
+	    EINVAL);
 	assert_int_equal(sip_build_request(&w, &req, STR("sip:a\r\n"),
-	    STR(PVIA), STR(""), false, STR("")), EINVAL);
+			     STR(PVIA), STR(""), false, STR("")),
+	    EINVAL);
 	assert_int_equal(sip_build_request(&w, &req, STR(""), STR(PVIA),
-	    STR(";a\n"), false, STR("")), EINVAL);
+			     STR(";a\n"), false, STR("")),
+	    EINVAL);
 	assert_int_equal(w.len, 0);
 	must_parse("SIP/2.0 200 OK\r\n" VIA1 TO FROM CID CSEQ "\r\n");
 	assert_int_equal(fwd("", false, ""), EINVAL);
@@ -491,8 +522,9 @@ req_enospc(void **state)
 	size_t need, cap;
 	char small[1024];
 
-	must_parse(RL VIA1 MF "Route: <sip:a;lr>, <sip:b;lr>\r\n" TO FROM CID
-	    CSEQ "l: 3\r\n\r\nabc");
+	must_parse(
+	    RL VIA1 MF "Route: <sip:a;lr>, <sip:b;lr>\r\n" TO FROM CID CSEQ
+		       "l: 3\r\n\r\nabc");
 	assert_int_equal(fwd("", true, PRR), 0);
 	need = w.len;
 	for (cap = 0; cap < need; cap++) {
@@ -505,7 +537,7 @@ req_enospc(void **state)
 
 /* ---- sip_build_response_relay ---- */
 
-#define R200	"SIP/2.0 200 OK\r\n"
+#define R200 "SIP/2.0 200 OK\r\n"
 
 static void
 relay_single_via(void **state)
@@ -519,35 +551,37 @@ relay_single_via(void **state)
 static void
 relay_multi_via(void **state)
 {
-	must_parse(R200
-	    "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKp1 , SIP/2.0/UDP a;branch=z9hG4bK1,SIP/2.0/UDP b\r\n"
-	    TO FROM CID CSEQ "\r\n");
+	must_parse(
+	    R200 "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKp1 , SIP/2.0/UDP "
+		 "a;branch=z9hG4bK1,SIP/2.0/UDP b\r\n" TO FROM CID CSEQ "\r\n");
 	assert_int_equal(sip_build_response_relay(&w, &req), 0);
-	assert_out(R200 "Via: SIP/2.0/UDP a;branch=z9hG4bK1,SIP/2.0/UDP b\r\n"
-	    TO FROM CID CSEQ "Content-Length: 0\r\n\r\n");
+	assert_out(
+	    R200 "Via: SIP/2.0/UDP a;branch=z9hG4bK1,SIP/2.0/UDP b\r\n" TO FROM
+		CID CSEQ "Content-Length: 0\r\n\r\n");
 	assert_int_equal(out.nvia, 2);
 }
 
 static void
 relay_compact_via(void **state)
 {
-	must_parse(R200 "v: SIP/2.0/UDP p;branch=z9hG4bKp, SIP/2.0/TCP a\r\n"
-	    TO FROM CID CSEQ "l: 2\r\n\r\nxy");
+	must_parse(
+	    R200 "v: SIP/2.0/UDP p;branch=z9hG4bKp, SIP/2.0/TCP a\r\n" TO FROM
+		CID CSEQ "l: 2\r\n\r\nxy");
 	assert_int_equal(sip_build_response_relay(&w, &req), 0);
 	assert_out(R200 "v: SIP/2.0/TCP a\r\n" TO FROM CID CSEQ
-	    "Content-Length: 2\r\n\r\nxy");
+			"Content-Length: 2\r\n\r\nxy");
 }
 
 static void
 relay_keeps_order(void **state)
 {
 	must_parse("SIP/2.0 183 Session Progress\r\n" TO PVIA
-	    "Record-Route: <sip:x;lr>\r\n" VIA1 FROM CID CSEQ
-	    "X-Other: 1\r\n\r\n");
+		   "Record-Route: <sip:x;lr>\r\n" VIA1 FROM CID CSEQ
+		   "X-Other: 1\r\n\r\n");
 	assert_int_equal(sip_build_response_relay(&w, &req), 0);
 	assert_out("SIP/2.0 183 Session Progress\r\n" TO
-	    "Record-Route: <sip:x;lr>\r\n" VIA1 FROM CID CSEQ
-	    "X-Other: 1\r\nContent-Length: 0\r\n\r\n");
+		   "Record-Route: <sip:x;lr>\r\n" VIA1 FROM CID CSEQ
+		   "X-Other: 1\r\nContent-Length: 0\r\n\r\n");
 }
 
 static void
@@ -562,7 +596,7 @@ relay_einval_enospc(void **state)
 	assert_int_equal(sip_build_response_relay(&w, &req), ENOSPC);
 }
 
-#define T(f)	cmocka_unit_test(f)
+#define T(f) cmocka_unit_test(f)
 
 int
 main(void)

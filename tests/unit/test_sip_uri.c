@@ -16,8 +16,7 @@
 #include "sip/sip.h"
 
 static struct str
-S(const char *s)
-{
+S(const char *s) {
 	return str_make(s, strlen(s));
 }
 
@@ -32,40 +31,39 @@ assert_str(struct str v, const char *want)
 /* ---- URIs: table of valid ones ---- */
 
 struct uri_case {
-	const char		*name;
-	const char		*in;
-	enum sip_scheme		 scheme;
-	const char		*user;
-	const char		*password;
-	const char		*host;
-	uint16_t		 port;
-	const char		*params;
-	const char		*headers;
-	enum sip_transport	 tp;
-	const char		*user_param;
-	const char		*maddr;
-	bool			 lr;
+	const char *name;
+	const char *in;
+	enum sip_scheme scheme;
+	const char *user;
+	const char *password;
+	const char *host;
+	uint16_t port;
+	const char *params;
+	const char *headers;
+	enum sip_transport tp;
+	const char *user_param;
+	const char *maddr;
+	bool lr;
 };
 
 static struct uri_case uri_ok[] = {
 	{ "uri_host_only", "sip:example.com", SIP_SCHEME_SIP, "", "",
 	    "example.com", 0, "", "", SIP_TP_NONE, "", "", false },
 	{ "uri_user_host", "sip:alice@atlanta.example.com", SIP_SCHEME_SIP,
-	    "alice", "", "atlanta.example.com", 0, "", "", SIP_TP_NONE, "",
-	    "", false },
+	    "alice", "", "atlanta.example.com", 0, "", "", SIP_TP_NONE, "", "",
+	    false },
 	{ "uri_password_port", "sip:alice:secretword@atlanta.com;transport=tcp",
 	    SIP_SCHEME_SIP, "alice", "secretword", "atlanta.com", 0,
 	    "transport=tcp", "", SIP_TP_TCP, "", "", false },
-	{ "uri_sips_headers", "sips:alice@atlanta.com?subject=project%20x&priority=urgent",
+	{ "uri_sips_headers",
+	    "sips:alice@atlanta.com?subject=project%20x&priority=urgent",
 	    SIP_SCHEME_SIPS, "alice", "", "atlanta.com", 0, "",
-	    "subject=project%20x&priority=urgent", SIP_TP_NONE, "", "",
-	    false },
+	    "subject=project%20x&priority=urgent", SIP_TP_NONE, "", "", false },
 	{ "uri_phone_user", "sip:+1-212-555-1212:1234@gateway.com;user=phone",
 	    SIP_SCHEME_SIP, "+1-212-555-1212", "1234", "gateway.com", 0,
 	    "user=phone", "", SIP_TP_NONE, "phone", "", false },
-	{ "uri_ipv4_port", "sip:alice@192.0.2.4:5060", SIP_SCHEME_SIP,
-	    "alice", "", "192.0.2.4", 5060, "", "", SIP_TP_NONE, "", "",
-	    false },
+	{ "uri_ipv4_port", "sip:alice@192.0.2.4:5060", SIP_SCHEME_SIP, "alice",
+	    "", "192.0.2.4", 5060, "", "", SIP_TP_NONE, "", "", false },
 	{ "uri_ipv6", "sip:[2001:db8::10]:5070;lr", SIP_SCHEME_SIP, "", "",
 	    "[2001:db8::10]", 5070, "lr", "", SIP_TP_NONE, "", "", true },
 	{ "uri_ipv6_v4tail", "sip:bob@[::ffff:192.0.2.1]", SIP_SCHEME_SIP,
@@ -82,17 +80,17 @@ static struct uri_case uri_ok[] = {
 	    SIP_SCHEME_SIP, "alice;day=tuesday", "", "host.com", 0, "", "",
 	    SIP_TP_NONE, "", "", false },
 	{ "uri_scheme_case", "SIP:Alice@Example.COM;Transport=UDP",
-	    SIP_SCHEME_SIP, "Alice", "", "Example.COM", 0, "Transport=UDP",
-	    "", SIP_TP_UDP, "", "", false },
-	{ "uri_transport_other", "sip:h;transport=foo", SIP_SCHEME_SIP, "",
-	    "", "h", 0, "transport=foo", "", SIP_TP_OTHER, "", "", false },
-	{ "uri_port_max", "sip:h:65535", SIP_SCHEME_SIP, "", "", "h", 65535,
-	    "", "", SIP_TP_NONE, "", "", false },
+	    SIP_SCHEME_SIP, "Alice", "", "Example.COM", 0, "Transport=UDP", "",
+	    SIP_TP_UDP, "", "", false },
+	{ "uri_transport_other", "sip:h;transport=foo", SIP_SCHEME_SIP, "", "",
+	    "h", 0, "transport=foo", "", SIP_TP_OTHER, "", "", false },
+	{ "uri_port_max", "sip:h:65535", SIP_SCHEME_SIP, "", "", "h", 65535, "",
+	    "", SIP_TP_NONE, "", "", false },
 	{ "uri_tel", "tel:+1-201-555-0123", SIP_SCHEME_TEL, "+1-201-555-0123",
 	    "", "", 0, "", "", SIP_TP_NONE, "", "", false },
 	{ "uri_tel_params", "tel:7042;phone-context=example.com",
-	    SIP_SCHEME_TEL, "7042", "", "", 0, "phone-context=example.com",
-	    "", SIP_TP_NONE, "", "", false },
+	    SIP_SCHEME_TEL, "7042", "", "", 0, "phone-context=example.com", "",
+	    SIP_TP_NONE, "", "", false },
 	{ "uri_other_scheme", "mailto:watson@bell-telephone.com",
 	    SIP_SCHEME_OTHER, "", "", "", 0, "", "", SIP_TP_NONE, "", "",
 	    false },
@@ -123,8 +121,8 @@ uri_ok_case(void **state)
 }
 
 struct bad_uri {
-	const char	*name;
-	const char	*in;
+	const char *name;
+	const char *in;
 };
 
 static struct bad_uri uri_bad[] = {
@@ -180,8 +178,8 @@ param_find(void **state)
 {
 	struct str v;
 
-	assert_true(sip_param_find(STR("lr;transport=TCP;maddr=1.2.3.4"),
-	    STR("Transport"), &v));
+	assert_true(sip_param_find(
+	    STR("lr;transport=TCP;maddr=1.2.3.4"), STR("Transport"), &v));
 	assert_str(v, "TCP");
 	assert_true(sip_param_find(STR(";lr;x=1"), STR("lr"), &v));
 	assert_int_equal(v.len, 0);
@@ -204,8 +202,8 @@ addr_name_addr(void **state)
 {
 	struct sip_addr a;
 
-	assert_int_equal(sip_addr_parse(STR("Bob <sip:bob@biloxi.com>;tag=a6c85cf"),
-	    &a), 0);
+	assert_int_equal(
+	    sip_addr_parse(STR("Bob <sip:bob@biloxi.com>;tag=a6c85cf"), &a), 0);
 	assert_str(a.display, "Bob");
 	assert_str(a.uri_raw, "sip:bob@biloxi.com");
 	assert_str(a.uri.user, "bob");
@@ -219,9 +217,11 @@ addr_quoted_display(void **state)
 {
 	struct sip_addr a;
 
-	assert_int_equal(sip_addr_parse(
-	    STR("\"Mr. \\\"Watson\\\", <boss>\" <sip:w@h;lr> ; q=0.7 ; expires=3600"),
-	    &a), 0);
+	assert_int_equal(
+	    sip_addr_parse(STR("\"Mr. \\\"Watson\\\", <boss>\" <sip:w@h;lr> ; "
+			       "q=0.7 ; expires=3600"),
+		&a),
+	    0);
 	assert_str(a.display, "Mr. \\\"Watson\\\", <boss>");
 	assert_str(a.uri_raw, "sip:w@h;lr");
 	assert_true(a.uri.lr);
@@ -234,8 +234,8 @@ addr_token_display(void **state)
 {
 	struct sip_addr a;
 
-	assert_int_equal(sip_addr_parse(STR("  The Operator   <sip:op@h>  "),
-	    &a), 0);
+	assert_int_equal(
+	    sip_addr_parse(STR("  The Operator   <sip:op@h>  "), &a), 0);
 	assert_str(a.display, "The Operator");
 	assert_int_equal(sip_addr_parse(STR("<sip:op@h>"), &a), 0);
 	assert_int_equal(a.display.len, 0);
@@ -249,8 +249,9 @@ addr_spec_params(void **state)
 	struct sip_addr a;
 
 	/* RFC 3261 section 20.10: the params belong to the header. */
-	assert_int_equal(sip_addr_parse(STR("sip:alice@h;tag=88sja8x;transport=tcp"),
-	    &a), 0);
+	assert_int_equal(
+	    sip_addr_parse(STR("sip:alice@h;tag=88sja8x;transport=tcp"), &a),
+	    0);
 	assert_str(a.uri_raw, "sip:alice@h");
 	assert_str(a.uri.params, "");
 	assert_int_equal(a.uri.transport, SIP_TP_NONE);
@@ -272,8 +273,9 @@ addr_folded(void **state)
 {
 	struct sip_addr a;
 
-	assert_int_equal(sip_addr_parse(STR("\r\n <sip:a@h>\r\n ;\r\n tag = 98\r\n"),
-	    &a), 0);
+	assert_int_equal(
+	    sip_addr_parse(STR("\r\n <sip:a@h>\r\n ;\r\n tag = 98\r\n"), &a),
+	    0);
 	assert_str(a.tag, "98");
 }
 
@@ -282,10 +284,11 @@ addr_ipv6_param(void **state)
 {
 	struct sip_addr a;
 
-	assert_int_equal(sip_addr_parse(STR("<sip:a@h>;received=[2001:db8::1]"),
-	    &a), 0);
-	assert_int_equal(sip_addr_parse(STR("<sip:a@h>;received=[2001:db8::1"),
-	    &a), EBADMSG);
+	assert_int_equal(
+	    sip_addr_parse(STR("<sip:a@h>;received=[2001:db8::1]"), &a), 0);
+	assert_int_equal(
+	    sip_addr_parse(STR("<sip:a@h>;received=[2001:db8::1"), &a),
+	    EBADMSG);
 }
 
 static struct bad_uri addr_bad[] = {
@@ -319,10 +322,10 @@ addr_bad_case(void **state)
 /* ---- comma splitting ---- */
 
 struct split_case {
-	const char	*name;
-	const char	*in;
-	const char	*out[5];
-	bool		 bad;	/* ends with rest.s == NULL */
+	const char *name;
+	const char *in;
+	const char *out[5];
+	bool bad; /* ends with rest.s == NULL */
 };
 
 static struct split_case split_cases[] = {
@@ -373,9 +376,12 @@ via_full(void **state)
 {
 	struct sip_via v;
 
-	assert_int_equal(sip_via_parse(STR("SIP/2.0/UDP erlang.bell-telephone.com:5060"
-	    ";branch=z9hG4bK87asdks7;received=192.0.2.1;maddr=224.2.0.1;ttl=16;rport=5061;x=y"),
-	    &v), 0);
+	assert_int_equal(
+	    sip_via_parse(STR("SIP/2.0/UDP erlang.bell-telephone.com:5060"
+			      ";branch=z9hG4bK87asdks7;received=192.0.2.1;"
+			      "maddr=224.2.0.1;ttl=16;rport=5061;x=y"),
+		&v),
+	    0);
 	assert_str(v.proto, "SIP/2.0/UDP");
 	assert_int_equal(v.transport, SIP_TP_UDP);
 	assert_str(v.host, "erlang.bell-telephone.com");
@@ -386,7 +392,8 @@ via_full(void **state)
 	assert_int_equal(v.ttl, 16);
 	assert_true(v.has_rport);
 	assert_str(v.rport, "5061");
-	assert_str(v.params, "branch=z9hG4bK87asdks7;received=192.0.2.1;"
+	assert_str(v.params,
+	    "branch=z9hG4bK87asdks7;received=192.0.2.1;"
 	    "maddr=224.2.0.1;ttl=16;rport=5061;x=y");
 }
 
@@ -416,12 +423,12 @@ via_rport_flag(void **state)
 {
 	struct sip_via v;
 
-	assert_int_equal(sip_via_parse(STR("SIP/2.0/UDP h;rport;branch=z9hG4bK1"),
-	    &v), 0);
+	assert_int_equal(
+	    sip_via_parse(STR("SIP/2.0/UDP h;rport;branch=z9hG4bK1"), &v), 0);
 	assert_true(v.has_rport);
 	assert_int_equal(v.rport.len, 0);
-	assert_int_equal(sip_via_parse(STR("SIP/2.0/UDP h;branch=z9hG4bK1"), &v),
-	    0);
+	assert_int_equal(
+	    sip_via_parse(STR("SIP/2.0/UDP h;branch=z9hG4bK1"), &v), 0);
 	assert_false(v.has_rport);
 }
 
@@ -430,13 +437,18 @@ via_ipv6(void **state)
 {
 	struct sip_via v;
 
-	assert_int_equal(sip_via_parse(STR("SIP/2.0/UDP [2001:db8::9:1]:5070;"
-	    "received=2001:db8::9:255;branch=z9hG4bKas3"), &v), 0);
+	assert_int_equal(
+	    sip_via_parse(STR("SIP/2.0/UDP [2001:db8::9:1]:5070;"
+			      "received=2001:db8::9:255;branch=z9hG4bKas3"),
+		&v),
+	    0);
 	assert_str(v.host, "[2001:db8::9:1]");
 	assert_int_equal(v.port, 5070);
 	assert_str(v.received, "2001:db8::9:255");
-	assert_int_equal(sip_via_parse(STR("SIP/2.0/UDP [2001:db8::9:1];received=[2001:db8::1]"),
-	    &v), 0);
+	assert_int_equal(
+	    sip_via_parse(
+		STR("SIP/2.0/UDP [2001:db8::9:1];received=[2001:db8::1]"), &v),
+	    0);
 	assert_str(v.received, "[2001:db8::1]");
 }
 
@@ -445,8 +457,10 @@ via_lws(void **state)
 {
 	struct sip_via v;
 
-	assert_int_equal(sip_via_parse(STR("SIP / 2.0 / UDP\r\n h.example.com : 5060 ; branch = z9hG4bK1 "),
-	    &v), 0);
+	assert_int_equal(sip_via_parse(STR("SIP / 2.0 / UDP\r\n h.example.com "
+					   ": 5060 ; branch = z9hG4bK1 "),
+			     &v),
+	    0);
 	assert_str(v.proto, "SIP / 2.0 / UDP");
 	assert_str(v.host, "h.example.com");
 	assert_int_equal(v.port, 5060);
@@ -458,8 +472,9 @@ via_quoted_param(void **state)
 {
 	struct sip_via v;
 
-	assert_int_equal(sip_via_parse(STR("SIP/2.0/UDP h;x=\"a;b\";branch=z9hG4bK2"),
-	    &v), 0);
+	assert_int_equal(
+	    sip_via_parse(STR("SIP/2.0/UDP h;x=\"a;b\";branch=z9hG4bK2"), &v),
+	    0);
 	assert_str(v.branch, "z9hG4bK2");
 }
 
@@ -504,7 +519,7 @@ via_bad_case(void **state)
 	assert_int_equal(sip_via_parse(S(c->in), &v), EBADMSG);
 }
 
-#define T(f)	cmocka_unit_test(f)
+#define T(f) cmocka_unit_test(f)
 
 static const struct CMUnitTest fixed_tests[] = {
 	T(param_find),
@@ -523,32 +538,36 @@ static const struct CMUnitTest fixed_tests[] = {
 	T(via_quoted_param),
 };
 
-#define N(a)	(sizeof(a) / sizeof((a)[0]))
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 int
 main(void)
 {
-	static struct CMUnitTest tests[N(fixed_tests) + N(uri_ok) +
-	    N(uri_bad) + N(addr_bad) + N(split_cases) + N(via_bad)];
+	static struct CMUnitTest tests[N(fixed_tests) + N(uri_ok) + N(uri_bad) +
+	    N(addr_bad) + N(split_cases) + N(via_bad)];
 	size_t i, n = 0;
 
 	for (i = 0; i < N(fixed_tests); i++)
 		tests[n++] = fixed_tests[i];
 	for (i = 0; i < N(uri_ok); i++)
 		tests[n++] = (struct CMUnitTest){ .name = uri_ok[i].name,
-		    .test_func = uri_ok_case, .initial_state = &uri_ok[i] };
+			.test_func = uri_ok_case,
+			.initial_state = &uri_ok[i] };
 	for (i = 0; i < N(uri_bad); i++)
 		tests[n++] = (struct CMUnitTest){ .name = uri_bad[i].name,
-		    .test_func = uri_bad_case, .initial_state = &uri_bad[i] };
+			.test_func = uri_bad_case,
+			.initial_state = &uri_bad[i] };
 	for (i = 0; i < N(addr_bad); i++)
 		tests[n++] = (struct CMUnitTest){ .name = addr_bad[i].name,
-		    .test_func = addr_bad_case, .initial_state = &addr_bad[i] };
+			.test_func = addr_bad_case,
+			.initial_state = &addr_bad[i] };
 	for (i = 0; i < N(split_cases); i++)
 		tests[n++] = (struct CMUnitTest){ .name = split_cases[i].name,
-		    .test_func = split_case,
-		    .initial_state = &split_cases[i] };
+			.test_func = split_case,
+			.initial_state = &split_cases[i] };
 	for (i = 0; i < N(via_bad); i++)
 		tests[n++] = (struct CMUnitTest){ .name = via_bad[i].name,
-		    .test_func = via_bad_case, .initial_state = &via_bad[i] };
+			.test_func = via_bad_case,
+			.initial_state = &via_bad[i] };
 	return cmocka_run_group_tests_name("sip_uri", tests, NULL, NULL);
 }

@@ -66,8 +66,8 @@ str_prefixes(void **state)
 	assert_false(str_contains_nocase(STR("Hello"), STR("World")));
 	assert_true(str_contains_nocase(STR("x"), STR("")));
 	assert_false(str_contains_nocase(STR(""), STR("x")));
-	assert_false(str_contains_nocase(str_make("/public\0/admin", 14),
-	    STR("/public/admin")));
+	assert_false(str_contains_nocase(
+	    str_make("/public\0/admin", 14), STR("/public/admin")));
 }
 
 static void
@@ -135,15 +135,19 @@ str_hashes(void **state)
 
 /* ---- checked converters, table driven ---- */
 
-enum conv { U32, U64, U32_MAX };
+enum conv {
+	U32,
+	U64,
+	U32_MAX
+};
 
 struct conv_case {
-	const char	*name;
-	enum conv	 fn;
-	const char	*in;
-	uint32_t	 max;
-	int		 err;
-	uint64_t	 want;
+	const char *name;
+	enum conv fn;
+	const char *in;
+	uint32_t max;
+	int err;
+	uint64_t want;
 };
 
 static struct conv_case conv_cases[] = {
@@ -161,12 +165,14 @@ static struct conv_case conv_cases[] = {
 	{ "u32_hex", U32, "0x10", 0, EINVAL, 0 },
 	{ "u32_nonascii_digit", U32, "1\xd9\xa1", 0, EINVAL, 0 },
 	{ "u32_over_then_junk", U32, "99999999999999999999999x", 0, EINVAL, 0 },
-	{ "u32_over_then_space", U32, "99999999999999999999999 ", 0, EINVAL, 0 },
+	{ "u32_over_then_space", U32, "99999999999999999999999 ", 0, EINVAL,
+	    0 },
 	{ "u64_max", U64, "18446744073709551615", 0, 0, UINT64_MAX },
 	{ "u64_over", U64, "18446744073709551616", 0, ERANGE, 0 },
 	{ "u64_empty", U64, "", 0, EINVAL, 0 },
 	{ "u64_alpha", U64, "1a", 0, EINVAL, 0 },
-	{ "u64_over_then_junk", U64, "999999999999999999999999x", 0, EINVAL, 0 },
+	{ "u64_over_then_junk", U64, "999999999999999999999999x", 0, EINVAL,
+	    0 },
 	{ "u32max_at", U32_MAX, "255", 255, 0, 255 },
 	{ "u32max_over", U32_MAX, "256", 255, ERANGE, 0 },
 	{ "u32max_port", U32_MAX, "65535", 65535, 0, 65535 },
@@ -210,7 +216,7 @@ conv_case(void **state)
 	}
 }
 
-#define T(f)	cmocka_unit_test(f)
+#define T(f) cmocka_unit_test(f)
 
 static const struct CMUnitTest fixed_tests[] = {
 	T(str_literals),
@@ -223,8 +229,8 @@ static const struct CMUnitTest fixed_tests[] = {
 	T(str_hashes),
 };
 
-#define NFIXED	(sizeof(fixed_tests) / sizeof(fixed_tests[0]))
-#define NCONV	(sizeof(conv_cases) / sizeof(conv_cases[0]))
+#define NFIXED (sizeof(fixed_tests) / sizeof(fixed_tests[0]))
+#define NCONV (sizeof(conv_cases) / sizeof(conv_cases[0]))
 
 int
 main(void)
