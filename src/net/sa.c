@@ -91,6 +91,24 @@ sa_ntop(const struct sa *sa, char *buf, size_t cap)
 {
 	const void *p = NULL;
 
+	/* IPv4 by hand: this runs for every forwarded request. */
+	if (sa->u.sa.sa_family == AF_INET && cap >= INET_ADDRSTRLEN) {
+		const uint8_t *b = (const uint8_t *)&sa->u.in.sin_addr;
+		char *o = buf;
+		unsigned i;
+
+		for (i = 0; i < 4; i++) {
+			unsigned v = b[i];
+
+			if (v >= 100)
+				*o++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*o++ = (char)('0' + v / 10 % 10);
+			*o++ = (char)('0' + v % 10);
+			*o++ = i < 3 ? '.' : '\0';
+		}
+		return buf;
+	}
 	if (sa->u.sa.sa_family == AF_INET)
 		p = &sa->u.in.sin_addr;
 	else if (sa->u.sa.sa_family == AF_INET6)

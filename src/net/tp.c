@@ -85,6 +85,7 @@ tp_alloc(struct tp **tpp, struct loop *l, const struct cfg *cfg, tp_rx_h *rx,
 
 		li->li_tp = cfg->listen[i].tp;
 		li->li_addr = cfg->listen[i].addr;
+		sa_fmt(&li->li_addr, li->li_hostport, sizeof(li->li_hostport));
 		li->li_t = t;
 		if (li->li_tp == SIP_TP_UDP)
 			err = udp_listen(t, li);
@@ -156,6 +157,18 @@ tp_local(const struct tp *t, enum sip_transport tp, int family)
 		if (t->t_li[i].li_tp == tp &&
 		    sa_family(&t->t_li[i].li_addr) == family)
 			return &t->t_li[i].li_addr;
+	return NULL;
+}
+
+const char *
+tp_local_hostport(const struct tp *t, const struct sa *local)
+{
+	unsigned i;
+
+	for (i = 0; i < t->t_nli; i++)
+		if (&t->t_li[i].li_addr == local ||
+		    sa_eq(&t->t_li[i].li_addr, local))
+			return t->t_li[i].li_hostport;
 	return NULL;
 }
 

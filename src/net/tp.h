@@ -76,6 +76,11 @@ void tp_flush(struct tp *t);
  */
 const struct sa *tp_local(
     const struct tp *t, enum sip_transport tp, int family);
+/*
+ * The "host:port" text of a listener address (IPv6 in brackets),
+ * formatted once at start-up; NULL when "local" is no listener's.
+ */
+const char *tp_local_hostport(const struct tp *t, const struct sa *local);
 /* Is "host:port" one of our listening addresses (any transport)? */
 bool tp_is_local(const struct tp *t, struct str host, uint16_t port);
 /* Is this connection id alive? */

@@ -19,6 +19,7 @@
 #define TP_RX_INITIAL 4096
 
 struct listener {
+	char li_hostport[SA_STRLEN]; /* "1.2.3.4:5060", "[::1]:5060" */
 	int li_fd;
 	enum sip_transport li_tp;
 	struct sa li_addr;

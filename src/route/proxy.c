@@ -291,47 +291,92 @@ proxy_send(
 
 /* ---- building blocks -------------------------------------------- */
 
+/* Append "v" as exactly "digits" lower-case hex digits. */
+static void
+put_hex(struct sip_wbuf *w, uint64_t v, unsigned digits)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[16];
+	unsigned i;
+
+	for (i = digits; i > 0; i--) {
+		buf[i - 1] = hex[v & 15];
+		v >>= 4;
+	}
+	sip_wbuf_put(w, str_make(buf, digits));
+}
+
+/* Append "v" in hex without leading zeros. */
+static void
+put_hex_min(struct sip_wbuf *w, uint64_t v)
+{
+	unsigned digits = 1;
+
+	while (digits < 16 && (v >> (4 * digits)) != 0)
+		digits++;
+	put_hex(w, v, digits);
+}
+
+static void
+put_cstr(struct sip_wbuf *w, const char *s)
+{
+	sip_wbuf_put(w, str_make(s, strlen(s)));
+}
+
 /* ";received=IP;rport=PORT" (or less) for the client's top Via. */
 static struct str
 client_via_params(const struct proxy *p, const struct sip_via *v,
     const struct rx_meta *in, char *buf, size_t cap)
 {
 	char ip[INET6_ADDRSTRLEN];
+	struct sip_wbuf w;
 	struct sa sent_by;
-	bool same;
-	int n;
 
-	sa_ntop(&in->src, ip, sizeof(ip));
-	if (p->p_cfg->reply_to_source || v->has_rport)
-		n = snprintf(
-		    buf, cap, ";received=%s;rport=%u", ip, sa_port(&in->src));
-	else {
-		same = sa_set(&sent_by, v->host, 0) == 0 &&
-		    sa_eq_addr(&sent_by, &in->src);
-		if (same)
-			return STR_NULL;
-		n = snprintf(buf, cap, ";received=%s", ip);
+	if (!p->p_cfg->reply_to_source && !v->has_rport &&
+	    sa_set(&sent_by, v->host, 0) == 0 && sa_eq_addr(&sent_by, &in->src))
+		return STR_NULL;
+	sip_wbuf_init(&w, buf, cap);
+	sip_wbuf_put(&w, STR(";received="));
+	put_cstr(&w, sa_ntop(&in->src, ip, sizeof(ip)));
+	if (p->p_cfg->reply_to_source || v->has_rport) {
+		sip_wbuf_put(&w, STR(";rport="));
+		sip_wbuf_putu(&w, sa_port(&in->src));
 	}
-	return (n > 0 && (size_t)n < cap) ? str_make(buf, (size_t)n) : STR_NULL;
+	return w.overflow ? STR_NULL : str_make(w.b, w.len);
 }
 
-/* Host part of a URI for a local address: "1.2.3.4" or "[::1]". */
-static int
-fmt_hostport(char *buf, size_t cap, const struct sa *sa)
+/* "1.2.3.4:5060" or "[::1]:5060" of a local address, cached if we can. */
+static void
+put_hostport(struct sip_wbuf *w, const struct proxy *p, const struct sa *sa)
 {
-	char ip[INET6_ADDRSTRLEN];
+	const char *hp = tp_local_hostport(p->p_tp, sa);
+	char buf[SA_STRLEN];
 
-	sa_ntop(sa, ip, sizeof(ip));
-	return snprintf(buf, cap,
-	    sa_family(sa) == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, sa_port(sa));
+	put_cstr(w, hp ? hp : sa_fmt(sa, buf, sizeof(buf)));
 }
 
-static const char *
+static struct str
 uri_tp_param(enum sip_transport tp)
 {
-	return tp == SIP_TP_TCP ? ";transport=tcp" :
-	    tp == SIP_TP_TLS	? ";transport=tls" :
-				  "";
+	return tp == SIP_TP_TCP ? STR(";transport=tcp") :
+	    tp == SIP_TP_TLS	? STR(";transport=tls") :
+				  STR_NULL;
+}
+
+/* One Record-Route line for local address "sa" reached over "tp". */
+static void
+put_rr(struct sip_wbuf *w, const struct proxy *p, const struct sa *sa,
+    enum sip_transport tp, uint64_t conn_id)
+{
+	sip_wbuf_put(w, STR("Record-Route: <sip:"));
+	put_hostport(w, p, sa);
+	sip_wbuf_put(w, uri_tp_param(tp));
+	sip_wbuf_put(w, STR(";lr"));
+	if (conn_id) {
+		sip_wbuf_put(w, STR(";cn="));
+		put_hex_min(w, conn_id);
+	}
+	sip_wbuf_put(w, STR(">\r\n"));
 }
 
 int
@@ -341,10 +386,9 @@ proxy_forward(struct proxy *p, const struct sip_msg *msg,
 {
 	const struct cfg *cfg = p->p_cfg;
 	const struct sa *out_local;
-	char via[256], hp[SA_STRLEN], cvp[96], rr[512];
-	struct str rrs = STR_NULL;
-	struct sip_wbuf w;
-	int n, err;
+	char via[256], cvp[96], rr[512];
+	struct sip_wbuf vw, rw, w;
+	int err;
 
 	out_local = tp_local(p->p_tp, dst->tp, sa_family(&dst->addr));
 	if (!out_local && dst->tp == SIP_TP_TLS)
@@ -355,50 +399,47 @@ proxy_forward(struct proxy *p, const struct sip_msg *msg,
 		    tp_local(p->p_tp, SIP_TP_TLS, sa_family(&dst->addr));
 	if (!out_local)
 		return EHOSTUNREACH;
-	fmt_hostport(hp, sizeof(hp), out_local);
-	n = snprintf(via, sizeof(via),
-	    "Via: SIP/2.0/%s %s;branch=" BRANCH_PREFIX "%016" PRIx64
-	    "%08" PRIx32 ".%u%s",
-	    dst->tp == SIP_TP_UDP     ? "UDP" :
-		dst->tp == SIP_TP_TCP ? "TCP" :
-					"TLS",
-	    hp, key, loophash, attempt, dst->tp == SIP_TP_UDP ? ";rport" : "");
-	if (n > 0 && in->conn_id && (size_t)n < sizeof(via))
-		n += snprintf(via + n, sizeof(via) - (size_t)n, ";i=%" PRIx64,
-		    in->conn_id);
-	if (n <= 0 || (size_t)n + 2 >= sizeof(via))
+	sip_wbuf_init(&vw, via, sizeof(via));
+	sip_wbuf_put(&vw,
+	    dst->tp == SIP_TP_UDP     ? STR("Via: SIP/2.0/UDP ") :
+		dst->tp == SIP_TP_TCP ? STR("Via: SIP/2.0/TCP ") :
+					STR("Via: SIP/2.0/TLS "));
+	put_hostport(&vw, p, out_local);
+	sip_wbuf_put(&vw, STR(";branch=" BRANCH_PREFIX));
+	put_hex(&vw, key, 16);
+	put_hex(&vw, loophash, 8);
+	sip_wbuf_putc(&vw, '.');
+	sip_wbuf_putu(&vw, attempt);
+	if (dst->tp == SIP_TP_UDP)
+		sip_wbuf_put(&vw, STR(";rport"));
+	if (in->conn_id) {
+		sip_wbuf_put(&vw, STR(";i="));
+		put_hex_min(&vw, in->conn_id);
+	}
+	sip_wbuf_put(&vw, STR("\r\n"));
+	if (vw.overflow)
 		return ENOSPC;
-	via[n++] = '\r';
-	via[n++] = '\n';
 
+	sip_wbuf_init(&rw, rr, sizeof(rr));
 	if (add_rr && cfg->record_route && !msg->to.tag.len &&
 	    (msg->method == SIP_METHOD_INVITE ||
 		msg->method == SIP_METHOD_SUBSCRIBE ||
 		msg->method == SIP_METHOD_REFER)) {
-		char ihp[SA_STRLEN];
-		int m = 0;
-
-		fmt_hostport(ihp, sizeof(ihp), &in->local);
-		/* Double Record-Route when we change transport or family
-		 * (RFC 5658): the top entry faces the callee. */
+		/*
+		 * Double Record-Route when we change transport or address
+		 * (RFC 5658): the top entry faces the callee, the second the
+		 * caller and names its connection.
+		 */
 		if (in->tp != dst->tp || !sa_eq(&in->local, out_local))
-			m = snprintf(rr, sizeof(rr),
-			    "Record-Route: <sip:%s%s;lr>\r\n", hp,
-			    uri_tp_param(dst->tp));
-		if (m >= 0 && (size_t)m < sizeof(rr))
-			m += snprintf(rr + m, sizeof(rr) - (size_t)m,
-			    in->conn_id ? "Record-Route: <sip:%s%s;lr;"
-					  "cn=%" PRIx64 ">\r\n" :
-					  "Record-Route: "
-					  "<sip:%s%s;lr>\r\n",
-			    ihp, uri_tp_param(in->tp), in->conn_id);
-		if (m > 0 && (size_t)m < sizeof(rr))
-			rrs = str_make(rr, (size_t)m);
+			put_rr(&rw, p, out_local, dst->tp, 0);
+		put_rr(&rw, p, &in->local, in->tp, in->conn_id);
+		if (rw.overflow)
+			return ENOSPC;
 	}
 	sip_wbuf_init(&w, p->p_obuf, p->p_obuf_cap);
-	err = sip_build_request(&w, msg, STR_NULL, str_make(via, (size_t)n),
+	err = sip_build_request(&w, msg, STR_NULL, str_make(vw.b, vw.len),
 	    client_via_params(p, &msg->via[0], in, cvp, sizeof(cvp)),
-	    pop_routes, rrs);
+	    pop_routes, str_make(rw.b, rw.len));
 	if (err)
 		return err;
 	return proxy_send(p, dst, w.b, w.len);
@@ -409,9 +450,11 @@ static struct str
 local_tag(const struct proxy *p, const struct sip_msg *msg, char *buf)
 {
 	uint64_t h = mix(p->p_secret[1], msg->call_id);
+	struct sip_wbuf w;
 
 	h = finalize(mix(h, msg->from.tag));
-	snprintf(buf, 17, "%016" PRIx64, h);
+	sip_wbuf_init(&w, buf, 16);
+	put_hex(&w, h, 16);
 	return str_make(buf, 16);
 }
 
@@ -643,12 +686,24 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		return;
 	}
 
-	if (msg->method == SIP_METHOD_ACK) {
-		/* An ACK we hold no transaction for: stateless. */
-		int u = upstream_pick(&p->p_pool, 0);
+	if (msg->method == SIP_METHOD_ACK || msg->to.tag.len) {
+		/*
+		 * An ACK we hold no transaction for, or a request inside a
+		 * dialog that did not come back through our Record-Route:
+		 * stateless. Failing over an in-dialog request to another
+		 * upstream could not help (the dialog lives on one), so it
+		 * gets no client transaction.
+		 */
+		int u = upstream_pick(&p->p_pool, 0, str_hash(msg->call_id));
 
 		if (u < 0) {
-			metrics_drop(REASON_NO_UPSTREAM);
+			if (msg->method == SIP_METHOD_ACK)
+				metrics_drop(REASON_NO_UPSTREAM);
+			else
+				reject(p, msg, in, 503,
+				    STR("Service Unavailable"),
+				    REASON_NO_UPSTREAM,
+				    STR("Retry-After: 30\r\n"));
 			return;
 		}
 		upstream_dst(&p->p_pool.up[u], &dst);
@@ -735,7 +790,7 @@ handle_response(
 		return;
 	/* The answer to an ACK cannot exist; to an INVITE retransmitted
 	 * in a completed transaction the upstream re-sends its final. */
-	txn_on_response(tx, msg, attempt);
+	txn_on_response(tx, msg, attempt, in);
 }
 
 static void

@@ -40,8 +40,10 @@ struct upstream {
 	unsigned us_oks; /* consecutive */
 	uint32_t us_seq;
 	bool us_pending;
-	uint64_t us_sent_ms;
+	uint64_t us_sent_ms; /* loop time */
+	uint64_t us_sent_clock; /* clock, for the latency */
 	_Atomic uint64_t us_latency_us; /* last probe RTT */
+	uint64_t us_last_rx_ms; /* last answer to a transaction */
 	_Atomic uint64_t us_probes;
 	_Atomic uint64_t us_probe_fails;
 	struct loop_timer us_probe_timer;
@@ -52,16 +54,26 @@ struct upstream {
 struct upstream_pool {
 	struct upstream up[CFG_MAX_UPSTREAMS];
 	unsigned n;
-	uint64_t rng;
 };
 
 void upstream_init(struct upstream_pool *pool, struct proxy *p);
 void upstream_fini(struct upstream_pool *pool, struct loop *l);
-/* Pick an "up" upstream not in tried_mask (lowest priority, weighted). */
-int upstream_pick(struct upstream_pool *pool, uint32_t tried_mask);
+/*
+ * Pick an "up" upstream not in tried_mask: lowest priority value, then
+ * weighted by "hash" (of the Call-ID), so every request of a call finds
+ * the same upstream while the pool does not change. Returns its index,
+ * or -1 when none is left.
+ */
+int upstream_pick(
+    struct upstream_pool *pool, uint32_t tried_mask, uint64_t hash);
 /* A response to probe branch "branch" arrived with "status". */
 void upstream_probe_response(
     struct upstream_pool *pool, struct str branch, unsigned status);
+/*
+ * Upstream "idx" answered a transaction: it is alive, whatever happens
+ * to a probe in flight (a saturated machine may answer probes late).
+ */
+void upstream_seen(struct upstream_pool *pool, int idx);
 void upstream_dst(const struct upstream *u, struct tp_dst *dst);
 
 /* ---- client transactions (txn.c) ---- */
@@ -76,23 +88,28 @@ struct txn {
 	uint64_t tx_key;
 	uint32_t tx_loop; /* loop-detection hash */
 	struct txn *tx_next; /* hash chain */
+	struct txn *tx_lnext; /* linger list */
+	uint64_t tx_linger_until; /* ms */
 	enum sip_method tx_method;
 	enum txn_state tx_state;
 	unsigned tx_attempt;
 	uint32_t tx_tried; /* upstream bit mask */
+	uint64_t tx_callhash; /* of the Call-ID, for upstream_pick() */
 	int tx_upstream; /* current, -1 none */
 	struct tp_dst tx_dst;
 	bool tx_got_rsp; /* any response this attempt */
 	bool tx_cancelled;
 	uint16_t tx_final; /* final status relayed */
 	struct rx_meta tx_in;
-	char *tx_req; /* request as received */
-	size_t tx_req_len;
+	char *tx_req; /* request as received; R-URI only once completed */
+	size_t tx_req_len; /* 0 once completed */
+	size_t tx_ruri_off;
+	size_t tx_ruri_len;
 	unsigned tx_retx_ms;
-	struct loop_timer tx_t_retx;
-	struct loop_timer tx_t_fail; /* failover: no answer */
-	struct loop_timer tx_t_timeout; /* timer B / F */
-	struct loop_timer tx_t_linger;
+	uint64_t tx_retx_at; /* deadlines in ms, 0 = off */
+	uint64_t tx_fail_at;
+	uint64_t tx_timeout_at;
+	struct loop_timer tx_timer; /* at the nearest deadline */
 	struct proxy *tx_proxy;
 };
 
@@ -102,6 +119,9 @@ struct txn_table {
 	uint32_t count;
 	struct txn *freelist; /* recycled, no alloc in steady state */
 	uint32_t nfree;
+	struct txn *lhead; /* lingering, oldest first */
+	struct txn *ltail;
+	struct loop_timer ltimer; /* at lhead's expiry */
 };
 
 int txn_table_init(struct txn_table *tt, uint32_t buckets);
@@ -111,8 +131,8 @@ struct txn *txn_find(struct txn_table *tt, uint64_t key);
 int txn_start(struct proxy *p, const struct sip_msg *msg,
     const struct rx_meta *in, uint64_t key, uint32_t loophash);
 /* A response for attempt "attempt" of "tx"; "rsp" is parsed. */
-void txn_on_response(
-    struct txn *tx, const struct sip_msg *rsp, unsigned attempt);
+void txn_on_response(struct txn *tx, const struct sip_msg *rsp,
+    unsigned attempt, const struct rx_meta *in);
 /* A request matching "tx" (retransmission, ACK, CANCEL). */
 void txn_on_request(
     struct txn *tx, const struct sip_msg *msg, const struct rx_meta *in);

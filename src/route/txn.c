@@ -6,13 +6,22 @@
  * transaction.failover_timeout, times out, or answers with a status in
  * transaction.failover_codes (503 by default).
  *
- * A transaction keeps a copy of the request as received; every attempt
- * re-parses it and builds the forwarded request afresh, because
- * upstreams may differ in transport (so our Via differs). The branch of
- * attempt n is the transaction key plus ".n", so the key recovered from
- * a response's Via finds the transaction and the suffix tells which
- * attempt answered. Transaction objects are recycled through a free
- * list, so a steady load allocates nothing but the request copy.
+ * A transaction keeps a copy of the request as received until its final
+ * answer; a later attempt or a retransmission re-parses it and builds the
+ * forwarded request afresh, because upstreams may differ in transport (so
+ * our Via differs). The first attempt uses the message already parsed.
+ * The branch of attempt n is the transaction key plus ".n", so the key
+ * recovered from a response's Via finds the transaction and the suffix
+ * tells which attempt answered.
+ *
+ * Cost per transaction: one heap timer, armed at the nearest of its
+ * retransmit / failover / timeout deadlines, so a state change is at most
+ * one heap operation. After the final answer the transaction lingers
+ * TXN_LINGER_MS (to absorb retransmissions, ACK and CANCEL) on a FIFO
+ * list with one timer for the whole list: every linger is equally long,
+ * so the list is ordered by expiry and needs no heap. The request copy
+ * shrinks to its Request-URI (what an ACK we generate needs) on
+ * completion. Transaction objects are recycled through a free list.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -26,8 +35,10 @@
 
 #define TXN_LINGER_MS 5000 /* absorb retransmissions after final */
 #define TXN_FREE_MAX 4096
+#define TXN_MAX_ATTEMPTS 30
 
 static void attempt_next(struct txn *tx, const char *why);
+static void txn_fire(void *arg);
 
 int
 txn_table_init(struct txn_table *tt, uint32_t buckets)
@@ -36,13 +47,11 @@ txn_table_init(struct txn_table *tt, uint32_t buckets)
 
 	while (n < buckets)
 		n <<= 1;
+	memset(tt, 0, sizeof(*tt));
 	tt->buckets = calloc(n, sizeof(*tt->buckets));
 	if (!tt->buckets)
 		return ENOMEM;
 	tt->mask = n - 1;
-	tt->count = 0;
-	tt->freelist = NULL;
-	tt->nfree = 0;
 	return 0;
 }
 
@@ -63,11 +72,10 @@ txn_find(struct txn_table *tt, uint64_t key)
 	return NULL;
 }
 
+/* Unlink from the hash and recycle. Not on the linger list any more. */
 static void
-txn_destroy(struct txn *tx)
+txn_destroy(struct txn_table *tt, struct loop *l, struct txn *tx)
 {
-	struct proxy *p = tx->tx_proxy;
-	struct txn_table *tt = &p->p_txns;
 	struct txn **pp = &tt->buckets[tx->tx_key & tt->mask];
 
 	for (; *pp; pp = &(*pp)->tx_next)
@@ -76,10 +84,7 @@ txn_destroy(struct txn *tx)
 			break;
 		}
 	tt->count--;
-	loop_timer_cancel(p->p_loop, &tx->tx_t_retx);
-	loop_timer_cancel(p->p_loop, &tx->tx_t_fail);
-	loop_timer_cancel(p->p_loop, &tx->tx_t_timeout);
-	loop_timer_cancel(p->p_loop, &tx->tx_t_linger);
+	loop_timer_cancel(l, &tx->tx_timer);
 	free(tx->tx_req);
 	tx->tx_req = NULL;
 	if (tt->nfree < TXN_FREE_MAX) {
@@ -95,9 +100,11 @@ txn_table_fini(struct txn_table *tt, struct loop *l)
 {
 	uint32_t i;
 
+	loop_timer_cancel(l, &tt->ltimer);
+	tt->lhead = tt->ltail = NULL;
 	for (i = 0; tt->buckets && i <= tt->mask; i++)
 		while (tt->buckets[i])
-			txn_destroy(tt->buckets[i]);
+			txn_destroy(tt, l, tt->buckets[i]);
 	while (tt->freelist) {
 		struct txn *tx = tt->freelist;
 
@@ -106,29 +113,90 @@ txn_table_fini(struct txn_table *tt, struct loop *l)
 	}
 	free(tt->buckets);
 	tt->buckets = NULL;
-	(void)l;
 }
+
+/* ---- lingering ---------------------------------------------------- */
 
 static void
-linger_done(void *arg)
+linger_fire(void *arg)
 {
-	txn_destroy(arg);
+	struct proxy *p = arg;
+	struct txn_table *tt = &p->p_txns;
+	uint64_t now = loop_now(p->p_loop);
+	unsigned budget = 4096;
+
+	while (tt->lhead && tt->lhead->tx_linger_until <= now && budget--) {
+		struct txn *tx = tt->lhead;
+
+		tt->lhead = tx->tx_lnext;
+		if (!tt->lhead)
+			tt->ltail = NULL;
+		txn_destroy(tt, p->p_loop, tx);
+	}
+	if (tt->lhead)
+		loop_timer_start(p->p_loop, &tt->ltimer,
+		    tt->lhead->tx_linger_until > now ?
+			tt->lhead->tx_linger_until - now :
+			0,
+		    linger_fire, p);
 }
 
-/* The final answer was relayed: keep the transaction briefly for ACK and
- * retransmissions, then free it. */
+/*
+ * The final answer was relayed: keep the transaction briefly for ACK and
+ * retransmissions, then free it.
+ */
 static void
 txn_complete(struct txn *tx, uint16_t status)
 {
 	struct proxy *p = tx->tx_proxy;
+	struct txn_table *tt = &p->p_txns;
+	char *ruri;
 
 	tx->tx_state = TXN_COMPLETED;
 	tx->tx_final = status;
-	loop_timer_cancel(p->p_loop, &tx->tx_t_retx);
-	loop_timer_cancel(p->p_loop, &tx->tx_t_fail);
-	loop_timer_cancel(p->p_loop, &tx->tx_t_timeout);
-	loop_timer_start(
-	    p->p_loop, &tx->tx_t_linger, TXN_LINGER_MS, linger_done, tx);
+	tx->tx_retx_at = tx->tx_fail_at = tx->tx_timeout_at = 0;
+	loop_timer_cancel(p->p_loop, &tx->tx_timer);
+	/* Keep only the Request-URI. */
+	if (tx->tx_req_len) {
+		memmove(
+		    tx->tx_req, tx->tx_req + tx->tx_ruri_off, tx->tx_ruri_len);
+		tx->tx_ruri_off = 0;
+		tx->tx_req_len = 0;
+		ruri = realloc(tx->tx_req, tx->tx_ruri_len + 1);
+		if (ruri)
+			tx->tx_req = ruri;
+	}
+	tx->tx_linger_until = loop_now(p->p_loop) + TXN_LINGER_MS;
+	tx->tx_lnext = NULL;
+	if (tt->ltail)
+		tt->ltail->tx_lnext = tx;
+	else
+		tt->lhead = tx;
+	tt->ltail = tx;
+	if (!loop_timer_armed(&tt->ltimer))
+		loop_timer_start(
+		    p->p_loop, &tt->ltimer, TXN_LINGER_MS, linger_fire, p);
+}
+
+/* ---- the one timer ------------------------------------------------ */
+
+static void
+txn_arm(struct txn *tx)
+{
+	struct loop *l = tx->tx_proxy->p_loop;
+	uint64_t when = 0, now = loop_now(l);
+	const uint64_t d[3] = { tx->tx_retx_at, tx->tx_fail_at,
+		tx->tx_timeout_at };
+	unsigned i;
+
+	for (i = 0; i < 3; i++)
+		if (d[i] && (!when || d[i] < when))
+			when = d[i];
+	if (!when)
+		loop_timer_cancel(l, &tx->tx_timer);
+	else
+		loop_timer_start(l, &tx->tx_timer, when > now ? when - now : 0,
+		    txn_fire, tx);
 }
 
 /* Re-parse the stored request into the scratch message. */
@@ -137,17 +205,18 @@ stored_msg(struct txn *tx)
 {
 	struct proxy *p = tx->tx_proxy;
 
-	if (sip_parse(&p->p_cfg->limits, p->p_msg2, tx->tx_req, tx->tx_req_len))
+	if (!tx->tx_req_len ||
+	    sip_parse(&p->p_cfg->limits, p->p_msg2, tx->tx_req, tx->tx_req_len))
 		return NULL;
 	return p->p_msg2;
 }
 
-/* Send the current attempt (again). */
+/* Send the current attempt; "m" is the parsed request or NULL. */
 static int
-send_attempt(struct txn *tx)
+send_attempt(struct txn *tx, const struct sip_msg *m)
 {
-	const struct sip_msg *m = stored_msg(tx);
-
+	if (!m)
+		m = stored_msg(tx);
 	if (!m)
 		return EBADMSG;
 	return proxy_forward(tx->tx_proxy, m, &tx->tx_in, &tx->tx_dst,
@@ -164,61 +233,61 @@ answer_local(struct txn *tx, uint16_t status, struct str phrase, enum reason r)
 		proxy_log_reject(
 		    m, &tx->tx_in, "reject", r, status, reason_text(r));
 		metrics_reject(r);
-		if (m->method != SIP_METHOD_ACK)
-			proxy_reply(tx->tx_proxy, m, &tx->tx_in, status, phrase,
-			    status == 503 ? STR("Retry-After: 30\r\n") :
-					    STR_NULL);
+		proxy_reply(tx->tx_proxy, m, &tx->tx_in, status, phrase,
+		    status == 503 ? STR("Retry-After: 30\r\n") : STR_NULL);
 	}
 	txn_complete(tx, status);
 }
 
 static void
-retx_fire(void *arg)
+txn_fire(void *arg)
 {
 	struct txn *tx = arg;
 	struct proxy *p = tx->tx_proxy;
 	const struct cfg *cfg = p->p_cfg;
+	uint64_t now = loop_now(p->p_loop);
 
-	send_attempt(tx);
-	tp_flush(p->p_tp);
-	tx->tx_retx_ms *= 2;
-	if (tx->tx_method != SIP_METHOD_INVITE && tx->tx_retx_ms > cfg->t2)
-		tx->tx_retx_ms = cfg->t2;
-	loop_timer_start(
-	    p->p_loop, &tx->tx_t_retx, tx->tx_retx_ms, retx_fire, tx);
-}
-
-static void
-fail_fire(void *arg)
-{
-	struct txn *tx = arg;
-
-	if (!tx->tx_got_rsp)
-		attempt_next(tx, "no answer");
-}
-
-static void
-timeout_fire(void *arg)
-{
-	struct txn *tx = arg;
-
-	if (tx->tx_cancelled) {
-		answer_local(tx, 487, STR("Request Terminated"),
-		    REASON_UPSTREAM_TIMEOUT);
+	if (tx->tx_timeout_at && now >= tx->tx_timeout_at) {
+		tx->tx_timeout_at = 0;
+		if (tx->tx_cancelled)
+			answer_local(tx, 487, STR("Request Terminated"),
+			    REASON_UPSTREAM_TIMEOUT);
+		else
+			attempt_next(tx, "timed out");
 		return;
 	}
-	attempt_next(tx, "timed out");
+	if (tx->tx_fail_at && now >= tx->tx_fail_at) {
+		tx->tx_fail_at = 0;
+		if (!tx->tx_got_rsp) {
+			attempt_next(tx, "no answer");
+			return;
+		}
+	}
+	if (tx->tx_retx_at && now >= tx->tx_retx_at) {
+		send_attempt(tx, NULL);
+		tp_flush(p->p_tp);
+		tx->tx_retx_ms *= 2;
+		if (tx->tx_method != SIP_METHOD_INVITE &&
+		    tx->tx_retx_ms > cfg->t2)
+			tx->tx_retx_ms = cfg->t2;
+		tx->tx_retx_at = now + tx->tx_retx_ms;
+	}
+	txn_arm(tx);
 }
 
-/* Start attempt number tx_attempt toward a freshly picked upstream. */
+/*
+ * Start attempt number tx_attempt toward a freshly picked upstream.
+ * "m" is the parsed request, or NULL to re-parse the stored copy.
+ */
 static int
-attempt_start(struct txn *tx)
+attempt_start(struct txn *tx, const struct sip_msg *m)
 {
 	struct proxy *p = tx->tx_proxy;
 	const struct cfg *cfg = p->p_cfg;
+	uint64_t now = loop_now(p->p_loop);
 	int u;
 
-	u = upstream_pick(&p->p_pool, tx->tx_tried);
+	u = upstream_pick(&p->p_pool, tx->tx_tried, tx->tx_callhash);
 	if (u < 0)
 		return ENOENT;
 	tx->tx_upstream = u;
@@ -226,20 +295,15 @@ attempt_start(struct txn *tx)
 	tx->tx_got_rsp = false;
 	tx->tx_state = TXN_TRYING;
 	upstream_dst(&p->p_pool.up[u], &tx->tx_dst);
-	if (send_attempt(tx))
+	if (send_attempt(tx, m))
 		return EIO;
-	if (tx->tx_dst.tp == SIP_TP_UDP) {
-		tx->tx_retx_ms = cfg->t1;
-		loop_timer_start(
-		    p->p_loop, &tx->tx_t_retx, cfg->t1, retx_fire, tx);
-	} else
-		loop_timer_cancel(p->p_loop, &tx->tx_t_retx);
-	if (cfg->failover_timeout)
-		loop_timer_start(p->p_loop, &tx->tx_t_fail,
-		    cfg->failover_timeout, fail_fire, tx);
-	loop_timer_start(p->p_loop, &tx->tx_t_timeout,
-	    tx->tx_method == SIP_METHOD_INVITE ? cfg->timer_b : cfg->timer_f,
-	    timeout_fire, tx);
+	tx->tx_retx_ms = cfg->t1;
+	tx->tx_retx_at = tx->tx_dst.tp == SIP_TP_UDP ? now + cfg->t1 : 0;
+	tx->tx_fail_at =
+	    cfg->failover_timeout ? now + cfg->failover_timeout : 0;
+	tx->tx_timeout_at = now +
+	    (tx->tx_method == SIP_METHOD_INVITE ? cfg->timer_b : cfg->timer_f);
+	txn_arm(tx);
 	return 0;
 }
 
@@ -250,15 +314,16 @@ attempt_next(struct txn *tx, const char *why)
 	struct proxy *p = tx->tx_proxy;
 	const struct upstream *u =
 	    tx->tx_upstream >= 0 ? &p->p_pool.up[tx->tx_upstream] : NULL;
+	bool timed_out = strcmp(why, "timed out") == 0;
 
 	if (u)
 		log_printf(LOGL_INFO, "upstream %s: %s; trying the next one",
 		    u->us_cfg->name, why);
-	while (!tx->tx_cancelled && tx->tx_attempt < 30) {
+	while (!tx->tx_cancelled && tx->tx_attempt < TXN_MAX_ATTEMPTS) {
 		int err;
 
 		tx->tx_attempt++;
-		err = attempt_start(tx);
+		err = attempt_start(tx, NULL);
 		if (err == 0)
 			return;
 		if (err == ENOENT)
@@ -267,7 +332,7 @@ attempt_next(struct txn *tx, const char *why)
 	if (tx->tx_cancelled)
 		answer_local(tx, 487, STR("Request Terminated"),
 		    REASON_UPSTREAM_TIMEOUT);
-	else if (tx->tx_got_rsp || strcmp(why, "timed out") == 0)
+	else if (tx->tx_got_rsp || timed_out)
 		answer_local(
 		    tx, 408, STR("Request Timeout"), REASON_UPSTREAM_TIMEOUT);
 	else
@@ -283,7 +348,7 @@ txn_start(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 	struct txn *tx;
 	int err;
 
-	if (upstream_pick(&p->p_pool, 0) < 0)
+	if (upstream_pick(&p->p_pool, 0, 0) < 0)
 		return ENOENT;
 	tx = tt->freelist;
 	if (tx) {
@@ -302,9 +367,12 @@ txn_start(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 	}
 	memcpy(tx->tx_req, msg->raw.s, msg->raw.len);
 	tx->tx_req_len = msg->raw.len;
+	tx->tx_ruri_off = (size_t)(msg->ruri_raw.s - msg->raw.s);
+	tx->tx_ruri_len = msg->ruri_raw.len;
 	tx->tx_key = key;
 	tx->tx_loop = loophash;
 	tx->tx_method = msg->method;
+	tx->tx_callhash = str_hash(msg->call_id);
 	tx->tx_in = *in;
 	tx->tx_upstream = -1;
 	tx->tx_proxy = p;
@@ -313,10 +381,10 @@ txn_start(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 	tt->count++;
 	if (msg->method == SIP_METHOD_INVITE)
 		proxy_reply(p, msg, in, 100, STR("Trying"), STR_NULL);
-	err = attempt_start(tx);
-	while (err && err != ENOENT && tx->tx_attempt < 30) {
+	err = attempt_start(tx, msg);
+	while (err && err != ENOENT && tx->tx_attempt < TXN_MAX_ATTEMPTS) {
 		tx->tx_attempt++;
-		err = attempt_start(tx);
+		err = attempt_start(tx, msg);
 	}
 	if (err) {
 		/* No upstream could take it: answer now. */
@@ -339,26 +407,24 @@ is_failover_code(const struct cfg *cfg, unsigned status)
 
 /* ACK a non-2xx final answer we consume (RFC 3261 section 17.1.1.3). */
 static void
-ack_consumed(struct txn *tx, const struct sip_msg *rsp)
+ack_consumed(
+    struct txn *tx, const struct sip_msg *rsp, const struct tp_dst *dst)
 {
 	struct proxy *p = tx->tx_proxy;
-	const struct sip_msg *m;
-	const struct sip_hdr *to;
+	const struct sip_hdr *to = sip_msg_hdr(rsp, SIP_HDR_TO);
+	const struct sip_hdr *from = sip_msg_hdr(rsp, SIP_HDR_FROM);
 	struct sip_wbuf w;
 
-	if (tx->tx_method != SIP_METHOD_INVITE)
-		return;
-	m = stored_msg(tx);
-	to = sip_msg_hdr(rsp, SIP_HDR_TO);
-	if (!m || !to)
+	if (tx->tx_method != SIP_METHOD_INVITE || !to || !from)
 		return;
 	sip_wbuf_init(&w, p->p_obuf2, p->p_obuf_cap);
 	sip_wbuf_put(&w, STR("ACK "));
-	sip_wbuf_put(&w, m->ruri_raw);
+	sip_wbuf_put(
+	    &w, str_make(tx->tx_req + tx->tx_ruri_off, tx->tx_ruri_len));
 	sip_wbuf_put(&w, STR(" SIP/2.0\r\nVia: "));
 	sip_wbuf_put(&w, rsp->via[0].raw);
 	sip_wbuf_put(&w, STR("\r\nMax-Forwards: 70\r\nFrom: "));
-	sip_wbuf_put(&w, sip_msg_hdr(rsp, SIP_HDR_FROM)->value);
+	sip_wbuf_put(&w, from->value);
 	sip_wbuf_put(&w, STR("\r\nTo: "));
 	sip_wbuf_put(&w, to->value);
 	sip_wbuf_put(&w, STR("\r\nCall-ID: "));
@@ -367,49 +433,61 @@ ack_consumed(struct txn *tx, const struct sip_msg *rsp)
 	sip_wbuf_putu(&w, rsp->cseq.num);
 	sip_wbuf_put(&w, STR(" ACK\r\nContent-Length: 0\r\n\r\n"));
 	if (!w.overflow)
-		proxy_send(p, &tx->tx_dst, w.b, w.len);
+		proxy_send(p, dst, w.b, w.len);
 }
 
 void
-txn_on_response(struct txn *tx, const struct sip_msg *rsp, unsigned attempt)
+txn_on_response(struct txn *tx, const struct sip_msg *rsp, unsigned attempt,
+    const struct rx_meta *in)
 {
 	struct proxy *p = tx->tx_proxy;
 	const struct cfg *cfg = p->p_cfg;
 	unsigned status = rsp->status;
+	struct tp_dst back;
 
 	if (attempt != tx->tx_attempt) {
-		/* A late answer from an abandoned attempt: only a 2xx to an
-		 * INVITE matters (a dialog exists); pass it on. */
+		/*
+		 * A late answer from an abandoned attempt: only a 2xx to an
+		 * INVITE matters (a dialog exists); pass it on. Other finals
+		 * are ACKed where they came from.
+		 */
 		if (status >= 200 && status < 300)
 			proxy_relay_response(p, rsp);
-		else if (status >= 300)
-			ack_consumed(tx, rsp);
+		else if (status >= 300) {
+			memset(&back, 0, sizeof(back));
+			back.tp = in->tp;
+			back.addr = in->src;
+			back.conn_id = in->conn_id;
+			ack_consumed(tx, rsp, &back);
+		}
 		return;
 	}
+	if (tx->tx_upstream >= 0)
+		upstream_seen(&p->p_pool, tx->tx_upstream);
 	if (tx->tx_state == TXN_COMPLETED) {
-		/* Retransmitted final answer: relay 2xx, re-ACK others. */
-		if (status >= 200 && status < 300)
-			proxy_relay_response(p, rsp);
-		else if (status >= 300 && tx->tx_final == 0)
-			ack_consumed(tx, rsp);
-		else if (status >= 300)
+		/*
+		 * A retransmitted final answer: the caller's transaction
+		 * absorbs it, and ACKs a non-2xx again through us.
+		 */
+		if (status >= 200)
 			proxy_relay_response(p, rsp);
 		return;
 	}
 	tx->tx_got_rsp = true;
-	loop_timer_cancel(p->p_loop, &tx->tx_t_fail);
+	tx->tx_fail_at = 0;
 	if (status < 200) {
 		tx->tx_state = TXN_PROCEEDING;
 		if (tx->tx_method == SIP_METHOD_INVITE)
-			loop_timer_cancel(p->p_loop, &tx->tx_t_retx);
+			tx->tx_retx_at = 0;
+		txn_arm(tx);
 		/* 100 Trying is hop by hop; we sent our own. */
 		if (status > 100)
 			proxy_relay_response(p, rsp);
 		return;
 	}
 	if (is_failover_code(cfg, status) && !tx->tx_cancelled &&
-	    upstream_pick(&p->p_pool, tx->tx_tried) >= 0) {
-		ack_consumed(tx, rsp);
+	    upstream_pick(&p->p_pool, tx->tx_tried, tx->tx_callhash) >= 0) {
+		ack_consumed(tx, rsp, &tx->tx_dst);
 		attempt_next(tx, "answered with a failover status");
 		return;
 	}

@@ -22,18 +22,6 @@
 
 static void probe_send(void *arg);
 
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
-
 void
 upstream_dst(const struct upstream *u, struct tp_dst *dst)
 {
@@ -43,7 +31,7 @@ upstream_dst(const struct upstream *u, struct tp_dst *dst)
 }
 
 int
-upstream_pick(struct upstream_pool *pool, uint32_t tried_mask)
+upstream_pick(struct upstream_pool *pool, uint32_t tried_mask, uint64_t hash)
 {
 	unsigned i, best_prio = UINT32_MAX, total = 0;
 	uint64_t r;
@@ -62,7 +50,8 @@ upstream_pick(struct upstream_pool *pool, uint32_t tried_mask)
 	}
 	if (total == 0)
 		return -1;
-	r = rng_next(&pool->rng) % total;
+	/* By hash, not at random: a call's requests meet one upstream. */
+	r = (hash ^ (hash >> 29)) % total;
 	for (i = 0; i < pool->n; i++) {
 		const struct upstream *u = &pool->up[i];
 
@@ -112,13 +101,31 @@ probe_result(struct upstream *u, bool ok, const char *why)
 	}
 }
 
+/* A probe without answer fails unless calls were answered meanwhile. */
+static void
+probe_unanswered(struct upstream *u)
+{
+	if (u->us_last_rx_ms >= u->us_sent_ms)
+		probe_result(u, true, "answers calls");
+	else
+		probe_result(u, false, "no answer to OPTIONS");
+}
+
 static void
 probe_timeout(void *arg)
 {
 	struct upstream *u = arg;
 
 	if (u->us_pending)
-		probe_result(u, false, "no answer to OPTIONS");
+		probe_unanswered(u);
+}
+
+void
+upstream_seen(struct upstream_pool *pool, int idx)
+{
+	if (idx >= 0 && (unsigned)idx < pool->n)
+		pool->up[idx].us_last_rx_ms =
+		    loop_now(pool->up[idx].us_proxy->p_loop);
 }
 
 static void
@@ -138,7 +145,7 @@ probe_send(void *arg)
 	loop_timer_start(
 	    p->p_loop, &u->us_probe_timer, cfg->probe_interval, probe_send, u);
 	if (u->us_pending)
-		probe_result(u, false, "no answer to OPTIONS");
+		probe_unanswered(u);
 	local =
 	    tp_local(p->p_tp, uc->tp == SIP_TP_UDP ? SIP_TP_UDP : uc->tp, fam);
 	if (!local)
@@ -179,7 +186,8 @@ probe_send(void *arg)
 		return;
 	upstream_dst(u, &dst);
 	u->us_pending = true;
-	u->us_sent_ms = loop_clock_ms();
+	u->us_sent_ms = loop_now(p->p_loop);
+	u->us_sent_clock = loop_clock_ms();
 	atomic_fetch_add(&u->us_probes, 1);
 	if (tp_send(p->p_tp, &dst, w.b, w.len)) {
 		probe_result(u, false, "cannot send OPTIONS");
@@ -207,7 +215,7 @@ upstream_probe_response(
 		return;
 	loop_timer_cancel(u->us_proxy->p_loop, &u->us_timeout_timer);
 	atomic_store(
-	    &u->us_latency_us, (loop_clock_ms() - u->us_sent_ms) * 1000);
+	    &u->us_latency_us, (loop_clock_ms() - u->us_sent_clock) * 1000);
 	if (status == 503)
 		probe_result(u, false, "OPTIONS answered 503");
 	else
@@ -265,7 +273,6 @@ upstream_init(struct upstream_pool *pool, struct proxy *p)
 	unsigned i;
 
 	memset(pool, 0, sizeof(*pool));
-	pool->rng = p->p_secret[1] | 1;
 	pool->n = cfg->nupstreams;
 	for (i = 0; i < pool->n; i++) {
 		struct upstream *u = &pool->up[i];

@@ -37,6 +37,7 @@ struct peer {
 	unsigned invites;
 	unsigned acks;
 	unsigned options;
+	unsigned others; /* other requests */
 	uint64_t first_ms, last_ms;
 	unsigned statuses[8]; /* responses received (UAC) */
 	unsigned nstatus;
@@ -106,8 +107,10 @@ on_peer(int fd, unsigned ev, void *arg)
 			    sizeof(pr->ack_branch));
 			continue;
 		}
-		if (msg.method != SIP_METHOD_INVITE)
+		if (msg.method != SIP_METHOD_INVITE) {
+			pr->others++;
 			continue;
+		}
 		pr->invites++;
 		pr->last_ms = loop_clock_ms();
 		if (!pr->first_ms)
@@ -148,8 +151,8 @@ struct run {
  * from the UAC and run the loop for "ms".
  */
 static void
-run_case(struct run *r, const char *txn_settings, enum behaviour ha,
-    enum behaviour hb, unsigned ms)
+run_case_req(struct run *r, const char *req, const char *txn_settings,
+    enum behaviour ha, enum behaviour hb, unsigned ms)
 {
 	char path[] = "/tmp/centinela-txn-XXXXXX";
 	struct loop_timer stop;
@@ -194,9 +197,9 @@ run_case(struct run *r, const char *txn_settings, enum behaviour ha,
 	loop_fd_add(l, r->b.fd, LOOP_READ, on_peer, &r->b);
 	sa_set_cstr(&dst, "127.0.0.1", PORT_PROXY);
 	r->t0 = loop_clock_ms();
-	assert_int_equal(sendto(r->uac.fd, invite, sizeof(invite) - 1, 0,
-			     &dst.u.sa, dst.len),
-	    (ssize_t)(sizeof(invite) - 1));
+	assert_int_equal(
+	    sendto(r->uac.fd, req, strlen(req), 0, &dst.u.sa, dst.len),
+	    (ssize_t)strlen(req));
 	loop_timer_start(l, &stop, ms, stop_fire, l);
 	loop_run(l);
 	loop_fd_del(l, r->uac.fd);
@@ -208,6 +211,13 @@ run_case(struct run *r, const char *txn_settings, enum behaviour ha,
 	proxy_free(p);
 	loop_free(l);
 	cfg_free(cfg);
+}
+
+static void
+run_case(struct run *r, const char *txn_settings, enum behaviour ha,
+    enum behaviour hb, unsigned ms)
+{
+	run_case_req(r, invite, txn_settings, ha, hb, ms);
 }
 
 static bool
@@ -307,6 +317,33 @@ test_timeout_everywhere_408(void **state)
 	assert_true(got_status(&r.uac, 408));
 }
 
+/*
+ * A request inside a dialog (To tag) that did not come through our
+ * Record-Route goes statelessly to the call's upstream: no 100, no
+ * retransmission by us, no failover.
+ */
+static void
+test_in_dialog_is_stateless(void **state)
+{
+	static const char bye[] =
+	    "BYE sip:100@127.0.0.1:25060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:25070;branch=z9hG4bK-unit-bye\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:200@127.0.0.1>;tag=abc\r\n"
+	    "To: <sip:100@127.0.0.1>;tag=uas1\r\n"
+	    "Call-ID: txn-unit-1@127.0.0.1\r\n"
+	    "CSeq: 2 BYE\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	struct run r;
+
+	run_case_req(&r, bye,
+	    "t1 = 100; timer_b = 300; failover_timeout = 150;", SILENT, SILENT,
+	    700);
+	assert_int_equal(r.a.others, 1);
+	assert_int_equal(r.b.others, 0);
+	assert_int_equal(r.uac.nstatus, 0);
+}
+
 int
 main(void)
 {
@@ -317,6 +354,7 @@ main(void)
 		cmocka_unit_test(test_all_upstreams_fail),
 		cmocka_unit_test(test_provisional_stops_retransmission),
 		cmocka_unit_test(test_timeout_everywhere_408),
+		cmocka_unit_test(test_in_dialog_is_stateless),
 	};
 
 	return cmocka_run_group_tests_name("route_txn", tests, NULL, NULL);
