@@ -387,7 +387,7 @@ load_groups(struct ld *ld, const config_setting_t *root)
 	static const char *const proxy_k[] = { "reply_to_source",
 		"record_route", "answer_options", "server_header", NULL };
 	static const char *const txn_k[] = { "t1", "t2", "timer_b", "timer_f",
-		"failover_timeout", "failover_codes", NULL };
+		"failover_timeout", "failover_codes", "trying_delay", NULL };
 	static const char *const probe_k[] = { "interval", "timeout",
 		"failures_down", "successes_up", NULL };
 	static const char *const sanity_k[] = { "action", NULL };
@@ -453,6 +453,7 @@ load_groups(struct ld *ld, const config_setting_t *root)
 		get_uint(ld, g, "timer_f", 100, 600000, &cfg->timer_f);
 		get_uint(ld, g, "failover_timeout", 0, 600000,
 		    &cfg->failover_timeout);
+		get_uint(ld, g, "trying_delay", 0, 10000, &cfg->trying_delay);
 		if ((s = member(g, "failover_codes"))) {
 			if (!config_setting_is_array(s) ||
 			    config_setting_length(s) > CFG_MAX_FAILOVER_CODES) {
@@ -562,6 +563,7 @@ cfg_defaults(struct cfg *cfg)
 	cfg->timer_b = 32000;
 	cfg->timer_f = 32000;
 	cfg->failover_timeout = 2000;
+	cfg->trying_delay = 200;
 	cfg->failover_codes[0] = 503;
 	cfg->nfailover_codes = 1;
 	cfg->probe_interval = 5000;

@@ -82,6 +82,7 @@ struct cfg {
 
 	unsigned t1, t2, timer_b, timer_f; /* ms */
 	unsigned failover_timeout; /* ms */
+	unsigned trying_delay; /* ms; 100 Trying unless answered sooner */
 	uint16_t failover_codes[CFG_MAX_FAILOVER_CODES];
 	unsigned nfailover_codes;
 

@@ -109,6 +109,7 @@ struct txn {
 	uint64_t tx_retx_at; /* deadlines in ms, 0 = off */
 	uint64_t tx_fail_at;
 	uint64_t tx_timeout_at;
+	uint64_t tx_trying_at; /* our 100 Trying is due */
 	struct loop_timer tx_timer; /* at the nearest deadline */
 	struct proxy *tx_proxy;
 };

@@ -155,6 +155,7 @@ txn_complete(struct txn *tx, uint16_t status)
 	tx->tx_state = TXN_COMPLETED;
 	tx->tx_final = status;
 	tx->tx_retx_at = tx->tx_fail_at = tx->tx_timeout_at = 0;
+	tx->tx_trying_at = 0;
 	loop_timer_cancel(p->p_loop, &tx->tx_timer);
 	/* Keep only the Request-URI. */
 	if (tx->tx_req_len) {
@@ -185,11 +186,11 @@ txn_arm(struct txn *tx)
 {
 	struct loop *l = tx->tx_proxy->p_loop;
 	uint64_t when = 0, now = loop_now(l);
-	const uint64_t d[3] = { tx->tx_retx_at, tx->tx_fail_at,
-		tx->tx_timeout_at };
+	const uint64_t d[4] = { tx->tx_retx_at, tx->tx_fail_at,
+		tx->tx_timeout_at, tx->tx_trying_at };
 	unsigned i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (d[i] && (!when || d[i] < when))
 			when = d[i];
 	if (!when)
@@ -255,6 +256,14 @@ txn_fire(void *arg)
 		else
 			attempt_next(tx, "timed out");
 		return;
+	}
+	if (tx->tx_trying_at && now >= tx->tx_trying_at) {
+		const struct sip_msg *m = stored_msg(tx);
+
+		tx->tx_trying_at = 0;
+		if (m)
+			proxy_reply(
+			    p, m, &tx->tx_in, 100, STR("Trying"), STR_NULL);
 	}
 	if (tx->tx_fail_at && now >= tx->tx_fail_at) {
 		tx->tx_fail_at = 0;
@@ -379,8 +388,17 @@ txn_start(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 	tx->tx_next = tt->buckets[key & tt->mask];
 	tt->buckets[key & tt->mask] = tx;
 	tt->count++;
-	if (msg->method == SIP_METHOD_INVITE)
-		proxy_reply(p, msg, in, 100, STR("Trying"), STR_NULL);
+	/*
+	 * RFC 3261 17.2.1: 100 Trying unless the upstream answers within
+	 * transaction.trying_delay; a fast upstream's 180 makes it moot.
+	 */
+	if (msg->method == SIP_METHOD_INVITE) {
+		if (p->p_cfg->trying_delay == 0)
+			proxy_reply(p, msg, in, 100, STR("Trying"), STR_NULL);
+		else
+			tx->tx_trying_at =
+			    loop_now(p->p_loop) + p->p_cfg->trying_delay;
+	}
 	err = attempt_start(tx, msg);
 	while (err && err != ENOENT && tx->tx_attempt < TXN_MAX_ATTEMPTS) {
 		tx->tx_attempt++;
@@ -475,6 +493,8 @@ txn_on_response(struct txn *tx, const struct sip_msg *rsp, unsigned attempt,
 	}
 	tx->tx_got_rsp = true;
 	tx->tx_fail_at = 0;
+	if (status > 100)
+		tx->tx_trying_at = 0; /* the caller hears from the callee */
 	if (status < 200) {
 		tx->tx_state = TXN_PROCEEDING;
 		if (tx->tx_method == SIP_METHOD_INVITE)
@@ -527,7 +547,9 @@ txn_on_request(
 		    tx->tx_attempt, 0, true);
 		return;
 	}
-	if (msg->method == SIP_METHOD_INVITE)
+	if (msg->method == SIP_METHOD_INVITE) {
+		tx->tx_trying_at = 0;
 		proxy_reply(p, msg, in, 100, STR("Trying"), STR_NULL);
+	}
 	/* Otherwise absorbed: we retransmit toward the upstream ourselves. */
 }

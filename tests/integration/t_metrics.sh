@@ -14,6 +14,9 @@ need_pkg sip-tester curl python3
 N=10
 
 UPSTREAMS="pbx udp 127.0.0.1 $UAS_PORT 1 1; spare udp 127.0.0.1 $((UAS_PORT + 5)) 2 1"
+# 100 Trying at once for every INVITE, so that its count is exact (by
+# default it is sent only when the upstream is slower than 200 ms).
+EXTRA='transaction = { trying_delay = 0; };'
 write_conf "$T/centinela.conf"
 scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;lr>"
 start_uas uas "$T/uas_call.xml" "$UAS_PORT" \

@@ -302,6 +302,8 @@ test_provisional_stops_retransmission(void **state)
 	assert_int_equal(r.a.invites, 1);
 	assert_int_equal(r.b.invites, 0);
 	assert_true(got_status(&r.uac, 180));
+	/* answered within trying_delay: no 100 Trying of our own */
+	assert_false(got_status(&r.uac, 100));
 }
 
 /* Timer B with no upstream left: 408 to the caller. */
