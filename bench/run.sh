@@ -1,0 +1,514 @@
+#!/bin/sh
+# bench/run.sh -- centinela against Kamailio, side by side, in one run.
+# `make bench` runs it; docs/PERFORMANCE.md says what it measures and how.
+#
+# Everything runs on 127.0.0.1, every load is bounded in count and time,
+# and only the processes this script starts are stopped (by their PIDs).
+#
+# Knobs (environment):
+#   BENCH_PROXIES     proxies to measure, in order   "centinela kamailio"
+#                     kamailio    = bench/kamailio.cfg, stateless, -x tlsf
+#                     also: kamailio-tm (t_relay(), -x tlsf) and
+#                     kamailio-qm (stateless, the package's default
+#                     q_malloc memory manager)
+#   BENCH_REPEATS     repeats of every measurement   3
+#   BENCH_STEP_SECS   seconds of load per search step  12
+#   BENCH_RATE_START  first rate of the first search   1000
+#   BENCH_RATE_MAX    never offer more than this       20000
+#   BENCH_MAX_STEPS   steps per search at most         8
+#   BENCH_FIXED_RATE  calls/s of the CPU/latency run   2000
+#   BENCH_FIXED_SECS  seconds of the CPU/latency run   20
+#   BENCH_OPT_COUNT   OPTIONS per throughput run       100000
+#   BENCH_OPT_WINDOW  OPTIONS outstanding (closed loop) 200
+#   BENCH_PIN         "" (default: no pinning) or "split": proxy on CPU 0,
+#                     both SIPp on CPU 1 (taskset), reported separately
+#   BENCH_PORT_BASE   ports used: BASE+60.. (see below) 35000
+#   BENCH_OUT         output directory    build/bench/<date>-<time>
+#   BENCH_SKIP        space-separated parts to skip: search fixed options
+#   BENCH_PERF        1: record `perf record -g` of centinela during one
+#                     extra fixed-rate run (build/bench/.../perf.data)
+#
+# Ports (BASE = BENCH_PORT_BASE): centinela BASE+60, kamailio BASE+70,
+# kamailio-tm BASE+72, kamailio-qm BASE+74, SIPp UAS BASE+80, SIPp UAC BASE+90; SIPp media and
+# control ports BASE+200.. and BASE+300.. (SIPp opens them by default).
+if [ -z "${BASH_VERSION:-}" ]; then
+	exec bash "$0" "$@"
+fi
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+
+PROXIES=${BENCH_PROXIES:-centinela kamailio}
+REPEATS=${BENCH_REPEATS:-3}
+STEP_SECS=${BENCH_STEP_SECS:-12}
+RATE_START=${BENCH_RATE_START:-1000}
+RATE_MAX=${BENCH_RATE_MAX:-20000}
+MAX_STEPS=${BENCH_MAX_STEPS:-8}
+FIXED_RATE=${BENCH_FIXED_RATE:-2000}
+FIXED_SECS=${BENCH_FIXED_SECS:-20}
+OPT_COUNT=${BENCH_OPT_COUNT:-100000}
+OPT_WINDOW=${BENCH_OPT_WINDOW:-200}
+PIN=${BENCH_PIN:-}
+BASE=${BENCH_PORT_BASE:-35000}
+SKIP=${BENCH_SKIP:-}
+PERF=${BENCH_PERF:-0}
+OUT=${BENCH_OUT:-build/bench/$(date -u +%Y%m%d-%H%M%S)}
+
+UAS_PORT=$((BASE + 80))
+UAC_PORT=$((BASE + 90))
+SIPP_BUF=4194304
+T0=$(date +%s)
+
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+RES="$OUT/results.tsv"		# one line per measurement
+SUMMARY="$OUT/summary.md"
+: > "$RES"
+
+log() { printf '[bench %4ss] %s\n' "$(($(date +%s) - T0))" "$*" | tee -a "$OUT/bench.log" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+skip() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# ---- our processes -------------------------------------------------
+
+PIDS=""
+cleanup() {
+	local p
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	sleep 0.5
+	for p in $PIDS; do
+		kill -0 "$p" 2>/dev/null && kill -9 "$p" 2>/dev/null
+	done
+	PIDS=""
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+port_free() {
+	! ss -Hlun "sport = :$1" 2>/dev/null | grep -q .
+}
+
+pin_proxy() { [ "$PIN" = split ] && echo "taskset -c 0"; }
+pin_sipp() { [ "$PIN" = split ] && echo "taskset -c 1"; }
+
+# ---- prerequisites -------------------------------------------------
+
+if ! command -v kamailio >/dev/null || ! command -v sipp >/dev/null; then
+	log "installing kamailio / sip-tester"
+	sh scripts/deps.sh kamailio sip-tester || die "cannot install kamailio"
+fi
+make -j2 --no-print-directory all >"$OUT/build.log" 2>&1 ||
+    die "build failed, see $OUT/build.log"
+# Run a private copy: a rebuild of build/centinela by someone else during
+# the run then changes neither what is measured nor perf's symbols.
+cp build/centinela "$OUT/centinela.bin" || die "cannot copy build/centinela"
+
+for p in $UAS_PORT $UAC_PORT $((BASE + 60)) $((BASE + 70)) $((BASE + 72)) $((BASE + 74)); do
+	port_free "$p" || die "UDP port $p is in use; set BENCH_PORT_BASE"
+done
+
+# ---- machine, versions ----------------------------------------------
+
+{
+	echo "date_utc	$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "nproc	$(nproc)"
+	echo "cpu	$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+	echo "kernel	$(uname -srm)"
+	echo "centinela	$(git describe --always --dirty 2>/dev/null) ($(git rev-parse HEAD 2>/dev/null))"
+	echo "src_uncommitted	$(git status --short -- src 2>/dev/null | wc -l) file(s) under src/ differ from HEAD"
+	echo "binary_sha256	$(sha256sum "$OUT/centinela.bin" | cut -c1-16)"
+	echo "kamailio	$(kamailio -v 2>/dev/null | head -1)"
+	echo "sipp	$(sipp -v 2>/dev/null | grep -m1 SIPp | sed 's/^ *//')"
+	echo "loadavg_start	$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "pin	${PIN:-none}"
+} > "$OUT/machine.tsv"
+cat "$OUT/machine.tsv" | tee -a "$OUT/bench.log" >&2
+# Other processes eating CPU make every figure worse: say so.
+ps -eo pid,pcpu,etimes,comm --sort=-pcpu | awk 'NR>1 && $2>5' \
+    > "$OUT/busy-at-start.txt"
+if [ -s "$OUT/busy-at-start.txt" ]; then
+	log "WARNING: other processes are using CPU (see busy-at-start.txt):"
+	sed 's/^/    /' "$OUT/busy-at-start.txt" >&2
+fi
+
+# ---- proxies -------------------------------------------------------
+
+declare -A PPID_OF PORT_OF
+PORT_OF[centinela]=$((BASE + 60))
+PORT_OF[kamailio]=$((BASE + 70))
+PORT_OF[kamailio-tm]=$((BASE + 72))
+PORT_OF[kamailio-qm]=$((BASE + 74))
+
+start_proxy() {
+	local name=$1 port=${PORT_OF[$1]} pid
+	case $name in
+	centinela)
+		sed -e "s/port = 5060;/port = $port;/" \
+		    -e "s/port = 5080;/port = $UAS_PORT;/" \
+		    bench/centinela.conf > "$OUT/centinela.conf"
+		build/centinela -t -c "$OUT/centinela.conf" >/dev/null ||
+		    die "bench/centinela.conf does not load"
+		$(pin_proxy) "$OUT/centinela.bin" -f -c "$OUT/centinela.conf" \
+		    >"$OUT/centinela.log" 2>&1 &
+		pid=$!
+		;;
+	kamailio | kamailio-tm | kamailio-qm)
+		# Memory manager: TLSF (-x tlsf, pkg follows shm) as a tuned
+		# production Kamailio runs; kamailio-qm keeps the package's
+		# default (q_malloc, built with DBG_SR_MEMORY), which costs
+		# about 3.5x the CPU per call here.
+		# Shared memory: 256 MB is plenty stateless; tm keeps every
+		# transaction 5 s after its final answer (wt_timer) and ran out
+		# of 256 MB ("could not allocate shared memory") above ~2000
+		# calls/s, so kamailio-tm gets 2048 MB.
+		local tm="" mm="-x tlsf" shm=256
+		[ "$name" = kamailio-tm ] && tm="-A WITH_TM" && shm=2048
+		[ "$name" = kamailio-qm ] && mm=""
+		mkdir -p "$OUT/kamailio-run-$name"
+		# -DD -E: no daemon, log to stderr; we own the main PID.
+		# shellcheck disable=SC2086
+		$(pin_proxy) kamailio -f bench/kamailio.cfg -DD -E -m $shm -M 8 \
+		    $mm -n 2 -A NO_DEFAULT_LISTEN -l "udp:127.0.0.1:$port" \
+		    -A "UAS_URI=\"sip:127.0.0.1:$UAS_PORT\"" $tm \
+		    -Y "$OUT/kamailio-run-$name" \
+		    >"$OUT/$name.log" 2>&1 &
+		pid=$!
+		;;
+	*) die "unknown proxy $name" ;;
+	esac
+	PIDS="$PIDS $pid"
+	PPID_OF[$name]=$pid
+	sleep 1.5
+	kill -0 "$pid" 2>/dev/null || die "$name did not start, see $OUT/$name.log"
+	log "$name started, pid $pid, udp 127.0.0.1:$port"
+}
+
+# The proxy's processes: the main PID and its descendants (Kamailio's
+# workers, timers; centinela is one process, threads included). From one
+# `ps` snapshot: scanning /proc/*/stat races with processes that exit,
+# and a lost scan must not turn a CPU delta into a lifetime total.
+proc_tree() {
+	ps -e -o pid=,ppid= | awk -v root="$1" '
+	    { par[$1] = $2 }
+	    END { if (!(root in par)) exit
+		  want[root] = 1; print root; changed = 1
+		  while (changed) { changed = 0
+		    for (p in par) if (!(p in want) && (par[p] in want)) {
+			want[p] = 1; print p; changed = 1 } } }'
+}
+
+# utime+stime of the tree, in clock ticks.
+cpu_ticks() {
+	local p total=0 v
+	for p in $(proc_tree "$1"); do
+		# fields after "(comm) ": state=1 ... utime=12 stime=13
+		v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null |
+		    awk '{print $12 + $13}')
+		total=$((total + ${v:-0}))
+	done
+	echo "$total"
+}
+
+# VmRSS, VmHWM (sums over the tree) and Pss (shared pages split), kB.
+mem_kb() {
+	local p rss=0 hwm=0 pss=0 v
+	for p in $(proc_tree "$1"); do
+		v=$(awk '/^VmRSS:/{print $2}' "/proc/$p/status" 2>/dev/null)
+		rss=$((rss + ${v:-0}))
+		v=$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null)
+		hwm=$((hwm + ${v:-0}))
+		v=$(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
+		pss=$((pss + ${v:-0}))
+	done
+	echo "$rss $hwm $pss $(proc_tree "$1" | wc -l)"
+}
+
+CLK_TCK=$(getconf CLK_TCK)
+
+# ---- SIPp ------------------------------------------------------------
+
+start_uas() {
+	# A bound for SIPp itself (bench/run.sh stops it at the end anyway):
+	# long enough for a run with 3 proxies (~20 min).
+	local bound=3600
+	(cd "$OUT" && exec $(pin_sipp) sipp -sf "$ROOT/bench/uas.xml" \
+	    -i 127.0.0.1 -p "$UAS_PORT" -mp $((BASE + 200)) \
+	    -cp $((BASE + 300)) -buff_size $SIPP_BUF -nostdin \
+	    -timeout "${bound}s" -trace_stat -stf "$OUT/uas-stat.csv" -fd 10 \
+	    >"$OUT/uas.screen" 2>&1) &
+	UAS_PID=$!
+	PIDS="$PIDS $UAS_PID"
+	sleep 1
+	kill -0 "$UAS_PID" 2>/dev/null || die "SIPp UAS did not start, see $OUT/uas.screen"
+	log "SIPp UAS (bench/uas.xml) pid $UAS_PID on udp 127.0.0.1:$UAS_PORT"
+}
+
+# run_uac NAME DIR TARGETPORT RATE COUNT TIMEOUT [extra sipp args]
+# SIPp exits when COUNT calls ended or after TIMEOUT seconds.
+RUN_N=0
+run_uac() {
+	local dir=$1 port=$2 rate=$3 count=$4 tmo=$5 n
+	shift 5
+	RUN_N=$((RUN_N + 1))
+	# Nothing is measured against a dead UAS or proxy.
+	kill -0 "$UAS_PID" 2>/dev/null || die "the SIPp UAS has exited (see $OUT/uas.screen)"
+	for n in $PROXIES; do
+		kill -0 "${PPID_OF[$n]}" 2>/dev/null || die "$n has exited (see $OUT/$n.log)"
+	done
+	mkdir -p "$dir"
+	# -recv_timeout: a call that waits 5 s for an answer has failed
+	# (and a step at an overloading rate ends soon after its last call);
+	# timeout(1) is the hard bound should SIPp itself hang.
+	local tcmd=()
+	[ -x /usr/bin/time ] && tcmd=(/usr/bin/time -f "%U %S" -o "$dir/uac-cpu")
+	(cd "$dir" && exec timeout -k 5 $((tmo + 30)) $(pin_sipp) \
+	    "${tcmd[@]}" sipp 127.0.0.1:"$port" -i 127.0.0.1 \
+	    -p "$UAC_PORT" -mp $((BASE + 220)) -cp $((BASE + 310)) \
+	    -buff_size $SIPP_BUF -r "$rate" -m "$count" -timeout "${tmo}s" \
+	    -recv_timeout 5000 -nostdin -trace_stat -stf "$dir/stat.csv" \
+	    -fd 1 "$@" >"$dir/screen.txt" 2>&1)
+	echo $? > "$dir/rc"
+	# user+system CPU-seconds of the SIPp UAC (from /usr/bin/time)
+	UAC_CPU=$(awk 'END{printf "%.2f", $1 + $2}' "$dir/uac-cpu" 2>/dev/null)
+}
+
+# Figures from a SIPp stat file: "created successful failed elapsed_s
+# achieved_rate". achieved = calls created per second while SIPp was
+# still creating them (last 1 s row before the count was reached),
+# elapsed = first to last row.
+stat_summary() {
+	awk -F';' -v count="$2" '
+	    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	    { n = split($col["StartTime"], a, "\t"); t0 = a[n]
+	      n = split($col["CurrentTime"], a, "\t"); t = a[n]
+	      cr = $col["TotalCallCreated"] + 0
+	      if (cr < count && t - t0 > 0.5) { ach = cr / (t - t0) }
+	      last_cr = cr; ok = $col["SuccessfulCall(C)"] + 0
+	      bad = $col["FailedCall(C)"] + 0; el = t - t0 }
+	    END { if (ach == 0 && el > 0) ach = last_cr / el
+		  printf "%d %d %d %.2f %.1f\n", last_cr, ok, bad, el, ach }' "$1"
+}
+
+# p50 p99 max of the response times SIPp traced (-trace_rtt), in ms.
+rtt_pct() {
+	cat "$1"/*_rtt.csv 2>/dev/null | awk -F';' 'NR>1 && $2 ~ /^[0-9.]+$/ {print $2}' |
+	    sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "- - - 0"; exit }
+		i50 = int(NR * 0.50); if (i50 < 1) i50 = 1
+		i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
+		printf "%s %s %s %d\n", v[i50], v[i99], v[NR], NR }'
+}
+
+record() { printf '%s\n' "$*" | tr ' ' '\t' >> "$RES"; }
+
+# ---- (a) the highest rate at >= 99.9 % success ------------------------
+
+declare -A LAST_MAX
+
+# How busy the 2 cores were during a step: CPU-seconds of the proxy, the
+# SIPp UAS and the SIPp UAC (per-process accounting, which is exact here)
+# per second of wall time. (/proc/stat's machine-wide idle counter is
+# tick-sampled and reads ~97 % idle under this wake-and-sleep load in
+# this VM, so it is not used.)
+now_s() { date +%s.%N; }
+
+# step PROXY REP RATE -> sets STEP_OK, STEP_ACH, STEP_SUCC
+step() {
+	local name=$1 rep=$2 rate=$3 count dir s created ok bad el ach succ
+	count=$((rate * STEP_SECS))
+	dir="$OUT/search/$name-r$rep-$rate"
+	local w0 w1 p0 p1 u0 u1 cores
+	w0=$(now_s); p0=$(cpu_ticks "${PPID_OF[$name]}"); u0=$(cpu_ticks "$UAS_PID")
+	run_uac "$dir" "${PORT_OF[$name]}" "$rate" "$count" \
+	    $((STEP_SECS + 8)) -sf "$ROOT/bench/uac.xml"
+	w1=$(now_s); p1=$(cpu_ticks "${PPID_OF[$name]}"); u1=$(cpu_ticks "$UAS_PID")
+	cores=$(awk -v w="$w1 - $w0" -v p=$((p1 - p0)) -v u=$((u1 - u0)) -v c="${UAC_CPU:-0}" -v hz="$CLK_TCK" '
+	    BEGIN { split(w, x, " - "); d = x[1] - x[2]
+		    printf "%.2f %.2f %.2f", (d > 0) ? p / hz / d : 0, (d > 0) ? u / hz / d : 0, (d > 0) ? c / d : 0 }')
+	read -r created ok bad el ach <<<"$(stat_summary "$dir/stat.csv" "$count")"
+	local per1k
+	per1k=$(awk -v d=$((p1 - p0)) -v hz="$CLK_TCK" -v n="$ok" 'BEGIN{printf "%.4f", n ? 1000 * d / hz / n : 0}')
+	# Calls never ended (SIPp stopped at its timeout) count as failed.
+	succ=$(awk -v ok="$ok" -v c="$count" 'BEGIN{printf "%.3f", 100 * ok / c}')
+	STEP_ACH=$ach
+	STEP_SUCC=$succ
+	if awk -v s="$succ" -v a="$ach" -v r="$rate" \
+	    'BEGIN{exit !(s >= 99.9 && a >= 0.95 * r)}'; then
+		STEP_OK=1
+	else
+		STEP_OK=0
+	fi
+	kill -0 "${PPID_OF[$name]}" 2>/dev/null || die "$name died at $rate calls/s"
+	log "  $name rep $rep: $rate cps offered -> $ach cps created, $ok/$count ok ($succ %), cores used by proxy/UAS/UAC: ${cores// //}, proxy CPU-s/1000 calls $per1k$([ $STEP_OK = 1 ] && echo ' PASS' || echo ' FAIL')"
+	record search "$name" "$rep" "$rate" "$ach" "$succ" "$STEP_OK" "${cores// //}" "$per1k"
+	sleep 2
+}
+
+search() {
+	local name=$1 rep=$2 r factor pass=0 pass_ach=0 fail=0 n=0 prev
+	prev=${LAST_MAX[$name]:-0}
+	if [ "$prev" -gt 0 ]; then
+		r=$((prev * 85 / 100 / 50 * 50)); factor=110
+	else
+		r=$RATE_START; factor=150
+	fi
+	[ "$r" -lt 50 ] && r=50
+	while [ $n -lt "$MAX_STEPS" ]; do
+		n=$((n + 1))
+		step "$name" "$rep" "$r"
+		if [ "$STEP_OK" = 1 ]; then
+			pass=$r; pass_ach=$STEP_ACH
+		else
+			fail=$r
+		fi
+		if [ $fail -eq 0 ]; then
+			r=$((r * factor / 100 / 50 * 50))
+			[ "$r" -le "$pass" ] && r=$((pass + 50))
+			[ "$r" -gt "$RATE_MAX" ] && break
+		elif [ $pass -eq 0 ]; then
+			r=$((fail / 2 / 50 * 50))
+			[ "$r" -lt 50 ] && break
+		else
+			# Bisect until the gap is under 5 % (or 100 calls/s).
+			local gap=$((fail - pass)) tol=$((pass / 20))
+			[ $tol -lt 100 ] && tol=100
+			[ $gap -le $tol ] && break
+			r=$(((pass + fail) / 2 / 50 * 50))
+			[ "$r" -le "$pass" ] && break
+		fi
+	done
+	LAST_MAX[$name]=$pass
+	log "$name rep $rep: max sustained rate $pass cps (achieved $pass_ach cps)"
+	record max "$name" "$rep" "$pass" "$pass_ach"
+}
+
+# ---- (b)(c) fixed rate: CPU per 1000 calls and response times ---------
+
+fixed() {
+	local name=$1 rep=$2 count dir c0 c1 t0 t1 created ok bad el ach
+	local cpu per1k p50 p99 pmax nrtt u0 u1 uas_cpu
+	count=$((FIXED_RATE * FIXED_SECS))
+	dir="$OUT/fixed/$name-r$rep"
+	c0=$(cpu_ticks "${PPID_OF[$name]}")
+	u0=$(cpu_ticks "$UAS_PID")
+	run_uac "$dir" "${PORT_OF[$name]}" "$FIXED_RATE" "$count" \
+	    $((FIXED_SECS + 10)) -sf "$ROOT/bench/uac.xml" -trace_rtt -rtt_freq 1000
+	c1=$(cpu_ticks "${PPID_OF[$name]}")
+	u1=$(cpu_ticks "$UAS_PID")
+	uas_cpu=$(awk -v d=$((u1 - u0)) -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", d / hz}')
+	read -r created ok bad el ach <<<"$(stat_summary "$dir/stat.csv" "$count")"
+	cpu=$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", d / hz}')
+	per1k=$(awk -v c="$cpu" -v n="$ok" 'BEGIN{printf "%.4f", n ? 1000 * c / n : 0}')
+	read -r p50 p99 pmax nrtt <<<"$(rtt_pct "$dir")"
+	log "  $name rep $rep fixed $FIXED_RATE cps x ${FIXED_SECS}s: $ok/$count ok, achieved $ach cps, proxy CPU ${cpu}s = $per1k CPU-s/1000 calls, INVITE->200 p50 ${p50} ms p99 ${p99} ms max ${pmax} ms ($nrtt samples); SIPp CPU: UAC ${UAC_CPU}s, UAS ${uas_cpu}s"
+	record fixed "$name" "$rep" "$FIXED_RATE" "$ach" "$ok" "$count" "$cpu" "$per1k" "$p50" "$p99" "$pmax" "$UAC_CPU" "$uas_cpu"
+	rm -f "$dir"/*_rtt.csv.gz
+	sleep 2
+}
+
+# ---- OPTIONS answered by the proxy itself ----------------------------
+
+options() {
+	local name=$1 rep=$2 dir c0 c1 created ok bad el ach cpu per1k p50 p99 pmax nrtt
+	dir="$OUT/options/$name-r$rep"
+	c0=$(cpu_ticks "${PPID_OF[$name]}")
+	# Closed loop: at most OPT_WINDOW outstanding, offered rate unbounded.
+	run_uac "$dir" "${PORT_OF[$name]}" 100000 "$OPT_COUNT" 40 \
+	    -sf "$ROOT/bench/options.xml" -l "$OPT_WINDOW" -trace_rtt -rtt_freq 5000
+	c1=$(cpu_ticks "${PPID_OF[$name]}")
+	read -r created ok bad el ach <<<"$(stat_summary "$dir/stat.csv" "$OPT_COUNT")"
+	cpu=$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", d / hz}')
+	per1k=$(awk -v c="$cpu" -v n="$ok" 'BEGIN{printf "%.4f", n ? 1000 * c / n : 0}')
+	local tput
+	tput=$(awk -v n="$ok" -v e="$el" 'BEGIN{printf "%.0f", (e > 0) ? n / e : 0}')
+	read -r p50 p99 pmax nrtt <<<"$(rtt_pct "$dir")"
+	log "  $name rep $rep OPTIONS: $ok/$OPT_COUNT answered in ${el}s = $tput/s, proxy CPU ${cpu}s = $per1k CPU-s/1000, p50 ${p50} ms p99 ${p99} ms"
+	record options "$name" "$rep" "$tput" "$ok" "$OPT_COUNT" "$cpu" "$per1k" "$p50" "$p99"
+	sleep 2
+}
+
+# ---- the run ---------------------------------------------------------
+
+start_uas
+for name in $PROXIES; do
+	start_proxy "$name"
+done
+sleep 1
+
+# Interleaved: repeat 1 of every proxy, then repeat 2, ... so that a
+# change in the machine's background load hits all proxies alike.
+if ! skip search; then
+	for rep in $(seq 1 "$REPEATS"); do
+		for name in $PROXIES; do
+			log "search: $name, repeat $rep"
+			search "$name" "$rep"
+		done
+	done
+fi
+
+# The fixed rate must be one every proxy sustains.
+if ! skip fixed; then
+	lowest=0
+	for name in $PROXIES; do
+		m=${LAST_MAX[$name]:-0}
+		if [ "$m" -gt 0 ] && { [ $lowest -eq 0 ] || [ "$m" -lt $lowest ]; }; then
+			lowest=$m
+		fi
+	done
+	if [ $lowest -gt 0 ] && [ "$FIXED_RATE" -gt $((lowest * 9 / 10)) ]; then
+		FIXED_RATE=$((lowest * 8 / 10 / 100 * 100))
+		log "fixed-rate run lowered to $FIXED_RATE cps (80 % of the lowest max rate)"
+	fi
+	for rep in $(seq 1 "$REPEATS"); do
+		for name in $PROXIES; do
+			fixed "$name" "$rep"
+		done
+	done
+fi
+
+if ! skip options; then
+	for rep in $(seq 1 "$REPEATS"); do
+		for name in $PROXIES; do
+			options "$name" "$rep"
+		done
+	done
+fi
+
+# (d) memory at the end, after all the load.
+for name in $PROXIES; do
+	read -r rss hwm pss nproc <<<"$(mem_kb "${PPID_OF[$name]}")"
+	log "$name memory: VmRSS $rss kB, VmHWM $hwm kB, Pss $pss kB ($nproc processes)"
+	record mem "$name" 1 "$rss" "$hwm" "$pss" "$nproc"
+done
+
+if [ "$PERF" = 1 ] && command -v perf >/dev/null && [[ " $PROXIES " == *" centinela "* ]]; then
+	log "perf: recording centinela during one more fixed-rate run"
+	perf record -g -F 999 -p "${PPID_OF[centinela]}" -o "$OUT/perf.data" \
+	    >"$OUT/perf-record.log" 2>&1 &
+	perf_pid=$!
+	PIDS="$PIDS $perf_pid"
+	sleep 0.5
+	run_uac "$OUT/perf-run" "${PORT_OF[centinela]}" "$FIXED_RATE" \
+	    $((FIXED_RATE * 10)) 30 -sf "$ROOT/bench/uac.xml"
+	kill -INT "$perf_pid" 2>/dev/null
+	wait "$perf_pid" 2>/dev/null
+	perf report -i "$OUT/perf.data" --stdio --no-children \
+	    --sort symbol --percent-limit 1 2>/dev/null | head -80 \
+	    > "$OUT/perf-top.txt"
+fi
+
+echo "loadavg_end	$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.tsv"
+# (ps's %CPU is an average over each process's life; ours are left out)
+ps -eo pid,pcpu,etimes,comm --sort=-pcpu | awk -v ours=" $PIDS $(for n in $PROXIES; do proc_tree "${PPID_OF[$n]}"; done | tr '\n' ' ') " \
+    'NR>1 && $2>5 && index(ours, " " $1 " ") == 0' > "$OUT/busy-at-end.txt"
+cleanup
+
+# ---- summary ---------------------------------------------------------
+
+ELAPSED=$(($(date +%s) - T0))
+bash bench/summarize.sh "$OUT" "$ELAPSED" > "$SUMMARY"
+cat "$SUMMARY"
+log "done in ${ELAPSED}s; raw data in $OUT"
