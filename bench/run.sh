@@ -484,9 +484,17 @@ for name in $PROXIES; do
 	record mem "$name" 1 "$rss" "$hwm" "$pss" "$nproc"
 done
 
+if [ "$PERF" = 1 ] && [[ " $PROXIES " == *" centinela "* ]]; then
+	if ! command -v perf >/dev/null; then
+		log "perf: installing linux-perf"
+		sh scripts/deps.sh linux-perf || log "perf: cannot install linux-perf"
+	fi
+fi
 if [ "$PERF" = 1 ] && command -v perf >/dev/null && [[ " $PROXIES " == *" centinela "* ]]; then
+	# Flat profile (centinela is built without frame pointers; for
+	# inclusive figures use `perf record --call-graph dwarf` by hand).
 	log "perf: recording centinela during one more fixed-rate run"
-	perf record -g -F 999 -p "${PPID_OF[centinela]}" -o "$OUT/perf.data" \
+	perf record -F 2999 -p "${PPID_OF[centinela]}" -o "$OUT/perf.data" \
 	    >"$OUT/perf-record.log" 2>&1 &
 	perf_pid=$!
 	PIDS="$PIDS $perf_pid"
@@ -495,9 +503,14 @@ if [ "$PERF" = 1 ] && command -v perf >/dev/null && [[ " $PROXIES " == *" centin
 	    $((FIXED_RATE * 10)) 30 -sf "$ROOT/bench/uac.xml"
 	kill -INT "$perf_pid" 2>/dev/null
 	wait "$perf_pid" 2>/dev/null
-	perf report -i "$OUT/perf.data" --stdio --no-children \
-	    --sort symbol --percent-limit 1 2>/dev/null | head -80 \
-	    > "$OUT/perf-top.txt"
+	{
+		perf report -i "$OUT/perf.data" --stdio --no-children \
+		    --sort dso 2>/dev/null | grep '%'
+		echo
+		perf report -i "$OUT/perf.data" --stdio --no-children \
+		    --sort dso,symbol --percent-limit 0.5 2>/dev/null | grep '%'
+	} > "$OUT/perf-top.txt"
+	log "perf: top of the profile in $OUT/perf-top.txt"
 fi
 
 echo "loadavg_end	$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.tsv"
