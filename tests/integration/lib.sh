@@ -421,6 +421,20 @@ wait_uas() {
 	wait_until "${3:-15}" sipp_stat_is "$1" 'SuccessfulCall(C)' -ge "$2"
 }
 
+# expect_calls_ok N -- the SIPp UAC "uac" and UAS "uas" each completed N
+# calls and failed none, and centinela counted N INVITEs, ACKs and BYEs.
+expect_calls_ok() {
+	local n=$1 m
+	expect_num "UAC successful calls" "$(sipp_stat uac 'SuccessfulCall(C)')" -eq "$n"
+	expect_num "UAC failed calls" "$(sipp_stat uac 'FailedCall(C)')" -eq 0
+	wait_uas uas "$n"
+	expect_num "UAS successful calls" "$(sipp_stat uas 'SuccessfulCall(C)')" -eq "$n"
+	expect_num "UAS failed calls" "$(sipp_stat uas 'FailedCall(C)')" -eq 0
+	for m in INVITE ACK BYE; do
+		expect_metric centinela_requests_total "method=\"$m\"" -eq "$n"
+	done
+}
+
 # ---- stunnel (TLS for SIPp, which Debian builds without TLS) --------------
 
 # start_stunnel NAME client|server ACCEPT_PORT CONNECT_PORT
