@@ -12,7 +12,7 @@
 #   make WERROR=1     warnings are errors (CI sets this)
 
 CC	?= cc
-PKGS	:= libconfig openssl libmicrohttpd
+PKGS	:= libconfig openssl libmicrohttpd sqlite3 libpq pwquality libargon2
 DEPS_STAMP := build/.deps-ok
 
 ifeq ($(CI),true)
@@ -45,7 +45,8 @@ LDFLAGS	+= $(SANFLAGS)
 LDLIBS	+= $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC	:= $(sort $(wildcard src/core/*.c src/sip/*.c src/net/*.c \
-	     src/guard/*.c src/route/*.c src/admin/*.c))
+	     src/guard/*.c src/route/*.c src/admin/*.c \
+	     src/auth/*.c src/store/*.c))
 LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_conf.o
 LIB	:= $(BUILD)/libcentinela.a
 
@@ -81,7 +82,8 @@ $(LIB): $(LIB_OBJ)
 $(BUILD)/centinela: $(BUILD)/src/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/centinelactl: $(BUILD)/tools/centinelactl.o $(LIB)
+$(BUILD)/centinelactl: $(BUILD)/tools/centinelactl.o $(BUILD)/tools/ctl_user.o \
+		$(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
@@ -117,4 +119,5 @@ format-check:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d $(BUILD)/tools/centinelactl.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d $(BUILD)/tools/centinelactl.d \
+	$(BUILD)/tools/ctl_user.d

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/cfg.h"
+#include "ctl.h"
 
 struct cmd {
 	const char *name;
@@ -33,6 +34,10 @@ static const struct cmd cmds[] = {
 	    "metrics [ADDR:PORT]: print the daemon's metrics "
 	    "(default 127.0.0.1:9060)",
 	    cmd_metrics },
+	{ "user",
+	    "user COMMAND ...: accounts (add, passwd, rotate-secret, "
+	    "suspend, resume, del, list, show; \"user\" alone for help)",
+	    ctl_user },
 	{ "version", "version: print the version", cmd_version },
 };
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "admin/metrics.h"
+#include "core/event.h"
 
 static _Atomic uint64_t m_requests[SIP_METHOD__COUNT];
 static _Atomic uint64_t m_rsp_in[700];
@@ -15,6 +16,7 @@ static _Atomic uint64_t m_rsp_out[700];
 static _Atomic uint64_t m_drops[REASON__COUNT];
 static _Atomic uint64_t m_rejects[REASON__COUNT];
 static _Atomic uint64_t m_parse_errors;
+static _Atomic uint64_t m_gauges[MG__COUNT];
 
 static metrics_render_h *extra_fn;
 static void *extra_arg;
@@ -116,6 +118,59 @@ render_reasons(
 		    (unsigned long long)GET(arr[r]));
 }
 
+void
+metrics_gauge_set(enum metrics_gauge g, uint64_t v)
+{
+	if ((unsigned)g < MG__COUNT)
+		atomic_store_explicit(&m_gauges[g], v, memory_order_relaxed);
+}
+
+uint64_t
+metrics_gauge_get(enum metrics_gauge g)
+{
+	return (unsigned)g < MG__COUNT ? GET(m_gauges[g]) : 0;
+}
+
+static void
+render_gauges(FILE *f)
+{
+	static const char *const names[MG__COUNT][2] = {
+		{ "centinela_accounts", "Accounts loaded from the store." },
+		{ "centinela_registered_aors",
+		    "Addresses-of-record with at least one binding." },
+		{ "centinela_registered_contacts", "Registered contacts." },
+	};
+	unsigned g;
+
+	for (g = 0; g < MG__COUNT; g++)
+		fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n",
+		    names[g][0], names[g][1], names[g][0], names[g][0],
+		    (unsigned long long)GET(m_gauges[g]));
+}
+
+static void
+render_events(FILE *f)
+{
+	unsigned t, r;
+
+	fprintf(f,
+	    "# HELP centinela_events_total Events (auth, registrar), by "
+	    "event and sub-reason.\n# TYPE centinela_events_total counter\n");
+	for (t = 0; t < EV__COUNT; t++)
+		for (r = 0; r < REASON__COUNT; r++) {
+			uint64_t v =
+			    event_count((enum event_type)t, (enum reason)r);
+
+			if (v || r == REASON_NONE)
+				fprintf(f,
+				    "centinela_events_total{event=\"%s\","
+				    "reason=\"%s\"} %llu\n",
+				    event_name((enum event_type)t),
+				    reason_name((enum reason)r),
+				    (unsigned long long)v);
+		}
+}
+
 int
 metrics_render(char **out, size_t *len)
 {
@@ -150,6 +205,8 @@ metrics_render(char **out, size_t *len)
 	    "failed to parse.\n# TYPE centinela_parse_errors_total counter\n"
 	    "centinela_parse_errors_total %llu\n",
 	    (unsigned long long)GET(m_parse_errors));
+	render_events(f);
+	render_gauges(f);
 	if (extra_fn)
 		extra_fn(f, extra_arg);
 	if (fclose(f) != 0) {

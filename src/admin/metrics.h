@@ -33,6 +33,16 @@ void metrics_parse_error(void);
  * Gauges supplied by other modules at render time: called with the
  * output stream, it prints complete metric families.
  */
+/* Gauges set by their owners (any thread). */
+enum metrics_gauge {
+	MG_ACCOUNTS, /* accounts loaded */
+	MG_AORS, /* addresses-of-record with a binding */
+	MG_CONTACTS, /* registered contacts */
+	MG__COUNT
+};
+void metrics_gauge_set(enum metrics_gauge g, uint64_t v);
+uint64_t metrics_gauge_get(enum metrics_gauge g);
+
 typedef void(metrics_render_h)(FILE *f, void *arg);
 void metrics_set_extra(metrics_render_h *fn, void *arg);
 

@@ -195,7 +195,8 @@ get_addr_port(struct ld *ld, const config_setting_t *g, const char *aname,
 
 static const char *const top_known[] = { "workers", "listen", "tls", "limits",
 	"tcp", "proxy", "transaction", "upstreams", "probe", "peers", "deny",
-	"sanity", "log", "metrics", NULL };
+	"sanity", "log", "metrics", "domains", "store", "auth", "registrar",
+	NULL };
 
 static void
 load_listen(struct ld *ld, const config_setting_t *root)
@@ -544,6 +545,149 @@ load_groups(struct ld *ld, const config_setting_t *root)
 	}
 }
 
+/* A domain name: letters, digits, '-', '.', or a numeric address. */
+static bool
+domain_ok(const char *d)
+{
+	size_t i, n = strlen(d);
+
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || c == '-' || c == '.' ||
+			c == ':' || c == '[' || c == ']'))
+			return false;
+	}
+	return true;
+}
+
+static void
+load_auth(struct ld *ld, const config_setting_t *root)
+{
+	static const char *const store_k[] = { "uri", "poll_interval", NULL };
+	static const char *const auth_k[] = { "algorithms", "nonce_lifetime",
+		"nonce_windows", NULL };
+	static const char *const reg_k[] = { "mode", "min_expires",
+		"max_expires", "default_expires", "max_contacts",
+		"nat_ping_interval", NULL };
+	struct cfg *cfg = ld->cfg;
+	const config_setting_t *g, *s;
+	char buf[CFG_NAME_MAX];
+	int i, n;
+
+	if ((s = member(root, "domains"))) {
+		if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+			err_at(ld, s, "domains: expected [ \"name\", ... ]");
+		} else if ((n = config_setting_length(s)) == 0 ||
+		    n > CFG_MAX_DOMAINS) {
+			err_at(ld, s, "domains: between 1 and %d names",
+			    CFG_MAX_DOMAINS);
+		} else {
+			cfg->ndomains = 0;
+			for (i = 0; i < n; i++) {
+				const char *v =
+				    config_setting_get_string_elem(s, i);
+
+				if (!v || !domain_ok(v) ||
+				    strlen(v) >= CFG_DOMAIN_MAX)
+					err_at(ld, s,
+					    "domains[%d]: \"%s\" is not a "
+					    "domain name or address",
+					    i, v ? v : "(not a string)");
+				else
+					snprintf(cfg->domains[cfg->ndomains++],
+					    CFG_DOMAIN_MAX, "%s", v);
+			}
+		}
+	}
+	if ((g = member(root, "store"))) {
+		check_known(ld, g, store_k, "store");
+		s = get_string(ld, g, "uri", cfg->store_uri,
+		    sizeof(cfg->store_uri), false);
+		if (s && strncmp(cfg->store_uri, "sqlite:", 7) != 0 &&
+		    strncmp(cfg->store_uri, "postgresql://", 13) != 0 &&
+		    strncmp(cfg->store_uri, "postgres://", 11) != 0)
+			err_at(ld, s,
+			    "uri: \"%s\" is not sqlite:PATH or "
+			    "postgresql://...",
+			    cfg->store_uri);
+		get_uint(
+		    ld, g, "poll_interval", 100, 3600000, &cfg->store_poll);
+	}
+	if ((g = member(root, "auth"))) {
+		check_known(ld, g, auth_k, "auth");
+		if ((s = member(g, "algorithms"))) {
+			n = config_setting_is_array(s) ?
+			    config_setting_length(s) :
+			    0;
+			if (n < 1 || n > 2) {
+				err_at(ld, s,
+				    "algorithms: expected [ \"SHA-256\", "
+				    "\"MD5\" ] or one of them");
+			} else {
+				cfg->nauth_algs = 0;
+				for (i = 0; i < n; i++) {
+					const char *v =
+					    config_setting_get_string_elem(
+						s, i);
+					int a = -1;
+
+					if (v && strcmp(v, "MD5") == 0)
+						a = 0;
+					else if (v && strcmp(v, "SHA-256") == 0)
+						a = 1;
+					if (a < 0 ||
+					    (i == 1 && cfg->auth_algs[0] == a))
+						err_at(ld, s,
+						    "algorithms[%d]: \"%s\" "
+						    "is not MD5 or SHA-256, "
+						    "or repeated",
+						    i,
+						    v ? v : "(not a string)");
+					else
+						cfg->auth_algs
+						    [cfg->nauth_algs++] = a;
+				}
+			}
+		}
+		get_uint(
+		    ld, g, "nonce_lifetime", 10, 86400, &cfg->nonce_lifetime);
+		get_uint(
+		    ld, g, "nonce_windows", 64, 16777216, &cfg->nonce_windows);
+	}
+	if ((g = member(root, "registrar"))) {
+		check_known(ld, g, reg_k, "registrar");
+		s = get_string(ld, g, "mode", buf, sizeof(buf), false);
+		if (s && strcmp(buf, "local") == 0)
+			cfg->registrar_local = true;
+		else if (s && strcmp(buf, "forward") == 0)
+			cfg->registrar_local = false;
+		else if (s)
+			err_at(
+			    ld, s, "mode: \"%s\" is not local or forward", buf);
+		get_uint(ld, g, "min_expires", 1, 86400, &cfg->reg_min_expires);
+		get_uint(
+		    ld, g, "max_expires", 1, 604800, &cfg->reg_max_expires);
+		get_uint(ld, g, "default_expires", 1, 604800,
+		    &cfg->reg_default_expires);
+		get_uint(
+		    ld, g, "max_contacts", 1, 1000, &cfg->reg_max_contacts);
+		get_uint(
+		    ld, g, "nat_ping_interval", 0, 86400, &cfg->reg_nat_ping);
+		if (cfg->reg_min_expires > cfg->reg_max_expires)
+			err_at(
+			    ld, g, "min_expires must not exceed max_expires");
+		else if (cfg->reg_default_expires < cfg->reg_min_expires ||
+		    cfg->reg_default_expires > cfg->reg_max_expires)
+			err_at(ld, g,
+			    "default_expires must lie between min_expires "
+			    "and max_expires");
+	}
+}
+
 static void
 cfg_defaults(struct cfg *cfg)
 {
@@ -574,6 +718,22 @@ cfg_defaults(struct cfg *cfg)
 	cfg->log_level = LOGL_INFO;
 	sa_set_cstr(&cfg->metrics_addr, "127.0.0.1", 9060);
 	cfg->metrics_port = 9060;
+	snprintf(cfg->domains[0], CFG_DOMAIN_MAX, "centinela.local");
+	cfg->ndomains = 1;
+	snprintf(cfg->store_uri, sizeof(cfg->store_uri),
+	    "sqlite:build/centinela.db");
+	cfg->store_poll = 1000;
+	cfg->auth_algs[0] = 1; /* SHA-256 first (RFC 8760) */
+	cfg->auth_algs[1] = 0;
+	cfg->nauth_algs = 2;
+	cfg->nonce_lifetime = 300;
+	cfg->nonce_windows = 65536;
+	cfg->registrar_local = true;
+	cfg->reg_min_expires = 60;
+	cfg->reg_max_expires = 3600;
+	cfg->reg_default_expires = 3600;
+	cfg->reg_max_contacts = 10;
+	cfg->reg_nat_ping = 0;
 }
 
 static void
@@ -649,6 +809,7 @@ cfg_load(struct cfg **cfgp, const char *path, FILE *errf)
 	load_peers(&ld, root);
 	load_deny(&ld, root);
 	load_groups(&ld, root);
+	load_auth(&ld, root);
 	/* Cross-checks only make sense on individually valid settings. */
 	if (ld.nerr == 0)
 		check_cross(&ld, root);
@@ -677,4 +838,16 @@ cfg_peer_role(const struct cfg *cfg, const struct sa *src)
 		if (cidr_match(&cfg->peers[i].cidr, src))
 			return cfg->peers[i].role;
 	return ROLE_PUBLIC;
+}
+
+const char *
+cfg_domain(const struct cfg *cfg, struct str host)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->ndomains; i++)
+		if (str_eq_nocase(host,
+			str_make(cfg->domains[i], strlen(cfg->domains[i]))))
+			return cfg->domains[i];
+	return NULL;
 }

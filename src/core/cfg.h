@@ -26,6 +26,8 @@
 #define CFG_MAX_FAILOVER_CODES 8
 #define CFG_NAME_MAX 64
 #define CFG_PATH_MAX 512
+#define CFG_MAX_DOMAINS 32
+#define CFG_DOMAIN_MAX 128
 
 enum peer_role {
 	ROLE_PUBLIC = 0,
@@ -107,6 +109,25 @@ struct cfg {
 
 	struct sa metrics_addr;
 	uint16_t metrics_port; /* 0: disabled */
+
+	/* Domains we are registrar for; domains[0] is the default realm. */
+	char domains[CFG_MAX_DOMAINS][CFG_DOMAIN_MAX];
+	unsigned ndomains;
+
+	char store_uri[CFG_PATH_MAX];
+	unsigned store_poll; /* ms */
+
+	int auth_algs[2]; /* enum digest_alg, challenge order */
+	unsigned nauth_algs;
+	unsigned nonce_lifetime; /* s */
+	unsigned nonce_windows; /* nonces tracked for replay protection */
+
+	bool registrar_local; /* false: REGISTER goes to the upstreams */
+	unsigned reg_min_expires; /* s */
+	unsigned reg_max_expires;
+	unsigned reg_default_expires;
+	unsigned reg_max_contacts;
+	unsigned reg_nat_ping; /* s, 0 = off */
 };
 
 /*
@@ -118,6 +139,11 @@ int cfg_load(struct cfg **cfgp, const char *path, FILE *errf);
 void cfg_free(struct cfg *cfg);
 /* Role of a source address according to the peer list. */
 enum peer_role cfg_peer_role(const struct cfg *cfg, const struct sa *src);
+/*
+ * The configured domain equal (case-insensitively) to "host", or NULL
+ * when "host" is not one of ours.
+ */
+const char *cfg_domain(const struct cfg *cfg, struct str host);
 
 /* The embedded default configuration (etc/centinela.conf). */
 extern const unsigned char default_conf[];

@@ -191,6 +191,8 @@ vlog(enum log_level level, const struct log_fields *f, const char *fmt,
 			field(&l, "method", f->method.s, f->method.len);
 		if (f->call_id.len)
 			field(&l, "call_id", f->call_id.s, f->call_id.len);
+		if (f->user.len)
+			field(&l, "user", f->user.s, f->user.len);
 		if (f->reason != REASON_NONE)
 			field(&l, "reason", reason_name(f->reason),
 			    strlen(reason_name(f->reason)));

@@ -43,6 +43,7 @@ struct log_fields {
 	const char *tp; /* "udp", "tcp", "tls" */
 	struct str method;
 	struct str call_id;
+	struct str user; /* account, "user@domain" */
 	enum reason reason;
 	int status; /* SIP status sent, 0 = none */
 };

@@ -46,7 +46,32 @@
 	    "no listener for the transport")                                   \
 	X(REASON_OVERLOAD, "overload", "resource exhausted")                   \
 	X(REASON_BAD_EXTENSION, "bad_extension",                               \
-	    "Proxy-Require names an unsupported extension")
+	    "Proxy-Require names an unsupported extension")                    \
+	X(REASON_AUTH_REQUIRED, "auth_required", "no credentials: challenged") \
+	X(REASON_AUTH_WRONG_SECRET, "wrong_secret", "digest response wrong")   \
+	X(REASON_AUTH_UNKNOWN_USER, "unknown_user", "no such account")         \
+	X(REASON_AUTH_STALE_NONCE, "stale_nonce", "nonce expired")             \
+	X(REASON_AUTH_REPLAY, "replay", "nonce-count already used")            \
+	X(REASON_AUTH_BAD_REALM, "bad_realm", "credentials for another realm") \
+	X(REASON_AUTH_BAD_NONCE, "bad_nonce",                                  \
+	    "nonce not ours, forged or from another address")                  \
+	X(REASON_AUTH_MALFORMED, "bad_credentials",                            \
+	    "credentials malformed or unsupported")                            \
+	X(REASON_AUTH_SUSPENDED, "suspended", "account suspended")             \
+	X(REASON_AUTH_SOURCE, "source_not_allowed",                            \
+	    "source address not allowed for the account")                      \
+	X(REASON_AUTH_IDENTITY, "identity_mismatch",                           \
+	    "authenticated user differs from the To/From user")                \
+	X(REASON_REG_TOO_BRIEF, "interval_too_brief",                          \
+	    "registration expiry below the minimum")                           \
+	X(REASON_REG_TOO_MANY, "too_many_contacts",                            \
+	    "account contact limit reached")                                   \
+	X(REASON_REG_BAD_CONTACT, "bad_contact", "Contact unusable")           \
+	X(REASON_REG_OUT_OF_ORDER, "out_of_order",                             \
+	    "REGISTER CSeq not above the binding's")                           \
+	X(REASON_NOT_REGISTERED, "not_registered",                             \
+	    "user unknown or not registered")                                  \
+	X(REASON_EXPIRED, "expired", "binding expired")
 
 enum reason {
 #define REASON_ENUM(e, n, d) e,

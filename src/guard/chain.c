@@ -10,6 +10,7 @@
 
 static const struct guard_ops *const guard_chain[] = {
 	&guard_sanity,
+	&guard_auth,
 };
 
 #define NGUARDS (sizeof(guard_chain) / sizeof(guard_chain[0]))
@@ -38,6 +39,7 @@ guard_chain_run(
 		res->reason = REASON_NONE;
 		res->status = 0;
 		res->phrase = STR_NULL;
+		res->extra = STR_NULL;
 		res->guard = guard_chain[i]->name;
 		vd = guard_chain[i]->on_request(gx, msg, res);
 		if (vd == GUARD_CONTINUE)

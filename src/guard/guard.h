@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/auth.h"
 #include "core/cfg.h"
 #include "core/reason.h"
 #include "net/sa.h"
@@ -35,6 +36,7 @@ struct guard_result {
 	enum reason reason;
 	uint16_t status; /* for REPLY */
 	struct str phrase; /* for REPLY; empty: the default */
+	struct str extra; /* for REPLY: header lines to add, or empty */
 	const char *guard; /* name of the deciding guard */
 };
 
@@ -44,6 +46,14 @@ struct guard_ctx {
 	const struct sa *src;
 	enum sip_transport tp;
 	enum peer_role role;
+	const char *tp_name; /* "udp", "tcp", "tls" */
+	/* Authentication (NULL: none). The auth guard fills auth_res. */
+	struct auth *auth;
+	struct auth_result *auth_res;
+	const struct acct *acct; /* set when the request authenticated */
+	bool in_txn; /* matches a transaction of ours (retransmission) */
+	bool dialog_ok; /* in-dialog with a valid dialog token */
+	bool options_self; /* OPTIONS to centinela itself (keep-alive) */
 	uint32_t shadow_mask; /* bit i: guard_chain[i] shadow */
 	unsigned resume_at; /* chain index for PENDING */
 };
@@ -66,6 +76,7 @@ const char *guard_chain_name(unsigned i);
 
 /* The guards. */
 extern const struct guard_ops guard_sanity;
+extern const struct guard_ops guard_auth;
 
 /* Pre-parse gate: the static deny list, one hash probe per prefix length. */
 struct gate;

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "admin/metrics.h"
 #include "core/log.h"
@@ -363,10 +364,14 @@ uri_tp_param(enum sip_transport tp)
 				  STR_NULL;
 }
 
-/* One Record-Route line for local address "sa" reached over "tp". */
+/*
+ * One Record-Route line for local address "sa" reached over "tp", with
+ * the connection id (cn=) and the dialog token (ad=, "token" may be
+ * empty) that lets in-dialog requests pass without a new challenge.
+ */
 static void
 put_rr(struct sip_wbuf *w, const struct proxy *p, const struct sa *sa,
-    enum sip_transport tp, uint64_t conn_id)
+    enum sip_transport tp, uint64_t conn_id, struct str token)
 {
 	sip_wbuf_put(w, STR("Record-Route: <sip:"));
 	put_hostport(w, p, sa);
@@ -376,17 +381,23 @@ put_rr(struct sip_wbuf *w, const struct proxy *p, const struct sa *sa,
 		sip_wbuf_put(w, STR(";cn="));
 		put_hex_min(w, conn_id);
 	}
+	if (token.len) {
+		sip_wbuf_put(w, STR(";ad="));
+		sip_wbuf_put(w, token);
+	}
 	sip_wbuf_put(w, STR(">\r\n"));
 }
 
 int
 proxy_forward(struct proxy *p, const struct sip_msg *msg,
-    const struct rx_meta *in, const struct tp_dst *dst, uint64_t key,
-    uint32_t loophash, unsigned attempt, unsigned pop_routes, bool add_rr)
+    const struct rx_meta *in, const struct tp_dst *dst, struct str ruri,
+    uint64_t key, uint32_t loophash, unsigned attempt, unsigned pop_routes,
+    bool add_rr)
 {
 	const struct cfg *cfg = p->p_cfg;
 	const struct sa *out_local;
-	char via[256], cvp[96], rr[512];
+	char via[256], cvp[96], rr[512], tok[AUTH_TOKEN_LEN];
+	struct str token = STR_NULL;
 	struct sip_wbuf vw, rw, w;
 	int err;
 
@@ -430,14 +441,18 @@ proxy_forward(struct proxy *p, const struct sip_msg *msg,
 		 * (RFC 5658): the top entry faces the callee, the second the
 		 * caller and names its connection.
 		 */
+		if (p->p_auth) {
+			auth_dialog_token(p->p_auth, msg->call_id, tok);
+			token = str_make(tok, AUTH_TOKEN_LEN);
+		}
 		if (in->tp != dst->tp || !sa_eq(&in->local, out_local))
-			put_rr(&rw, p, out_local, dst->tp, 0);
-		put_rr(&rw, p, &in->local, in->tp, in->conn_id);
+			put_rr(&rw, p, out_local, dst->tp, 0, token);
+		put_rr(&rw, p, &in->local, in->tp, in->conn_id, token);
 		if (rw.overflow)
 			return ENOSPC;
 	}
 	sip_wbuf_init(&w, p->p_obuf, p->p_obuf_cap);
-	err = sip_build_request(&w, msg, STR_NULL, str_make(vw.b, vw.len),
+	err = sip_build_request(&w, msg, ruri, str_make(vw.b, vw.len),
 	    client_via_params(p, &msg->via[0], in, cvp, sizeof(cvp)),
 	    pop_routes, str_make(rw.b, rw.len));
 	if (err)
@@ -606,23 +621,62 @@ route_scan(const struct proxy *p, const struct sip_msg *msg, unsigned *npop,
 	return 0;
 }
 
+/*
+ * Route a request for one of our users to every registered contact:
+ * the Request-URI becomes the contact, the packet goes where its
+ * REGISTER came from (NAT), over that connection for TCP/TLS.
+ */
+static void
+to_user(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
+    uint64_t key, uint32_t lh)
+{
+	struct fork_target t[32];
+	const struct loc_aor *a = NULL;
+	const struct loc_contact *c;
+	char aorbuf[STORE_AOR_MAX];
+	struct str user, domain;
+	int64_t now = (int64_t)time(NULL);
+	unsigned n = 0;
+
+	if (registrar_aor(p->p_cfg, &msg->ruri, aorbuf, sizeof(aorbuf), &user,
+		&domain) == 0)
+		a = loc_find(p->p_loc, str_make(aorbuf, strlen(aorbuf)));
+	for (c = a ? a->la_contacts : NULL; c && n < 32; c = c->lc_next) {
+		if (c->lc_expires <= now)
+			continue;
+		t[n].ruri = c->lc_uri;
+		t[n].dst = c->lc_dst;
+		if (t[n].dst.tp != SIP_TP_UDP && t[n].dst.conn_id &&
+		    !tp_conn_alive(p->p_tp, t[n].dst.conn_id))
+			t[n].dst.conn_id = 0;
+		n++;
+	}
+	if (n == 0) {
+		reject(p, msg, in, 480, STR("Temporarily Unavailable"),
+		    REASON_NOT_REGISTERED, STR_NULL);
+		return;
+	}
+	if (txn_start_fork(p, msg, in, key, lh, t, n))
+		reject(p, msg, in, 500, STR("Server Internal Error"),
+		    REASON_OVERLOAD, STR_NULL);
+}
+
 static void
 route_request(struct proxy *p, const struct sip_msg *msg,
-    const struct rx_meta *in, enum peer_role role)
+    const struct rx_meta *in, enum peer_role role, uint64_t key, struct txn *tx,
+    const struct acct *acct, bool reg_retrans)
 {
 	const struct cfg *cfg = p->p_cfg;
 	struct sip_addr next;
 	const struct sip_uri *target = NULL;
 	bool has_next = false;
 	unsigned npop = 0;
-	uint64_t key, cn_id = 0;
+	uint64_t cn_id = 0;
 	struct tp_dst dst;
 	uint32_t lh;
-	struct txn *tx;
+	char tag[17];
 	int err;
 
-	key = txn_key(p, msg);
-	tx = txn_find(&p->p_txns, key);
 	if (tx &&
 	    (tx->tx_method == msg->method || msg->method == SIP_METHOD_ACK ||
 		msg->method == SIP_METHOD_CANCEL)) {
@@ -634,6 +688,10 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		    REASON_NONE, STR_NULL);
 		return;
 	}
+	/* The ACK of a non-2xx answer we generated (401, 407, 4xx): ours. */
+	if (msg->method == SIP_METHOD_ACK &&
+	    str_eq(msg->to.tag, local_tag(p, msg, tag)))
+		return;
 	lh = loop_hash(p, msg);
 	if (msg->method != SIP_METHOD_ACK && is_loop(p, msg, lh)) {
 		reject(p, msg, in, 482, STR("Loop Detected"), REASON_LOOP,
@@ -648,6 +706,20 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 	}
 	if (has_next)
 		target = &next.uri;
+
+	if (!target && msg->method == SIP_METHOD_REGISTER && p->p_loc) {
+		registrar_handle(p, msg, in, key, acct, reg_retrans);
+		return;
+	}
+	/* A trusted peer (the PBX) calling one of our users. */
+	if (!target && !npop && p->p_loc && !msg->to.tag.len &&
+	    msg->method != SIP_METHOD_ACK &&
+	    (role == ROLE_PBX || role == ROLE_CARRIER) &&
+	    (cfg_domain(cfg, msg->ruri.host) ||
+		tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port))) {
+		to_user(p, msg, in, key, lh);
+		return;
+	}
 
 	if (!target && msg->method == SIP_METHOD_OPTIONS &&
 	    cfg->answer_options && !msg->ruri.user.len && !npop &&
@@ -680,7 +752,8 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		if (cn_id && dst.tp != SIP_TP_UDP && cn_id != in->conn_id &&
 		    tp_conn_alive(p->p_tp, cn_id))
 			dst.conn_id = cn_id;
-		if (proxy_forward(p, msg, in, &dst, key, lh, 0, npop, true))
+		if (proxy_forward(
+			p, msg, in, &dst, STR_NULL, key, lh, 0, npop, true))
 			reject(p, msg, in, 503, STR("Service Unavailable"),
 			    REASON_UNSUPPORTED_TRANSPORT, STR_NULL);
 		return;
@@ -707,7 +780,7 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 			return;
 		}
 		upstream_dst(&p->p_pool.up[u], &dst);
-		proxy_forward(p, msg, in, &dst, key, lh, 0, 0, false);
+		proxy_forward(p, msg, in, &dst, STR_NULL, key, lh, 0, 0, false);
 		return;
 	}
 	err = txn_start(p, msg, in, key, lh);
@@ -719,6 +792,31 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		    REASON_OVERLOAD, STR_NULL);
 }
 
+/*
+ * Does an in-dialog request carry one of our Record-Route entries with
+ * a valid dialog token (we accepted the dialog's initial request)?
+ */
+static bool
+dialog_token_ok(const struct proxy *p, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_ROUTE);
+	struct sip_addr a;
+	struct str rest, val, tok;
+
+	for (; h; h = sip_msg_hdr_next(msg, h)) {
+		rest = h->value;
+		while (sip_hdr_next_value(&rest, &val)) {
+			if (sip_addr_parse(val, &a) ||
+			    !tp_is_local(p->p_tp, a.uri.host, a.uri.port))
+				return false;
+			if (sip_param_find(a.uri.params, STR("ad"), &tok) &&
+			    auth_dialog_token_ok(p->p_auth, msg->call_id, tok))
+				return true;
+		}
+	}
+	return false;
+}
+
 static void
 handle_request(
     struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in)
@@ -727,21 +825,46 @@ handle_request(
 	struct guard_result res;
 	enum guard_vd vd;
 	enum peer_role role = cfg_peer_role(p->p_cfg, &in->src);
+	uint64_t key = txn_key(p, msg);
+	struct txn *tx = txn_find(&p->p_txns, key);
+	bool reg_retrans = false;
 
 	metrics_request(msg->method);
 	memset(&gx, 0, sizeof(gx));
 	gx.cfg = p->p_cfg;
 	gx.src = &in->src;
 	gx.tp = in->tp;
+	gx.tp_name = tp_lc(in->tp);
 	gx.role = role;
+	gx.auth = p->p_auth;
+	gx.auth_res = &p->p_auth_res;
+	gx.in_txn = tx &&
+	    (tx->tx_method == msg->method || msg->method == SIP_METHOD_ACK ||
+		msg->method == SIP_METHOD_CANCEL);
+	if (!gx.in_txn && msg->method == SIP_METHOD_REGISTER &&
+	    in->tp == SIP_TP_UDP && registrar_seen(p, key))
+		gx.in_txn = reg_retrans = true;
+	if (role == ROLE_PUBLIC && msg->to.tag.len && p->p_auth)
+		gx.dialog_ok = dialog_token_ok(p, msg);
+	gx.options_self = msg->method == SIP_METHOD_OPTIONS &&
+	    p->p_cfg->answer_options && !msg->ruri.user.len &&
+	    !msg->to.tag.len && !sip_msg_hdr(msg, SIP_HDR_ROUTE) &&
+	    tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port);
 	vd = guard_chain_run(&gx, msg, &res);
 	switch (vd) {
 	case GUARD_CONTINUE:
-		route_request(p, msg, in, role);
+		route_request(p, msg, in, role, key, tx, gx.acct, reg_retrans);
 		return;
 	case GUARD_REPLY:
+		if (res.status == 401 || res.status == 407) {
+			/* A challenge: the auth event has logged it. */
+			metrics_reject(res.reason);
+			proxy_reply(
+			    p, msg, in, res.status, res.phrase, res.extra);
+			return;
+		}
 		reject(
-		    p, msg, in, res.status, res.phrase, res.reason, STR_NULL);
+		    p, msg, in, res.status, res.phrase, res.reason, res.extra);
 		return;
 	case GUARD_DROP:
 	case GUARD_PENDING:
@@ -773,6 +896,8 @@ handle_response(
 		upstream_probe_response(&p->p_pool, v->branch, msg->status);
 		return;
 	}
+	if (str_has_prefix(v->branch, STR(NATPING_PREFIX)))
+		return; /* a NATed contact answered our keep-alive */
 	if (!branch_parse(v->branch, &key, &lh, &attempt)) {
 		proxy_log_reject(msg, in, "drop", REASON_STRAY_RESPONSE, 0,
 		    "branch is not ours");
@@ -867,13 +992,24 @@ proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg)
 	p->p_obuf_cap = cfg->limits.max_msg_size + 4096;
 	p->p_msg = malloc(sizeof(*p->p_msg));
 	p->p_msg2 = malloc(sizeof(*p->p_msg2));
+	p->p_msg3 = malloc(sizeof(*p->p_msg3));
 	p->p_obuf = malloc(p->p_obuf_cap);
 	p->p_obuf2 = malloc(p->p_obuf_cap);
-	if (!p->p_msg || !p->p_msg2 || !p->p_obuf || !p->p_obuf2) {
+	if (!p->p_msg || !p->p_msg2 || !p->p_msg3 || !p->p_obuf ||
+	    !p->p_obuf2) {
 		err = ENOMEM;
 		goto out;
 	}
 	if ((err = gate_alloc(&p->p_gate, cfg)))
+		goto out;
+	p->p_regbuf = malloc(REG_BUF);
+	if (!p->p_regbuf) {
+		err = ENOMEM;
+		goto out;
+	}
+	if ((err = auth_alloc(&p->p_auth, l, cfg)))
+		goto out;
+	if ((err = registrar_init(p)))
 		goto out;
 	if ((err = txn_table_init(&p->p_txns, 65536)))
 		goto out;
@@ -897,10 +1033,14 @@ proxy_free(struct proxy *p)
 	if (p->p_tp)
 		upstream_fini(&p->p_pool, p->p_loop);
 	txn_table_fini(&p->p_txns, p->p_loop);
+	registrar_fini(p);
+	auth_free(p->p_auth);
+	free(p->p_regbuf);
 	tp_free(p->p_tp);
 	gate_free(p->p_gate);
 	free(p->p_msg);
 	free(p->p_msg2);
+	free(p->p_msg3);
 	free(p->p_obuf);
 	free(p->p_obuf2);
 	free(p);

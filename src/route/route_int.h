@@ -13,6 +13,8 @@
 #include "core/loop.h"
 #include "guard/guard.h"
 #include "net/tp.h"
+#include "auth/auth.h"
+#include "route/location.h"
 #include "route/proxy.h"
 #include "sip/sip.h"
 
@@ -20,6 +22,7 @@
 #define BRANCH_PREFIX "z9hG4bKcn"
 #define BRANCH_PREFIX_LEN 9
 #define PROBE_PREFIX "z9hG4bKcnp"
+#define NATPING_PREFIX "z9hG4bKcnk" /* OPTIONS to NATed contacts */
 #define BRANCH_MAX 64
 
 /* The inbound side of a request, kept to answer it later. */
@@ -112,6 +115,33 @@ struct txn {
 	uint64_t tx_trying_at; /* our 100 Trying is due */
 	struct loop_timer tx_timer; /* at the nearest deadline */
 	struct proxy *tx_proxy;
+
+	/*
+	 * Parallel forking to a user's contacts: the caller's transaction
+	 * (tx_is_fork) has one branch transaction per contact, each with a
+	 * fixed destination and Request-URI; the parent relays 1xx and
+	 * 2xx as they come and the best final answer when every branch
+	 * has one (RFC 3261 section 16.7).
+	 */
+	struct str tx_target; /* branch: Request-URI (in tx_target_buf) */
+	char *tx_target_buf;
+	bool tx_fixed; /* branch: no failover, destination given */
+	bool tx_orphan; /* branch whose parent is gone */
+	bool tx_is_fork; /* parent */
+	bool tx_answered; /* parent: a 2xx went to the caller */
+	struct txn *tx_parent; /* branch: its parent */
+	struct txn *tx_kids; /* parent: its branches */
+	struct txn *tx_sib; /* branch: next branch of the parent */
+	unsigned tx_pending; /* parent: branches without a final */
+	uint16_t tx_best; /* parent: best final so far */
+	char *tx_best_rsp; /* parent: that response, as received */
+	size_t tx_best_len;
+};
+
+/* A fork target: a registered contact. */
+struct fork_target {
+	struct str ruri;
+	struct tp_dst dst;
 };
 
 struct txn_table {
@@ -131,6 +161,13 @@ struct txn *txn_find(struct txn_table *tt, uint64_t key);
 /* Start a client transaction for "msg" received as "in". */
 int txn_start(struct proxy *p, const struct sip_msg *msg,
     const struct rx_meta *in, uint64_t key, uint32_t loophash);
+/*
+ * Fork "msg" to "n" targets (parallel, RFC 3261 section 16.7). Returns
+ * 0 (the caller hears from the branches) or ENOMEM.
+ */
+int txn_start_fork(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in, uint64_t key, uint32_t loophash,
+    const struct fork_target *t, unsigned n);
 /* A response for attempt "attempt" of "tx"; "rsp" is parsed. */
 void txn_on_response(struct txn *tx, const struct sip_msg *rsp,
     unsigned attempt, const struct rx_meta *in);
@@ -151,20 +188,52 @@ struct proxy {
 	uint64_t p_secret[2];
 	struct sip_msg *p_msg; /* message being received */
 	struct sip_msg *p_msg2; /* scratch for transactions */
+	struct sip_msg *p_msg3; /* scratch for generated CANCELs */
 	char *p_obuf; /* build buffer */
 	size_t p_obuf_cap;
 	char *p_obuf2; /* second build buffer */
+
+	struct auth *p_auth; /* accounts and digest */
+	struct auth_result p_auth_res;
+	struct location *p_loc; /* NULL unless registrar.mode = local */
+	struct recent *p_recent; /* answered UDP REGISTERs */
+	struct loop_timer p_reg_timer; /* binding expiry sweep */
+	struct loop_timer p_ping_timer; /* OPTIONS to NATed contacts */
+	uint64_t p_ping_seq;
+	char *p_regbuf; /* REG_BUF bytes: the 200's Contact lines */
 };
 
+#define REG_BUF 16384
+
+/* ---- registrar (registrar.c) ---- */
+
+int registrar_init(struct proxy *p);
+void registrar_fini(struct proxy *p);
+/* Was this REGISTER (transaction key) answered in the last 32 s? */
+bool registrar_seen(struct proxy *p, uint64_t key);
 /*
- * Forward request "msg" (received as "in") to "dst" with our Via branch
+ * Handle a REGISTER for one of our users. "acct" is the authenticated
+ * account (NULL: a trusted peer); "retrans": a retransmission of one
+ * already answered (the CSeq order check is skipped).
+ */
+void registrar_handle(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in, uint64_t key, const struct acct *acct,
+    bool retrans);
+/* "user@domain" for URI "u" into buf (user and domain views in it). */
+int registrar_aor(const struct cfg *cfg, const struct sip_uri *u, char *buf,
+    size_t cap, struct str *user, struct str *domain);
+
+/*
+ * Forward request "msg" (received as "in") to "dst" (Request-URI
+ * replaced by "ruri" unless empty) with our Via branch
  * built from key/loophash/attempt, removing the first pop_routes Route
  * values (our own).
  * Returns 0 or an errno code.
  */
 int proxy_forward(struct proxy *p, const struct sip_msg *msg,
-    const struct rx_meta *in, const struct tp_dst *dst, uint64_t key,
-    uint32_t loophash, unsigned attempt, unsigned pop_routes, bool add_rr);
+    const struct rx_meta *in, const struct tp_dst *dst, struct str ruri,
+    uint64_t key, uint32_t loophash, unsigned attempt, unsigned pop_routes,
+    bool add_rr);
 /* Answer request "msg" received as "in". Returns 0 or errno. */
 int proxy_reply(struct proxy *p, const struct sip_msg *msg,
     const struct rx_meta *in, uint16_t status, struct str phrase,

@@ -39,6 +39,8 @@
 
 static void attempt_next(struct txn *tx, const char *why);
 static void txn_fire(void *arg);
+static void branch_final(
+    struct txn *tx, const struct sip_msg *rsp, unsigned status);
 
 int
 txn_table_init(struct txn_table *tt, uint32_t buckets)
@@ -85,8 +87,25 @@ txn_destroy(struct txn_table *tt, struct loop *l, struct txn *tx)
 		}
 	tt->count--;
 	loop_timer_cancel(l, &tx->tx_timer);
+	if (tx->tx_parent) {
+		struct txn **kp;
+
+		for (kp = &tx->tx_parent->tx_kids; *kp; kp = &(*kp)->tx_sib)
+			if (*kp == tx) {
+				*kp = tx->tx_sib;
+				break;
+			}
+	}
+	for (struct txn *k = tx->tx_kids; k; k = k->tx_sib) {
+		k->tx_parent = NULL;
+		k->tx_orphan = true;
+	}
 	free(tx->tx_req);
 	tx->tx_req = NULL;
+	free(tx->tx_target_buf);
+	tx->tx_target_buf = NULL;
+	free(tx->tx_best_rsp);
+	tx->tx_best_rsp = NULL;
 	if (tt->nfree < TXN_FREE_MAX) {
 		tx->tx_next = tt->freelist;
 		tt->freelist = tx;
@@ -221,14 +240,21 @@ send_attempt(struct txn *tx, const struct sip_msg *m)
 	if (!m)
 		return EBADMSG;
 	return proxy_forward(tx->tx_proxy, m, &tx->tx_in, &tx->tx_dst,
-	    tx->tx_key, tx->tx_loop, tx->tx_attempt, 0, true);
+	    tx->tx_target, tx->tx_key, tx->tx_loop, tx->tx_attempt, 0, true);
 }
 
 /* Answer the client ourselves (408, 503, 487) and complete. */
 static void
 answer_local(struct txn *tx, uint16_t status, struct str phrase, enum reason r)
 {
-	const struct sip_msg *m = stored_msg(tx);
+	const struct sip_msg *m;
+
+	if (tx->tx_fixed) {
+		/* A fork branch ends; the parent answers the caller. */
+		branch_final(tx, NULL, status);
+		return;
+	}
+	m = stored_msg(tx);
 
 	if (m) {
 		proxy_log_reject(
@@ -296,20 +322,27 @@ attempt_start(struct txn *tx, const struct sip_msg *m)
 	uint64_t now = loop_now(p->p_loop);
 	int u;
 
-	u = upstream_pick(&p->p_pool, tx->tx_tried, tx->tx_callhash);
-	if (u < 0)
-		return ENOENT;
-	tx->tx_upstream = u;
-	tx->tx_tried |= 1u << u;
+	if (tx->tx_fixed) {
+		/* A fork branch: one destination, no failover. */
+		if (tx->tx_attempt > 0)
+			return ENOENT;
+	} else {
+		u = upstream_pick(&p->p_pool, tx->tx_tried, tx->tx_callhash);
+		if (u < 0)
+			return ENOENT;
+		tx->tx_upstream = u;
+		tx->tx_tried |= 1u << u;
+		upstream_dst(&p->p_pool.up[u], &tx->tx_dst);
+	}
 	tx->tx_got_rsp = false;
 	tx->tx_state = TXN_TRYING;
-	upstream_dst(&p->p_pool.up[u], &tx->tx_dst);
 	if (send_attempt(tx, m))
 		return EIO;
 	tx->tx_retx_ms = cfg->t1;
 	tx->tx_retx_at = tx->tx_dst.tp == SIP_TP_UDP ? now + cfg->t1 : 0;
-	tx->tx_fail_at =
-	    cfg->failover_timeout ? now + cfg->failover_timeout : 0;
+	tx->tx_fail_at = cfg->failover_timeout && !tx->tx_fixed ?
+	    now + cfg->failover_timeout :
+	    0;
 	tx->tx_timeout_at = now +
 	    (tx->tx_method == SIP_METHOD_INVITE ? cfg->timer_b : cfg->timer_f);
 	txn_arm(tx);
@@ -349,16 +382,14 @@ attempt_next(struct txn *tx, const char *why)
 		    tx, 503, STR("Service Unavailable"), REASON_NO_UPSTREAM);
 }
 
-int
-txn_start(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
+/* A new transaction for "msg" in the table (request copied). */
+static struct txn *
+txn_new(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
     uint64_t key, uint32_t loophash)
 {
 	struct txn_table *tt = &p->p_txns;
 	struct txn *tx;
-	int err;
 
-	if (upstream_pick(&p->p_pool, 0, 0) < 0)
-		return ENOENT;
 	tx = tt->freelist;
 	if (tx) {
 		tt->freelist = tx->tx_next;
@@ -366,13 +397,13 @@ txn_start(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 	} else {
 		tx = malloc(sizeof(*tx));
 		if (!tx)
-			return ENOMEM;
+			return NULL;
 	}
 	memset(tx, 0, sizeof(*tx));
 	tx->tx_req = malloc(msg->raw.len);
 	if (!tx->tx_req) {
 		free(tx);
-		return ENOMEM;
+		return NULL;
 	}
 	memcpy(tx->tx_req, msg->raw.s, msg->raw.len);
 	tx->tx_req_len = msg->raw.len;
@@ -388,17 +419,41 @@ txn_start(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 	tx->tx_next = tt->buckets[key & tt->mask];
 	tt->buckets[key & tt->mask] = tx;
 	tt->count++;
-	/*
-	 * RFC 3261 17.2.1: 100 Trying unless the upstream answers within
-	 * transaction.trying_delay; a fast upstream's 180 makes it moot.
-	 */
+	return tx;
+}
+
+/*
+ * RFC 3261 17.2.1: 100 Trying unless the next hop answers within
+ * transaction.trying_delay; a fast callee's 180 makes it moot.
+ */
+static void
+trying_start(struct txn *tx, const struct sip_msg *msg)
+{
+	struct proxy *p = tx->tx_proxy;
+
 	if (msg->method == SIP_METHOD_INVITE) {
 		if (p->p_cfg->trying_delay == 0)
-			proxy_reply(p, msg, in, 100, STR("Trying"), STR_NULL);
+			proxy_reply(
+			    p, msg, &tx->tx_in, 100, STR("Trying"), STR_NULL);
 		else
 			tx->tx_trying_at =
 			    loop_now(p->p_loop) + p->p_cfg->trying_delay;
 	}
+}
+
+int
+txn_start(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
+    uint64_t key, uint32_t loophash)
+{
+	struct txn *tx;
+	int err;
+
+	if (upstream_pick(&p->p_pool, 0, 0) < 0)
+		return ENOENT;
+	tx = txn_new(p, msg, in, key, loophash);
+	if (!tx)
+		return ENOMEM;
+	trying_start(tx, msg);
 	err = attempt_start(tx, msg);
 	while (err && err != ENOENT && tx->tx_attempt < TXN_MAX_ATTEMPTS) {
 		tx->tx_attempt++;
@@ -485,9 +540,14 @@ txn_on_response(struct txn *tx, const struct sip_msg *rsp, unsigned attempt,
 	if (tx->tx_state == TXN_COMPLETED) {
 		/*
 		 * A retransmitted final answer: the caller's transaction
-		 * absorbs it, and ACKs a non-2xx again through us.
+		 * absorbs it, and ACKs a non-2xx again through us. A fork
+		 * branch ACKs its own non-2xx answers.
 		 */
-		if (status >= 200)
+		if (status >= 200 && status < 300)
+			proxy_relay_response(p, rsp);
+		else if (status >= 300 && tx->tx_fixed)
+			ack_consumed(tx, rsp, &tx->tx_dst);
+		else if (status >= 300)
 			proxy_relay_response(p, rsp);
 		return;
 	}
@@ -501,8 +561,14 @@ txn_on_response(struct txn *tx, const struct sip_msg *rsp, unsigned attempt,
 			tx->tx_retx_at = 0;
 		txn_arm(tx);
 		/* 100 Trying is hop by hop; we sent our own. */
-		if (status > 100)
+		if (tx->tx_parent && status > 100)
+			tx->tx_parent->tx_trying_at = 0;
+		if (status > 100 && !tx->tx_orphan)
 			proxy_relay_response(p, rsp);
+		return;
+	}
+	if (tx->tx_fixed) {
+		branch_final(tx, rsp, status);
 		return;
 	}
 	if (is_failover_code(cfg, status) && !tx->tx_cancelled &&
@@ -515,18 +581,149 @@ txn_on_response(struct txn *tx, const struct sip_msg *rsp, unsigned attempt,
 	txn_complete(tx, (uint16_t)status);
 }
 
-void
-txn_on_request(
+/* ---- parallel forking ----------------------------------------------- */
+
+/* Lower is better (RFC 3261 16.7 step 6): 6xx, then the lowest class;
+ * our own timeouts lose against a real answer of the same class. */
+static unsigned
+final_rank(unsigned st)
+{
+	if (st >= 600)
+		return 0;
+	return (st / 100) * 1000 + (st == 408 || st == 480 ? 999 : 0);
+}
+
+/* Send a CANCEL for branch "k" (built from its stored INVITE). */
+static void
+cancel_branch(struct txn *k)
+{
+	struct proxy *p = k->tx_proxy;
+	const struct sip_msg *m = stored_msg(k);
+	struct sip_wbuf w;
+	const struct sip_hdr *h;
+	char *buf;
+	unsigned i;
+
+	if (!m || k->tx_method != SIP_METHOD_INVITE || k->tx_cancelled)
+		return;
+	k->tx_cancelled = true;
+	buf = malloc(p->p_obuf_cap);
+	if (!buf)
+		return;
+	sip_wbuf_init(&w, buf, p->p_obuf_cap);
+	sip_wbuf_put(&w, STR("CANCEL "));
+	sip_wbuf_put(&w, m->ruri_raw);
+	sip_wbuf_put(&w, STR(" SIP/2.0\r\n"));
+	for (i = 0; i < m->nhdrs; i++) {
+		h = &m->hdrs[i];
+		if (h->id == SIP_HDR_VIA || h->id == SIP_HDR_FROM ||
+		    h->id == SIP_HDR_TO || h->id == SIP_HDR_CALL_ID ||
+		    h->id == SIP_HDR_ROUTE) {
+			sip_wbuf_put(&w, h->name);
+			sip_wbuf_put(&w, STR(": "));
+			sip_wbuf_put(&w, h->value);
+			sip_wbuf_put(&w, STR("\r\n"));
+		}
+	}
+	sip_wbuf_put(&w, STR("CSeq: "));
+	sip_wbuf_putu(&w, m->cseq.num);
+	sip_wbuf_put(&w,
+	    STR(" CANCEL\r\nMax-Forwards: 70\r\n"
+		"Content-Length: 0\r\n\r\n"));
+	if (!w.overflow &&
+	    sip_parse(&p->p_cfg->limits, p->p_msg3, w.b, w.len) == 0)
+		proxy_forward(p, p->p_msg3, &k->tx_in, &k->tx_dst, k->tx_target,
+		    k->tx_key, k->tx_loop, k->tx_attempt, 0, false);
+	free(buf);
+}
+
+static void
+cancel_pending(struct txn *parent, const struct txn *except)
+{
+	struct txn *k;
+
+	for (k = parent->tx_kids; k; k = k->tx_sib)
+		if (k != except && k->tx_state != TXN_COMPLETED)
+			cancel_branch(k);
+}
+
+/*
+ * Branch "tx" has its final answer "status" ("rsp", or NULL when we
+ * concluded it ourselves: timeout, send failure).
+ */
+static void
+branch_final(struct txn *tx, const struct sip_msg *rsp, unsigned status)
+{
+	struct proxy *p = tx->tx_proxy;
+	struct txn *parent = tx->tx_parent;
+
+	if (rsp && status >= 200 && status < 300) {
+		/* Every 2xx goes to the caller (a dialog exists). */
+		proxy_relay_response(p, rsp);
+		if (parent && !parent->tx_answered) {
+			parent->tx_answered = true;
+			parent->tx_trying_at = 0;
+			if (parent->tx_method == SIP_METHOD_INVITE)
+				cancel_pending(parent, tx);
+			if (parent->tx_state != TXN_COMPLETED)
+				txn_complete(parent, (uint16_t)status);
+		}
+	} else if (rsp) {
+		ack_consumed(tx, rsp, &tx->tx_dst);
+		if (parent && !parent->tx_answered &&
+		    (!parent->tx_best ||
+			final_rank(status) < final_rank(parent->tx_best))) {
+			char *copy = malloc(rsp->raw.len);
+
+			if (copy) {
+				memcpy(copy, rsp->raw.s, rsp->raw.len);
+				free(parent->tx_best_rsp);
+				parent->tx_best_rsp = copy;
+				parent->tx_best_len = rsp->raw.len;
+				parent->tx_best = (uint16_t)status;
+			}
+		}
+	} else if (parent && !parent->tx_answered &&
+	    (!parent->tx_best ||
+		final_rank(status) < final_rank(parent->tx_best))) {
+		free(parent->tx_best_rsp);
+		parent->tx_best_rsp = NULL;
+		parent->tx_best_len = 0;
+		parent->tx_best = (uint16_t)status;
+	}
+	if (tx->tx_state != TXN_COMPLETED)
+		txn_complete(tx, (uint16_t)status);
+	if (!parent)
+		return;
+	if (parent->tx_pending)
+		parent->tx_pending--;
+	if (parent->tx_pending || parent->tx_answered ||
+	    parent->tx_state == TXN_COMPLETED)
+		return;
+	/* Every branch answered, none with 2xx: the best goes back. */
+	if (parent->tx_best_rsp &&
+	    sip_parse(&p->p_cfg->limits, p->p_msg3, parent->tx_best_rsp,
+		parent->tx_best_len) == 0) {
+		proxy_relay_response(p, p->p_msg3);
+		txn_complete(parent, parent->tx_best);
+	} else if (parent->tx_cancelled)
+		answer_local(
+		    parent, 487, STR("Request Terminated"), REASON_NONE);
+	else
+		answer_local(parent, 480, STR("Temporarily Unavailable"),
+		    REASON_NOT_REGISTERED);
+}
+
+/* A request from the caller matching a fork parent. */
+static void
+fork_on_request(
     struct txn *tx, const struct sip_msg *msg, const struct rx_meta *in)
 {
 	struct proxy *p = tx->tx_proxy;
 
 	switch (msg->method) {
 	case SIP_METHOD_ACK:
-		/* ACK for a non-2xx final answer: same branch as the INVITE. */
-		if (tx->tx_upstream >= 0)
-			proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_key,
-			    tx->tx_loop, tx->tx_attempt, 0, false);
+		/* The branches ACKed their non-2xx answers themselves. */
 		return;
 	case SIP_METHOD_CANCEL:
 		proxy_reply(p, msg, in, 200, STR("OK"), STR_NULL);
@@ -534,8 +731,96 @@ txn_on_request(
 		    tx->tx_state == TXN_COMPLETED || tx->tx_cancelled)
 			return;
 		tx->tx_cancelled = true;
-		proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_key, tx->tx_loop,
-		    tx->tx_attempt, 0, false);
+		cancel_pending(tx, NULL);
+		return;
+	default:
+		break;
+	}
+	if (tx->tx_state != TXN_COMPLETED && msg->method == SIP_METHOD_INVITE) {
+		tx->tx_trying_at = 0;
+		txn_arm(tx);
+		proxy_reply(p, msg, in, 100, STR("Trying"), STR_NULL);
+	}
+}
+
+int
+txn_start_fork(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in, uint64_t key, uint32_t loophash,
+    const struct fork_target *t, unsigned n)
+{
+	struct txn *parent, *k, *kids[32];
+	unsigned i;
+
+	if (n == 0 || n > 32)
+		return EINVAL;
+	parent = txn_new(p, msg, in, key, loophash);
+	if (!parent)
+		return ENOMEM;
+	parent->tx_is_fork = true;
+	parent->tx_state = TXN_TRYING;
+	trying_start(parent, msg);
+	txn_arm(parent);
+	/* Create every branch before starting any: a branch that fails
+	 * at once must not find the parent believing it has no others. */
+	for (i = 0; i < n; i++) {
+		k = txn_new(p, msg, in,
+		    key ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1)),
+		    loophash);
+		if (k)
+			k->tx_target_buf =
+			    malloc(t[i].ruri.len ? t[i].ruri.len : 1);
+		if (!k || !k->tx_target_buf) {
+			if (k)
+				txn_complete(k, 500);
+			kids[i] = NULL;
+			continue;
+		}
+		memcpy(k->tx_target_buf, t[i].ruri.s, t[i].ruri.len);
+		k->tx_target = str_make(k->tx_target_buf, t[i].ruri.len);
+		k->tx_fixed = true;
+		k->tx_dst = t[i].dst;
+		k->tx_parent = parent;
+		k->tx_sib = parent->tx_kids;
+		parent->tx_kids = k;
+		parent->tx_pending++;
+		kids[i] = k;
+	}
+	if (!parent->tx_pending) {
+		answer_local(
+		    parent, 500, STR("Server Internal Error"), REASON_OVERLOAD);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (kids[i] && attempt_start(kids[i], msg))
+			branch_final(kids[i], NULL, 503);
+	return 0;
+}
+
+void
+txn_on_request(
+    struct txn *tx, const struct sip_msg *msg, const struct rx_meta *in)
+{
+	struct proxy *p = tx->tx_proxy;
+
+	if (tx->tx_is_fork) {
+		fork_on_request(tx, msg, in);
+		return;
+	}
+	switch (msg->method) {
+	case SIP_METHOD_ACK:
+		/* ACK for a non-2xx final answer: same branch as the INVITE. */
+		if (tx->tx_upstream >= 0)
+			proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_target,
+			    tx->tx_key, tx->tx_loop, tx->tx_attempt, 0, false);
+		return;
+	case SIP_METHOD_CANCEL:
+		proxy_reply(p, msg, in, 200, STR("OK"), STR_NULL);
+		if (tx->tx_method != SIP_METHOD_INVITE ||
+		    tx->tx_state == TXN_COMPLETED || tx->tx_cancelled)
+			return;
+		tx->tx_cancelled = true;
+		proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_target,
+		    tx->tx_key, tx->tx_loop, tx->tx_attempt, 0, false);
 		return;
 	default:
 		break;
@@ -543,8 +828,8 @@ txn_on_request(
 	/* A retransmission of the request itself. */
 	if (tx->tx_state == TXN_COMPLETED) {
 		/* The upstream's server transaction re-sends its answer. */
-		proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_key, tx->tx_loop,
-		    tx->tx_attempt, 0, true);
+		proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_target,
+		    tx->tx_key, tx->tx_loop, tx->tx_attempt, 0, true);
 		return;
 	}
 	if (msg->method == SIP_METHOD_INVITE) {

@@ -219,7 +219,7 @@ wait_port() {
 #   UPSTREAMS  "name tp host port priority weight; ..." (default none)
 #   EXTRA      raw libconfig text appended; a group it defines (probe,
 #              tcp, limits, transaction, log, deny, peers, tls,
-#              metrics) replaces the default written here.
+#              metrics, store) replaces the default written here.
 write_conf() {
 	local f=$1 e tp a p n h pr w first
 	local listen=${LISTEN:-"udp 127.0.0.1 $SIP_PORT; tcp 127.0.0.1 $SIP_PORT"}
@@ -254,7 +254,14 @@ write_conf() {
 		fi
 		has probe || echo "probe = { interval = 500; timeout = 400;" \
 		    "failures_down = 2; successes_up = 1; };"
-		has peers || echo "peers = ();"
+		# The SIPp peers on 127.0.0.1 are a trusted customer trunk
+		# (no digest auth); auth tests send from 127.0.0.2 and up.
+		has peers || echo "peers = ( { name = \"tests\";" \
+		    "cidr = \"127.0.0.1/32\"; role = \"customer\"; }," \
+		    "{ name = \"tests6\"; cidr = \"::1/128\";" \
+		    "role = \"customer\"; } );"
+		has store || echo "store = { uri = \"sqlite:$T/centinela.db\";" \
+		    "poll_interval = 200; };"
 		has deny || echo "deny = [];"
 		has log || echo 'log = { format = "human"; level = "info"; };'
 		has metrics || echo "metrics = { address = \"127.0.0.1\";" \

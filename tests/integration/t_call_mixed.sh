@@ -15,7 +15,7 @@ N=20
 
 UPSTREAMS="pbx tcp 127.0.0.1 $UAS_PORT 1 1"
 write_conf "$T/centinela.conf"
-scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;transport=tcp;lr>[[:space:]]+Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;lr>"
+scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;transport=tcp;lr;ad=[0-9a-f]{16}>[[:space:]]+Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;lr;ad=[0-9a-f]{16}>"
 start_uas uas "$T/uas_call.xml" "$UAS_PORT" -t t1 \
     -key contact "127.0.0.1:$UAS_PORT;transport=tcp"
 start_centinela

@@ -11,7 +11,7 @@ N=50
 
 UPSTREAMS="pbx tcp 127.0.0.1 $UAS_PORT 1 1"
 write_conf "$T/centinela.conf"
-scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;transport=tcp;lr;cn=[0-9a-f]+>"
+scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;transport=tcp;lr;cn=[0-9a-f]+;ad=[0-9a-f]{16}>"
 start_uas uas "$T/uas_call.xml" "$UAS_PORT" -t t1 \
     -key contact "127.0.0.1:$UAS_PORT;transport=tcp"
 start_centinela

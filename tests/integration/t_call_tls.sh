@@ -17,7 +17,7 @@ make_cert
 LISTEN="tls 127.0.0.1 $TLS_PORT"
 UPSTREAMS="pbx tls 127.0.0.1 $UAS_TLS 1 1"
 write_conf "$T/centinela.conf"
-scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$TLS_PORT;transport=tls;lr;cn=[0-9a-f]+>"
+scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$TLS_PORT;transport=tls;lr;cn=[0-9a-f]+;ad=[0-9a-f]{16}>"
 start_uas uas "$T/uas_call.xml" "$UAS_PORT" -t t1 \
     -key contact "127.0.0.1:$UAS_TLS;transport=tls"
 start_stunnel stunnel-uas server "$UAS_TLS" "$UAS_PORT"

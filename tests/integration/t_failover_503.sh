@@ -12,7 +12,7 @@ B_PORT=$((UAS_PORT + 1))
 
 UPSTREAMS="a udp 127.0.0.1 $A_PORT 1 1; b udp 127.0.0.1 $B_PORT 2 1"
 write_conf "$T/centinela.conf"
-scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;lr>"
+scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;lr;ad=[0-9a-f]{16}>"
 start_uas uas_a "$SCEN/uas_503.xml" "$A_PORT"
 start_uas uas_b "$T/uas_call.xml" "$B_PORT" \
     -key contact "127.0.0.1:$B_PORT"

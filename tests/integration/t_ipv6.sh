@@ -2,7 +2,7 @@
 # t_ipv6 -- centinela on [::1] over UDP, upstream on [::1]: OPTIONS to
 # itself answered 200 (SIPp options.xml, 10 requests), and 20 calls
 # through it to a SIPp UAS, all successful on both sides, the UAS seeing
-# centinela's Via and a Record-Route <sip:[::1]:port;lr>.
+# centinela's Via and a Record-Route <sip:[::1]:port;lr;ad=[0-9a-f]{16}>.
 TEST_ID=18
 . "$(dirname "$0")/lib.sh"
 need_pkg sip-tester curl
@@ -13,7 +13,7 @@ ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/' ||
 LISTEN="udp ::1 $SIP_PORT"
 UPSTREAMS="pbx6 udp ::1 $UAS_PORT 1 1"
 write_conf "$T/centinela.conf"
-scenario uas_call RR="Record-Route: <sip:\\[::1\\]:$SIP_PORT;lr>"
+scenario uas_call RR="Record-Route: <sip:\\[::1\\]:$SIP_PORT;lr;ad=[0-9a-f]{16}>"
 # (start_uas is for 127.0.0.1; the same by hand on ::1, with -aa.)
 sipp_bg uas -sf "$T/uas_call.xml" -aa -i ::1 -p "$UAS_PORT" \
     -key contact "[::1]:$UAS_PORT"

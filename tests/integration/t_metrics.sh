@@ -18,7 +18,7 @@ UPSTREAMS="pbx udp 127.0.0.1 $UAS_PORT 1 1; spare udp 127.0.0.1 $((UAS_PORT + 5)
 # default it is sent only when the upstream is slower than 200 ms).
 EXTRA='transaction = { trying_delay = 0; };'
 write_conf "$T/centinela.conf"
-scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;lr>"
+scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;lr;ad=[0-9a-f]{16}>"
 start_uas uas "$T/uas_call.xml" "$UAS_PORT" \
     -key contact "127.0.0.1:$UAS_PORT"
 start_centinela

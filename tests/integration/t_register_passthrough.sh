@@ -3,13 +3,15 @@
 # domain goes to the upstream registrar (a SIPp UAS answering 200), with
 # centinela's Via on top and no Record-Route, and the registrar's 200
 # (marker header X-Registrar, echoed Contact) comes back to the UAC.
-# 20 registrations, all must succeed on both sides.
+# 20 registrations, all must succeed on both sides. registrar.mode is
+# "forward" here: centinela is not the registrar.
 TEST_ID=12
 . "$(dirname "$0")/lib.sh"
 need_pkg sip-tester curl
 N=20
 
 UPSTREAMS="registrar udp 127.0.0.1 $UAS_PORT 1 1"
+EXTRA='registrar = { mode = "forward"; };'
 write_conf "$T/centinela.conf"
 start_uas uas "$SCEN/uas_register.xml" "$UAS_PORT"
 start_centinela

@@ -154,7 +154,7 @@ static void
 run_case_req(struct run *r, const char *req, const char *txn_settings,
     enum behaviour ha, enum behaviour hb, unsigned ms)
 {
-	char path[] = "/tmp/centinela-txn-XXXXXX";
+	char path[] = "/tmp/centinela-txn-XXXXXX", db[64];
 	struct loop_timer stop;
 	struct loop *l;
 	struct proxy *p;
@@ -166,7 +166,11 @@ run_case_req(struct run *r, const char *req, const char *txn_settings,
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
+	snprintf(db, sizeof(db), "%s.db", path);
 	fprintf(f,
+	    "peers = ( { name = \"uac\"; cidr = \"127.0.0.1/32\"; "
+	    "role = \"customer\"; } );\n"
+	    "store = { uri = \"sqlite:%s\"; };\n"
 	    "listen = ( { transport = \"udp\"; address = \"127.0.0.1\"; "
 	    "port = %d; } );\n"
 	    "upstreams = (\n"
@@ -178,7 +182,7 @@ run_case_req(struct run *r, const char *req, const char *txn_settings,
 	    "metrics = { port = 0; };\n"
 	    "log = { level = \"error\"; };\n"
 	    "transaction = { %s };\n",
-	    PORT_PROXY, PORT_A, PORT_B, txn_settings);
+	    db, PORT_PROXY, PORT_A, PORT_B, txn_settings);
 	fclose(f);
 	assert_int_equal(cfg_load(&cfg, path, stderr), 0);
 	unlink(path);
@@ -211,6 +215,12 @@ run_case_req(struct run *r, const char *req, const char *txn_settings,
 	proxy_free(p);
 	loop_free(l);
 	cfg_free(cfg);
+	unlink(db);
+	strncat(db, "-wal", sizeof(db) - strlen(db) - 1);
+	unlink(db);
+	db[strlen(db) - 4] = '\0';
+	strncat(db, "-shm", sizeof(db) - strlen(db) - 1);
+	unlink(db);
 }
 
 static void

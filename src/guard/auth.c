@@ -1,0 +1,39 @@
+/*
+ * guard/auth.c -- the auth guard: requests from "public" sources must
+ * carry valid digest credentials (auth/auth.h does the work).
+ *
+ * Exempt: trusted peers (pbx, carrier, customer), ACK (it cannot start
+ * anything), CANCEL (one that matches nothing gets 481 anyway), OPTIONS
+ * to centinela itself (keep-alive pings; it names no user),
+ * retransmissions of a request that already passed, and in-dialog
+ * requests that carry our Record-Route with a valid dialog token.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "guard/guard.h"
+
+static enum guard_vd
+auth_on_request(struct guard_ctx *gx, const struct sip_msg *msg,
+    struct guard_result *res)
+{
+	if (!gx->auth || gx->role != ROLE_PUBLIC)
+		return GUARD_CONTINUE;
+	if (msg->method == SIP_METHOD_ACK || msg->method == SIP_METHOD_CANCEL ||
+	    gx->in_txn || gx->dialog_ok || gx->options_self)
+		return GUARD_CONTINUE;
+	if (auth_check(gx->auth, msg, gx->src, gx->tp_name, gx->auth_res)) {
+		gx->acct = gx->auth_res->acct;
+		return GUARD_CONTINUE;
+	}
+	res->reason = gx->auth_res->reason;
+	res->status = gx->auth_res->status;
+	res->phrase = res->status == 401 ? STR("Unauthorized") :
+					   STR("Proxy Authentication Required");
+	res->extra = gx->auth_res->extra;
+	return GUARD_REPLY;
+}
+
+const struct guard_ops guard_auth = {
+	.name = "auth",
+	.on_request = auth_on_request,
+};

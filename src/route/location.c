@@ -1,0 +1,617 @@
+/*
+ * route/location.c -- the location table and its write-behind writer.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/event.h"
+#include "core/log.h"
+#include "route/location.h"
+
+enum wop_type {
+	WOP_PUT,
+	WOP_DEL,
+	WOP_DEL_AOR
+};
+
+struct wop {
+	struct wop *next;
+	enum wop_type type;
+	struct binding b; /* PUT: all; DEL: aor + contact; DEL_AOR: aor */
+};
+
+struct location {
+	struct loop *lo_loop;
+	struct loc_aor **lo_buckets;
+	uint32_t lo_mask;
+	unsigned lo_naor;
+	unsigned lo_ncontacts;
+
+	/* writer */
+	pthread_t lo_thread;
+	bool lo_thread_up;
+	pthread_mutex_t lo_mu;
+	pthread_cond_t lo_cv;
+	struct wop *lo_head, *lo_tail;
+	bool lo_stop;
+	bool lo_busy; /* the writer holds a batch */
+	struct store *lo_store;
+};
+
+/* ---- text forms --------------------------------------------------- */
+
+void
+loc_dst_fmt(const struct tp_dst *d, char *buf, size_t cap)
+{
+	char a[SA_STRLEN];
+
+	snprintf(buf, cap, "%s:%s",
+	    d->tp == SIP_TP_TCP	      ? "tcp" :
+		d->tp == SIP_TP_TLS ? "tls" :
+				      "udp",
+	    sa_fmt(&d->addr, a, sizeof(a)));
+}
+
+int
+loc_dst_parse(const char *s, struct tp_dst *d)
+{
+	struct str v = str_make(s, strlen(s)), tp, rest, host, port;
+	uint32_t pn;
+	long colon;
+
+	memset(d, 0, sizeof(*d));
+	if (!str_split(v, ':', &tp, &rest))
+		return EINVAL;
+	if (str_eq(tp, STR("udp")))
+		d->tp = SIP_TP_UDP;
+	else if (str_eq(tp, STR("tcp")))
+		d->tp = SIP_TP_TCP;
+	else if (str_eq(tp, STR("tls")))
+		d->tp = SIP_TP_TLS;
+	else
+		return EINVAL;
+	/* The port follows the last ':' ("[v6]:5060" or "1.2.3.4:5060"). */
+	for (colon = (long)rest.len - 1; colon >= 0; colon--)
+		if (rest.s[colon] == ':')
+			break;
+	if (colon <= 0)
+		return EINVAL;
+	host = str_sub(rest, 0, (size_t)colon);
+	port = str_skip(rest, (size_t)colon + 1);
+	if (str_to_u32_max(port, 65535, &pn) || pn == 0)
+		return EINVAL;
+	return sa_set(&d->addr, host, (uint16_t)pn) ? EINVAL : 0;
+}
+
+/* ---- the writer --------------------------------------------------- */
+
+static void
+apply(struct store *s, const struct wop *w)
+{
+	int rc = 0;
+
+	switch (w->type) {
+	case WOP_PUT:
+		rc = store_binding_put(s, &w->b);
+		break;
+	case WOP_DEL:
+		rc = store_binding_del(s, w->b.aor, w->b.contact);
+		if (rc == ENOENT)
+			rc = 0;
+		break;
+	case WOP_DEL_AOR:
+		rc = store_binding_del_aor(s, w->b.aor);
+		if (rc == ENOENT)
+			rc = 0;
+		break;
+	}
+	if (rc)
+		log_warn("location: store: %s", store_errmsg(s));
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct location *loc = arg;
+
+	pthread_mutex_lock(&loc->lo_mu);
+	for (;;) {
+		struct wop *batch, *w;
+
+		while (!loc->lo_head && !loc->lo_stop)
+			pthread_cond_wait(&loc->lo_cv, &loc->lo_mu);
+		if (!loc->lo_head && loc->lo_stop)
+			break;
+		batch = loc->lo_head;
+		loc->lo_head = loc->lo_tail = NULL;
+		loc->lo_busy = true;
+		pthread_mutex_unlock(&loc->lo_mu);
+
+		if (store_begin(loc->lo_store)) {
+			/* Each change on its own, then. */
+			log_warn("location: store: %s",
+			    store_errmsg(loc->lo_store));
+			for (w = batch; w; w = w->next)
+				apply(loc->lo_store, w);
+		} else {
+			for (w = batch; w; w = w->next)
+				apply(loc->lo_store, w);
+			if (store_commit(loc->lo_store)) {
+				log_warn("location: store commit: %s",
+				    store_errmsg(loc->lo_store));
+				store_rollback(loc->lo_store);
+			}
+		}
+		while (batch) {
+			w = batch->next;
+			free(batch);
+			batch = w;
+		}
+		pthread_mutex_lock(&loc->lo_mu);
+		loc->lo_busy = false;
+		pthread_cond_broadcast(&loc->lo_cv);
+	}
+	pthread_mutex_unlock(&loc->lo_mu);
+	return NULL;
+}
+
+static void
+enqueue(struct location *loc, struct wop *w)
+{
+	if (!loc->lo_thread_up) {
+		free(w);
+		return;
+	}
+	w->next = NULL;
+	pthread_mutex_lock(&loc->lo_mu);
+	if (loc->lo_tail)
+		loc->lo_tail->next = w;
+	else
+		loc->lo_head = w;
+	loc->lo_tail = w;
+	pthread_cond_signal(&loc->lo_cv);
+	pthread_mutex_unlock(&loc->lo_mu);
+}
+
+static void
+copy_field(char *dst, size_t cap, struct str s)
+{
+	size_t n = s.len < cap - 1 ? s.len : cap - 1;
+
+	if (n)
+		memcpy(dst, s.s, n);
+	dst[n] = '\0';
+}
+
+static void
+persist_put(struct location *loc, const struct loc_aor *a,
+    const struct loc_contact *c)
+{
+	struct wop *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return;
+	w->type = WOP_PUT;
+	copy_field(w->b.aor, sizeof(w->b.aor), a->la_name);
+	copy_field(w->b.contact, sizeof(w->b.contact), c->lc_uri);
+	loc_dst_fmt(&c->lc_dst, w->b.source, sizeof(w->b.source));
+	copy_field(w->b.path, sizeof(w->b.path), c->lc_path);
+	copy_field(w->b.call_id, sizeof(w->b.call_id), c->lc_call_id);
+	w->b.cseq = c->lc_cseq;
+	copy_field(w->b.instance, sizeof(w->b.instance), c->lc_instance);
+	w->b.reg_id = c->lc_reg_id;
+	copy_field(w->b.user_agent, sizeof(w->b.user_agent), c->lc_ua);
+	w->b.q = c->lc_q;
+	w->b.expires = c->lc_expires;
+	enqueue(loc, w);
+}
+
+static void
+persist_del(struct location *loc, struct str aor, struct str contact)
+{
+	struct wop *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return;
+	w->type = contact.len ? WOP_DEL : WOP_DEL_AOR;
+	copy_field(w->b.aor, sizeof(w->b.aor), aor);
+	copy_field(w->b.contact, sizeof(w->b.contact), contact);
+	enqueue(loc, w);
+}
+
+/* ---- the table ---------------------------------------------------- */
+
+static uint64_t
+aor_hash(struct str aor)
+{
+	return str_hash_nocase(aor);
+}
+
+const struct loc_aor *
+loc_find(const struct location *loc, struct str aor)
+{
+	uint64_t h = aor_hash(aor);
+	const struct loc_aor *a;
+
+	for (a = loc->lo_buckets[h & loc->lo_mask]; a; a = a->la_next)
+		if (a->la_hash == h && str_eq_nocase(a->la_name, aor))
+			return a;
+	return NULL;
+}
+
+static int
+grow(struct location *loc)
+{
+	uint32_t nb = (loc->lo_mask + 1) * 2, i;
+	struct loc_aor **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return ENOMEM;
+	for (i = 0; i <= loc->lo_mask; i++)
+		while (loc->lo_buckets[i]) {
+			struct loc_aor *a = loc->lo_buckets[i];
+
+			loc->lo_buckets[i] = a->la_next;
+			a->la_next = b[a->la_hash & (nb - 1)];
+			b[a->la_hash & (nb - 1)] = a;
+		}
+	free(loc->lo_buckets);
+	loc->lo_buckets = b;
+	loc->lo_mask = nb - 1;
+	return 0;
+}
+
+static struct loc_aor *
+aor_get(struct location *loc, struct str aor, bool create)
+{
+	uint64_t h = aor_hash(aor);
+	struct loc_aor *a;
+
+	for (a = loc->lo_buckets[h & loc->lo_mask]; a; a = a->la_next)
+		if (a->la_hash == h && str_eq_nocase(a->la_name, aor))
+			return a;
+	if (!create)
+		return NULL;
+	if (loc->lo_naor >= (loc->lo_mask + 1) * 2)
+		grow(loc);
+	a = calloc(1, sizeof(*a) + aor.len);
+	if (!a)
+		return NULL;
+	memcpy(a->la_buf, aor.s, aor.len);
+	a->la_name = str_make(a->la_buf, aor.len);
+	a->la_hash = h;
+	a->la_next = loc->lo_buckets[h & loc->lo_mask];
+	loc->lo_buckets[h & loc->lo_mask] = a;
+	loc->lo_naor++;
+	return a;
+}
+
+static void
+aor_drop_if_empty(struct location *loc, struct loc_aor *a)
+{
+	struct loc_aor **pp;
+
+	if (a->la_contacts)
+		return;
+	for (pp = &loc->lo_buckets[a->la_hash & loc->lo_mask]; *pp;
+	     pp = &(*pp)->la_next)
+		if (*pp == a) {
+			*pp = a->la_next;
+			break;
+		}
+	loc->lo_naor--;
+	free(a);
+}
+
+static struct str
+put_str(char **p, struct str s)
+{
+	struct str v = str_make(*p, s.len);
+
+	if (s.len)
+		memcpy(*p, s.s, s.len);
+	*p += s.len;
+	return v;
+}
+
+static struct loc_contact *
+contact_new(const struct loc_update *u)
+{
+	size_t n = u->uri.len + u->call_id.len + u->path.len +
+	    u->instance.len + u->ua.len;
+	struct loc_contact *c = malloc(sizeof(*c) + n);
+	char *p;
+
+	if (!c)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	p = c->lc_buf;
+	c->lc_uri = put_str(&p, u->uri);
+	c->lc_call_id = put_str(&p, u->call_id);
+	c->lc_path = put_str(&p, u->path);
+	c->lc_instance = put_str(&p, u->instance);
+	c->lc_ua = put_str(&p, u->ua);
+	c->lc_expires = u->expires;
+	c->lc_dst = u->dst;
+	c->lc_cseq = u->cseq;
+	c->lc_q = u->q;
+	c->lc_reg_id = u->reg_id;
+	return c;
+}
+
+static bool
+same_binding(const struct loc_contact *c, const struct loc_update *u)
+{
+	if (u->instance.len && c->lc_instance.len)
+		return str_eq(c->lc_instance, u->instance) &&
+		    c->lc_reg_id == u->reg_id;
+	return str_eq(c->lc_uri, u->uri);
+}
+
+int
+loc_update(struct location *loc, struct str aor, const struct loc_update *u,
+    int64_t now, bool *removed)
+{
+	struct loc_aor *a = aor_get(loc, aor, u->expires > now);
+	struct loc_contact **pp, *c, *nc;
+
+	*removed = false;
+	if (!a)
+		return u->expires > now ? ENOMEM : 0;
+	for (pp = &a->la_contacts; (c = *pp); pp = &c->lc_next)
+		if (same_binding(c, u))
+			break;
+	if (c && str_eq(c->lc_call_id, u->call_id) && u->cseq <= c->lc_cseq)
+		return EBUSY;
+	if (u->expires <= now) {
+		if (c) {
+			*pp = c->lc_next;
+			persist_del(loc, aor, c->lc_uri);
+			free(c);
+			a->la_n--;
+			loc->lo_ncontacts--;
+			*removed = true;
+		}
+		aor_drop_if_empty(loc, a);
+		return 0;
+	}
+	nc = contact_new(u);
+	if (!nc) {
+		aor_drop_if_empty(loc, a);
+		return ENOMEM;
+	}
+	if (c) {
+		nc->lc_next = c->lc_next;
+		*pp = nc;
+		if (!str_eq(c->lc_uri, nc->lc_uri))
+			persist_del(loc, aor, c->lc_uri);
+		free(c);
+	} else {
+		nc->lc_next = a->la_contacts;
+		a->la_contacts = nc;
+		a->la_n++;
+		loc->lo_ncontacts++;
+	}
+	persist_put(loc, a, nc);
+	return 0;
+}
+
+unsigned
+loc_remove_all(struct location *loc, struct str aor)
+{
+	struct loc_aor *a = aor_get(loc, aor, false);
+	unsigned n = 0;
+
+	if (!a)
+		return 0;
+	while (a->la_contacts) {
+		struct loc_contact *c = a->la_contacts;
+
+		a->la_contacts = c->lc_next;
+		free(c);
+		n++;
+	}
+	loc->lo_ncontacts -= n;
+	persist_del(loc, aor, STR_NULL);
+	a->la_n = 0;
+	aor_drop_if_empty(loc, a);
+	return n;
+}
+
+unsigned
+loc_expire(struct location *loc, int64_t now)
+{
+	unsigned n = 0;
+	uint32_t i;
+
+	for (i = 0; i <= loc->lo_mask; i++) {
+		struct loc_aor *a = loc->lo_buckets[i], *next;
+
+		for (; a; a = next) {
+			struct loc_contact **pp = &a->la_contacts, *c;
+
+			next = a->la_next;
+			while ((c = *pp)) {
+				struct event ev = { .type = EV_BINDING_EXPIRED,
+					.user = a->la_name,
+					.call_id = c->lc_call_id,
+					.detail = c->lc_uri };
+
+				if (c->lc_expires > now) {
+					pp = &c->lc_next;
+					continue;
+				}
+				*pp = c->lc_next;
+				event_emit(&ev);
+				persist_del(loc, a->la_name, c->lc_uri);
+				free(c);
+				a->la_n--;
+				loc->lo_ncontacts--;
+				n++;
+			}
+			aor_drop_if_empty(loc, a);
+		}
+	}
+	return n;
+}
+
+void
+loc_each(const struct location *loc,
+    void (*fn)(const struct loc_aor *a, const struct loc_contact *c,
+	void *arg),
+    void *arg)
+{
+	const struct loc_aor *a;
+	const struct loc_contact *c;
+	uint32_t i;
+
+	for (i = 0; i <= loc->lo_mask; i++)
+		for (a = loc->lo_buckets[i]; a; a = a->la_next)
+			for (c = a->la_contacts; c; c = c->lc_next)
+				fn(a, c, arg);
+}
+
+unsigned
+loc_count(const struct location *loc)
+{
+	return loc->lo_ncontacts;
+}
+
+unsigned
+loc_aor_count(const struct location *loc)
+{
+	return loc->lo_naor;
+}
+
+/* ---- start and stop ------------------------------------------------ */
+
+struct restore {
+	struct location *loc;
+	int64_t now;
+	unsigned n, bad;
+};
+
+static int
+restore_one(const struct binding *b, void *arg)
+{
+	struct restore *r = arg;
+	struct loc_update u;
+	struct loc_aor *a;
+	struct loc_contact *c;
+
+	if (b->expires <= r->now)
+		return 0;
+	memset(&u, 0, sizeof(u));
+	if (loc_dst_parse(b->source, &u.dst)) {
+		r->bad++;
+		return 0;
+	}
+	u.uri = str_make(b->contact, strlen(b->contact));
+	u.call_id = str_make(b->call_id, strlen(b->call_id));
+	u.path = str_make(b->path, strlen(b->path));
+	u.instance = str_make(b->instance, strlen(b->instance));
+	u.ua = str_make(b->user_agent, strlen(b->user_agent));
+	u.cseq = b->cseq;
+	u.q = b->q;
+	u.reg_id = b->reg_id;
+	u.expires = b->expires;
+	a = aor_get(r->loc, str_make(b->aor, strlen(b->aor)), true);
+	c = a ? contact_new(&u) : NULL;
+	if (!c)
+		return ENOMEM;
+	c->lc_next = a->la_contacts;
+	a->la_contacts = c;
+	a->la_n++;
+	r->loc->lo_ncontacts++;
+	r->n++;
+	return 0;
+}
+
+int
+loc_alloc(struct location **lp, struct loop *l, const char *uri)
+{
+	struct location *loc;
+	struct restore r;
+	char err[256];
+	int rc;
+
+	loc = calloc(1, sizeof(*loc));
+	if (!loc)
+		return ENOMEM;
+	loc->lo_loop = l;
+	pthread_mutex_init(&loc->lo_mu, NULL);
+	pthread_cond_init(&loc->lo_cv, NULL);
+	loc->lo_mask = 4095;
+	loc->lo_buckets = calloc(loc->lo_mask + 1, sizeof(*loc->lo_buckets));
+	if (!loc->lo_buckets) {
+		rc = ENOMEM;
+		goto fail;
+	}
+	rc = store_open(&loc->lo_store, uri, err, sizeof(err));
+	if (rc) {
+		log_error("location: %s", err);
+		goto fail;
+	}
+	memset(&r, 0, sizeof(r));
+	r.loc = loc;
+	r.now = (int64_t)time(NULL);
+	rc = store_binding_each(loc->lo_store, restore_one, &r);
+	if (rc) {
+		log_error("location: cannot restore: %s",
+		    rc == ENOMEM ? "out of memory" :
+				   store_errmsg(loc->lo_store));
+		goto fail;
+	}
+	if (store_binding_expire(loc->lo_store, r.now))
+		log_warn("location: %s", store_errmsg(loc->lo_store));
+	log_info("location: %u bindings restored%s", r.n,
+	    r.bad ? " (some with an unreadable source skipped)" : "");
+	if ((rc = pthread_create(&loc->lo_thread, NULL, writer_main, loc)))
+		goto fail;
+	loc->lo_thread_up = true;
+	*lp = loc;
+	return 0;
+fail:
+	loc_free(loc);
+	return rc;
+}
+
+void
+loc_free(struct location *loc)
+{
+	uint32_t i;
+
+	if (!loc)
+		return;
+	if (loc->lo_thread_up) {
+		pthread_mutex_lock(&loc->lo_mu);
+		loc->lo_stop = true;
+		pthread_cond_broadcast(&loc->lo_cv);
+		pthread_mutex_unlock(&loc->lo_mu);
+		pthread_join(loc->lo_thread, NULL);
+	}
+	for (i = 0; loc->lo_buckets && i <= loc->lo_mask; i++)
+		while (loc->lo_buckets[i]) {
+			struct loc_aor *a = loc->lo_buckets[i];
+
+			loc->lo_buckets[i] = a->la_next;
+			while (a->la_contacts) {
+				struct loc_contact *c = a->la_contacts;
+
+				a->la_contacts = c->lc_next;
+				free(c);
+			}
+			free(a);
+		}
+	free(loc->lo_buckets);
+	store_close(loc->lo_store);
+	pthread_mutex_destroy(&loc->lo_mu);
+	pthread_cond_destroy(&loc->lo_cv);
+	free(loc);
+}

@@ -1,0 +1,1248 @@
+/*
+ * tests/unit/test_store.c -- the store (store/store.h) against a real
+ * database: schema creation and versioning, accounts, the generation
+ * counter, bindings, argument and stored-value checks, transactions.
+ *
+ * The database is STORE_TEST_URI when set, else a fresh SQLite file per
+ * test in a mkdtemp(3) directory removed at the end. With a PostgreSQL
+ * URI every test runs in the schema "centinela_store_test", dropped and
+ * recreated before each test (so reruns start clean; nothing outside
+ * that schema is touched); with an "sqlite:PATH" URI our three tables
+ * in PATH are dropped before each test. The SQLite-specific cases (bad
+ * directory, a file that is not a database) always run, in the
+ * temporary directory.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+#include "store/store_int.h"
+
+#define PG_SCHEMA "centinela_store_test"
+
+/* The group's state: where the databases live. */
+static struct {
+	char dir[512]; /* the mkdtemp directory */
+	const char *env; /* STORE_TEST_URI, or NULL */
+	bool pg; /* env is a PostgreSQL URI */
+	int n; /* tests so far, names the SQLite files */
+	char uri[PATH_MAX + 512]; /* the current test's database */
+	char path[PATH_MAX]; /* its file when it is SQLite */
+	struct store *s; /* opened on uri by the setup */
+} fx;
+
+/* ---- direct access to the database, bypassing the store ---------------- */
+
+static void
+pg_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+static PGconn *
+pg_connect(const char *uri)
+{
+	PGconn *c = PQconnectdb(uri);
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg(
+		    "cannot connect to STORE_TEST_URI: %s", PQerrorMessage(c));
+	PQsetNoticeProcessor(c, pg_quiet, NULL);
+	return c;
+}
+
+static sqlite3 *
+sq_connect(void)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(fx.path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK)
+		fail_msg("cannot open %s: %s", fx.path, sqlite3_errmsg(db));
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+/* Run "sql" (no parameters) on the current test database. */
+static void
+raw_exec(const char *sql)
+{
+	if (fx.pg) {
+		PGconn *c = pg_connect(fx.uri);
+		PGresult *r = PQexec(c, sql);
+		ExecStatusType st = PQresultStatus(r);
+
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", sql, PQerrorMessage(c));
+		PQclear(r);
+		PQfinish(c);
+	} else {
+		sqlite3 *db = sq_connect();
+
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+		sqlite3_close(db);
+	}
+}
+
+/* The integer in the first column of the first row of "sql". */
+static int64_t
+raw_int(const char *sql)
+{
+	int64_t v = 0;
+
+	if (fx.pg) {
+		PGconn *c = pg_connect(fx.uri);
+		PGresult *r = PQexec(c, sql);
+
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1)
+			fail_msg("%s: %s", sql, PQerrorMessage(c));
+		v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		PQfinish(c);
+	} else {
+		sqlite3 *db = sq_connect();
+		sqlite3_stmt *st;
+
+		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_ROW)
+			fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+		v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+	return v;
+}
+
+static void
+rm_sqlite_files(const char *path)
+{
+	char f[PATH_MAX + 8];
+
+	unlink(path);
+	snprintf(f, sizeof(f), "%s-wal", path);
+	unlink(f);
+	snprintf(f, sizeof(f), "%s-shm", path);
+	unlink(f);
+}
+
+static bool
+file_exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0;
+}
+
+/* ---- fixtures --------------------------------------------------------------- */
+
+static int
+group_setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(fx.dir, sizeof(fx.dir), "%s/centinela-store-XXXXXX",
+	    tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(fx.dir)) {
+		fprintf(stderr, "mkdtemp %s: %s\n", fx.dir, strerror(errno));
+		return -1;
+	}
+	fx.env = getenv("STORE_TEST_URI");
+	if (fx.env && !*fx.env)
+		fx.env = NULL;
+	fx.pg = fx.env &&
+	    (strncmp(fx.env, "postgresql://", 13) == 0 ||
+		strncmp(fx.env, "postgres://", 11) == 0);
+	if (fx.env && !fx.pg && strncmp(fx.env, "sqlite:", 7) != 0) {
+		fprintf(stderr, "STORE_TEST_URI: not sqlite: or postgresql:\n");
+		return -1;
+	}
+	/* Never print a PostgreSQL URI: it may hold a password. */
+	printf("test_store: database %s\n",
+	    fx.pg ? "PostgreSQL from STORE_TEST_URI (schema " PG_SCHEMA ")" :
+		fx.env ? fx.env + 7 :
+			 "SQLite files in a temporary directory");
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	char f[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+
+	(void)state;
+	d = opendir(fx.dir);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(f, sizeof(f), "%s/%s", fx.dir, de->d_name);
+			unlink(f);
+		}
+		closedir(d);
+	}
+	return rmdir(fx.dir) == 0 ? 0 : -1;
+}
+
+/* A clean database for the test in fx.uri (and fx.path for SQLite). */
+static void
+fresh_db(void)
+{
+	fx.n++;
+	if (fx.pg) {
+		PGconn *c = pg_connect(fx.env);
+		PGresult *r;
+
+		r = PQexec(c,
+		    "DROP SCHEMA IF EXISTS " PG_SCHEMA " CASCADE; "
+		    "CREATE SCHEMA " PG_SCHEMA);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			fail_msg("reset schema: %s", PQerrorMessage(c));
+		PQclear(r);
+		PQfinish(c);
+		snprintf(fx.uri, sizeof(fx.uri),
+		    "%s%coptions=-csearch_path%%3D" PG_SCHEMA, fx.env,
+		    strchr(fx.env, '?') ? '&' : '?');
+	} else if (fx.env) {
+		snprintf(fx.path, sizeof(fx.path), "%s", fx.env + 7);
+		snprintf(fx.uri, sizeof(fx.uri), "%s", fx.env);
+		if (file_exists(fx.path))
+			raw_exec("DROP TABLE IF EXISTS accounts; "
+				 "DROP TABLE IF EXISTS bindings; "
+				 "DROP TABLE IF EXISTS meta");
+	} else {
+		snprintf(fx.path, sizeof(fx.path), "%s/t%d.db", fx.dir, fx.n);
+		snprintf(fx.uri, sizeof(fx.uri), "sqlite:%s", fx.path);
+	}
+}
+
+static void
+open_ok(struct store **sp)
+{
+	char err[256];
+	int rc;
+
+	rc = store_open(sp, fx.uri, err, sizeof(err));
+	if (rc)
+		fail_msg("store_open: %d: %s", rc, err);
+	assert_non_null(*sp);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	fresh_db();
+	open_ok(&fx.s);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	store_close(fx.s);
+	fx.s = NULL;
+	if (!fx.pg && !fx.env)
+		rm_sqlite_files(fx.path);
+	return 0;
+}
+
+/* ---- sample data ------------------------------------------------------------- */
+
+static void
+fill(char *dst, size_t cap, char c)
+{
+	memset(dst, c, cap - 1);
+	dst[cap - 1] = '\0';
+}
+
+static void
+sample_account(struct account *a, const char *user, const char *domain)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->user, sizeof(a->user), "%s", user);
+	snprintf(a->domain, sizeof(a->domain), "%s", domain);
+	a->status = ACCOUNT_ACTIVE;
+	snprintf(a->ha1_md5, sizeof(a->ha1_md5), "%s",
+	    "0123456789abcdef0123456789abcdef");
+	fill(a->ha1_sha256, sizeof(a->ha1_sha256), 'e');
+	snprintf(a->pw_hash, sizeof(a->pw_hash), "%s",
+	    "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA");
+	a->created = 1700000000;
+	a->secret_rotated = 1700000100;
+	a->pw_changed = 0;
+	a->max_contacts = 3;
+	snprintf(a->allow_cidrs, sizeof(a->allow_cidrs), "%s",
+	    "10.0.0.0/8,2001:db8::/32");
+}
+
+static void
+sample_binding(
+    struct binding *b, const char *aor, const char *contact, int64_t expires)
+{
+	memset(b, 0, sizeof(*b));
+	snprintf(b->aor, sizeof(b->aor), "%s", aor);
+	snprintf(b->contact, sizeof(b->contact), "%s", contact);
+	snprintf(b->source, sizeof(b->source), "%s", "udp:192.0.2.7:5060");
+	snprintf(b->path, sizeof(b->path), "%s", "<sip:edge.example;lr>");
+	snprintf(b->call_id, sizeof(b->call_id), "%s", "a84b4c76e66710");
+	b->cseq = 314159;
+	snprintf(b->instance, sizeof(b->instance), "%s",
+	    "<urn:uuid:00000000-0000-1000-8000-000a95a0e128>");
+	b->reg_id = 1;
+	snprintf(b->user_agent, sizeof(b->user_agent), "%s", "Phone/1.0");
+	b->q = 1000;
+	b->expires = expires;
+}
+
+static void
+assert_account_eq(const struct account *x, const struct account *y)
+{
+	assert_string_equal(x->user, y->user);
+	assert_string_equal(x->domain, y->domain);
+	assert_int_equal(x->status, y->status);
+	assert_string_equal(x->ha1_md5, y->ha1_md5);
+	assert_string_equal(x->ha1_sha256, y->ha1_sha256);
+	assert_string_equal(x->pw_hash, y->pw_hash);
+	assert_true(x->created == y->created);
+	assert_true(x->secret_rotated == y->secret_rotated);
+	assert_true(x->pw_changed == y->pw_changed);
+	assert_int_equal(x->max_contacts, y->max_contacts);
+	assert_string_equal(x->allow_cidrs, y->allow_cidrs);
+}
+
+static void
+assert_binding_eq(const struct binding *x, const struct binding *y)
+{
+	assert_string_equal(x->aor, y->aor);
+	assert_string_equal(x->contact, y->contact);
+	assert_string_equal(x->source, y->source);
+	assert_string_equal(x->path, y->path);
+	assert_string_equal(x->call_id, y->call_id);
+	assert_int_equal(x->cseq, y->cseq);
+	assert_string_equal(x->instance, y->instance);
+	assert_int_equal(x->reg_id, y->reg_id);
+	assert_string_equal(x->user_agent, y->user_agent);
+	assert_int_equal(x->q, y->q);
+	assert_true(x->expires == y->expires);
+}
+
+static int64_t
+generation(struct store *s)
+{
+	int64_t g = -1;
+
+	assert_int_equal(store_generation(s, &g), 0);
+	return g;
+}
+
+/* Collects what a walk saw. */
+#define SEEN_MAX 16
+struct seen {
+	int n;
+	int stop_at; /* return 42 from the stop_at-th row (1-based); 0 never */
+	char key[SEEN_MAX][STORE_URI_MAX + STORE_AOR_MAX + 2];
+	struct account a[SEEN_MAX];
+	struct binding b[SEEN_MAX];
+};
+
+static int
+see_account(const struct account *a, void *arg)
+{
+	struct seen *sn = arg;
+
+	if (sn->n >= SEEN_MAX)
+		return -1;
+	sn->a[sn->n] = *a;
+	snprintf(
+	    sn->key[sn->n], sizeof(sn->key[0]), "%s@%s", a->user, a->domain);
+	sn->n++;
+	return sn->n == sn->stop_at ? 42 : 0;
+}
+
+static int
+see_binding(const struct binding *b, void *arg)
+{
+	struct seen *sn = arg;
+
+	if (sn->n >= SEEN_MAX)
+		return -1;
+	sn->b[sn->n] = *b;
+	snprintf(
+	    sn->key[sn->n], sizeof(sn->key[0]), "%s %s", b->aor, b->contact);
+	sn->n++;
+	return sn->n == sn->stop_at ? 42 : 0;
+}
+
+static int
+count_accounts(struct store *s)
+{
+	struct seen sn = { 0 };
+
+	assert_int_equal(store_account_each(s, see_account, &sn), 0);
+	return sn.n;
+}
+
+/* store_account_each()'s result, the rows thrown away. */
+static int
+count_accounts_rc(struct store *s)
+{
+	struct seen sn = { 0 };
+
+	return store_account_each(s, see_account, &sn);
+}
+
+static int
+count_bindings(struct store *s)
+{
+	struct seen sn = { 0 };
+
+	assert_int_equal(store_binding_each(s, see_binding, &sn), 0);
+	return sn.n;
+}
+
+static void
+assert_msg_has(const char *msg, const char *want)
+{
+	if (!strstr(msg, want))
+		fail_msg("message \"%s\" lacks \"%s\"", msg, want);
+}
+
+/* ---- schema ------------------------------------------------------------------ */
+
+static void
+open_creates_schema(void **state)
+{
+	(void)state;
+	assert_int_equal(store_schema_version(fx.s), STORE_SCHEMA_VERSION);
+	assert_int_equal(
+	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"),
+	    STORE_SCHEMA_VERSION);
+	assert_true(generation(fx.s) == 0);
+	if (fx.pg) {
+		assert_int_equal(raw_int("SELECT count(*) FROM "
+					 "information_schema.tables WHERE "
+					 "table_schema = current_schema() AND "
+					 "table_name IN ('accounts', "
+					 "'bindings', 'meta')"),
+		    3);
+		assert_int_equal(raw_int("SELECT count(*) FROM pg_indexes "
+					 "WHERE schemaname = current_schema() "
+					 "AND indexname = 'bindings_expires'"),
+		    1);
+	} else {
+		assert_int_equal(raw_int("SELECT count(*) FROM sqlite_master "
+					 "WHERE type = 'table' AND name IN "
+					 "('accounts', 'bindings', 'meta')"),
+		    3);
+		assert_int_equal(raw_int("SELECT count(*) FROM sqlite_master "
+					 "WHERE type = 'index' AND "
+					 "name = 'bindings_expires'"),
+		    1);
+		assert_int_equal(raw_int("SELECT count(*) FROM "
+					 "pragma_journal_mode "
+					 "WHERE journal_mode = 'wal'"),
+		    1);
+	}
+	assert_string_equal(store_errmsg(fx.s), "");
+}
+
+static void
+reopen_does_not_migrate(void **state)
+{
+	struct account a, got;
+
+	(void)state;
+	sample_account(&a, "alice", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	store_close(fx.s);
+	fx.s = NULL;
+	/* A re-run of step 1 would reset this (or fail on CREATE TABLE). */
+	raw_exec("UPDATE meta SET value = 41 WHERE key = 'generation'");
+	open_ok(&fx.s);
+	assert_int_equal(store_schema_version(fx.s), STORE_SCHEMA_VERSION);
+	assert_true(generation(fx.s) == 41);
+	assert_int_equal(
+	    store_account_get(fx.s, "alice", "example.com", &got), 0);
+	assert_account_eq(&got, &a);
+	assert_int_equal(raw_int("SELECT count(*) FROM meta"), 2);
+}
+
+static void
+newer_schema_refused(void **state)
+{
+	struct store *s2 = (struct store *)0x1;
+	char err[256];
+
+	(void)state;
+	store_close(fx.s);
+	fx.s = NULL;
+	raw_exec("UPDATE meta SET value = 999 WHERE key = 'schema_version'");
+	assert_int_equal(store_open(&s2, fx.uri, err, sizeof(err)), EIO);
+	assert_true(s2 == (struct store *)0x1);
+	assert_msg_has(err, "999");
+	assert_msg_has(err, "newer");
+	assert_null(strchr(err, '\n'));
+	/* Left as it was. */
+	assert_int_equal(
+	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"),
+	    999);
+	assert_int_equal(raw_int("SELECT count(*) FROM accounts"), 0);
+}
+
+static void
+bad_uri(void **state)
+{
+	struct store *s2 = NULL;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(
+	    store_open(&s2, "mysql://db/x", err, sizeof(err)), EINVAL);
+	assert_msg_has(err, "mysql");
+	assert_int_equal(store_open(&s2, "sqlite:", err, sizeof(err)), EINVAL);
+	assert_true(err[0] != '\0');
+	assert_int_equal(store_open(&s2, NULL, err, sizeof(err)), EINVAL);
+	assert_int_equal(store_open(&s2, "", NULL, 0), EINVAL);
+	/* Refused connection: the message must not repeat the password. */
+	assert_int_equal(store_open(&s2,
+			     "postgresql://u:s3cretpw@127.0.0.1:1/db?"
+			     "connect_timeout=2",
+			     err, sizeof(err)),
+	    EIO);
+	assert_true(err[0] != '\0');
+	assert_null(strstr(err, "s3cretpw"));
+	assert_null(strchr(err, '\n'));
+	assert_null(s2);
+}
+
+/* ---- accounts ---------------------------------------------------------------- */
+
+static void
+account_roundtrip(void **state)
+{
+	struct account a, got;
+
+	(void)state;
+	sample_account(&a, "", "");
+	/* Every field at its largest. */
+	fill(a.user, sizeof(a.user), 'u');
+	fill(a.domain, sizeof(a.domain), 'd');
+	fill(a.pw_hash, sizeof(a.pw_hash), 'p');
+	fill(a.allow_cidrs, sizeof(a.allow_cidrs), 'c');
+	a.status = ACCOUNT_SUSPENDED;
+	a.created = INT64_MAX;
+	a.secret_rotated = INT64_MIN;
+	a.pw_changed = -1;
+	a.max_contacts = UINT32_MAX;
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	assert_int_equal(store_account_get(fx.s, a.user, a.domain, &got), 0);
+	assert_account_eq(&got, &a);
+
+	/* Update replaces every non-key field. */
+	a.status = ACCOUNT_ACTIVE;
+	snprintf(a.ha1_md5, sizeof(a.ha1_md5), "%s", "ffff");
+	a.ha1_sha256[0] = '\0';
+	a.pw_hash[0] = '\0';
+	a.created = 1;
+	a.secret_rotated = 2;
+	a.pw_changed = 3;
+	a.max_contacts = 0;
+	snprintf(a.allow_cidrs, sizeof(a.allow_cidrs), "%s", "192.0.2.0/24");
+	assert_int_equal(store_account_update(fx.s, &a), 0);
+	assert_int_equal(store_account_get(fx.s, a.user, a.domain, &got), 0);
+	assert_account_eq(&got, &a);
+
+	assert_int_equal(store_account_del(fx.s, a.user, a.domain), 0);
+	assert_int_equal(
+	    store_account_get(fx.s, a.user, a.domain, &got), ENOENT);
+}
+
+static void
+account_exists_missing(void **state)
+{
+	struct account a, got;
+
+	(void)state;
+	sample_account(&a, "bob", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	a.max_contacts = 9;
+	assert_int_equal(store_account_add(fx.s, &a), EEXIST);
+	assert_msg_has(store_errmsg(fx.s), "bob@example.com");
+	/* The duplicate changed nothing. */
+	assert_int_equal(
+	    store_account_get(fx.s, "bob", "example.com", &got), 0);
+	assert_int_equal(got.max_contacts, 3);
+	/* Same user, other domain: another account. */
+	snprintf(a.domain, sizeof(a.domain), "%s", "example.org");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+
+	sample_account(&a, "nobody", "example.com");
+	assert_int_equal(store_account_update(fx.s, &a), ENOENT);
+	assert_int_equal(
+	    store_account_del(fx.s, "nobody", "example.com"), ENOENT);
+	assert_int_equal(
+	    store_account_get(fx.s, "nobody", "example.com", &got), ENOENT);
+	assert_msg_has(store_errmsg(fx.s), "nobody@example.com");
+	/* Keys are case-sensitive bytes. */
+	assert_int_equal(
+	    store_account_get(fx.s, "Bob", "example.com", &got), ENOENT);
+	assert_int_equal(count_accounts(fx.s), 2);
+}
+
+static void
+account_each_order(void **state)
+{
+	static const char *const add[][2] = {
+		{ "bob", "b.example" },
+		{ "alice", "b.example" },
+		{ "Zed", "b.example" },
+		{ "carol", "a.example" },
+		{ "alice", "A.example" },
+	};
+	/* Byte order: upper case before lower case, whatever the locale. */
+	static const char *const want[] = {
+		"alice@A.example",
+		"carol@a.example",
+		"Zed@b.example",
+		"alice@b.example",
+		"bob@b.example",
+	};
+	struct seen sn = { 0 };
+	struct account a;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(add) / sizeof(add[0]); i++) {
+		sample_account(&a, add[i][0], add[i][1]);
+		a.max_contacts = (uint32_t)i;
+		assert_int_equal(store_account_add(fx.s, &a), 0);
+	}
+	assert_int_equal(store_account_each(fx.s, see_account, &sn), 0);
+	assert_int_equal(sn.n, 5);
+	for (i = 0; i < 5; i++)
+		assert_string_equal(sn.key[i], want[i]);
+	assert_int_equal(sn.a[0].max_contacts, 4);
+
+	/* A non-zero return stops the walk and is returned. */
+	memset(&sn, 0, sizeof(sn));
+	sn.stop_at = 2;
+	assert_int_equal(store_account_each(fx.s, see_account, &sn), 42);
+	assert_int_equal(sn.n, 2);
+}
+
+static void
+generation_counts_changes(void **state)
+{
+	struct account a, got;
+	struct binding b;
+	struct seen sn = { 0 };
+	struct store *s2 = NULL;
+	int64_t g0;
+
+	(void)state;
+	g0 = generation(fx.s);
+	sample_account(&a, "carol", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	assert_true(generation(fx.s) == g0 + 1);
+
+	/* Reads and failed changes leave it alone. */
+	assert_int_equal(
+	    store_account_get(fx.s, "carol", "example.com", &got), 0);
+	assert_int_equal(store_account_each(fx.s, see_account, &sn), 0);
+	assert_int_equal(store_account_add(fx.s, &a), EEXIST);
+	assert_true(generation(fx.s) == g0 + 1);
+
+	a.status = ACCOUNT_SUSPENDED;
+	assert_int_equal(store_account_update(fx.s, &a), 0);
+	assert_true(generation(fx.s) == g0 + 2);
+	sample_account(&got, "dave", "example.com");
+	assert_int_equal(store_account_update(fx.s, &got), ENOENT);
+	assert_true(generation(fx.s) == g0 + 2);
+
+	/* Bindings are not accounts. */
+	sample_binding(&b, "carol@example.com", "sip:carol@192.0.2.1", 100);
+	assert_int_equal(store_binding_put(fx.s, &b), 0);
+	assert_int_equal(store_binding_del_aor(fx.s, b.aor), 0);
+	assert_true(generation(fx.s) == g0 + 2);
+
+	/* Another connection (the daemon polling) sees the same value. */
+	open_ok(&s2);
+	assert_true(generation(s2) == g0 + 2);
+	assert_int_equal(store_account_del(fx.s, "carol", "example.com"), 0);
+	assert_true(generation(fx.s) == g0 + 3);
+	assert_true(generation(s2) == g0 + 3);
+	assert_int_equal(
+	    store_account_del(fx.s, "carol", "example.com"), ENOENT);
+	assert_true(generation(fx.s) == g0 + 3);
+	store_close(s2);
+}
+
+/* ---- bindings ---------------------------------------------------------------- */
+
+static void
+binding_put_replace(void **state)
+{
+	struct binding b1, b2, b3;
+	struct seen sn = { 0 };
+
+	(void)state;
+	sample_binding(
+	    &b1, "alice@example.com", "sip:alice@192.0.2.1:5060", 1000);
+	fill(b1.path, sizeof(b1.path), 'P');
+	fill(b1.user_agent, sizeof(b1.user_agent), 'U');
+	b1.cseq = UINT32_MAX;
+	assert_int_equal(store_binding_put(fx.s, &b1), 0);
+	assert_int_equal(store_binding_each(fx.s, see_binding, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	assert_binding_eq(&sn.b[0], &b1);
+
+	/* Same (aor, contact): replaced, every column. */
+	snprintf(b1.source, sizeof(b1.source), "%s", "tls:[2001:db8::1]:5061");
+	b1.path[0] = '\0';
+	snprintf(b1.call_id, sizeof(b1.call_id), "%s", "other-call");
+	b1.cseq = 2;
+	b1.instance[0] = '\0';
+	b1.reg_id = 0;
+	snprintf(b1.user_agent, sizeof(b1.user_agent), "%s", "Phone/2.0");
+	b1.q = 500;
+	b1.expires = 2000;
+	assert_int_equal(store_binding_put(fx.s, &b1), 0);
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_binding_each(fx.s, see_binding, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	assert_binding_eq(&sn.b[0], &b1);
+
+	/* Ordered by aor, then contact. */
+	sample_binding(&b2, "alice@example.com", "sip:alice@192.0.2.0", 1000);
+	sample_binding(&b3, "Alice@example.com", "sip:x@192.0.2.9", 1000);
+	assert_int_equal(store_binding_put(fx.s, &b2), 0);
+	assert_int_equal(store_binding_put(fx.s, &b3), 0);
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_binding_each(fx.s, see_binding, &sn), 0);
+	assert_int_equal(sn.n, 3);
+	assert_string_equal(sn.key[0], "Alice@example.com sip:x@192.0.2.9");
+	assert_string_equal(sn.key[1], "alice@example.com sip:alice@192.0.2.0");
+	assert_string_equal(
+	    sn.key[2], "alice@example.com sip:alice@192.0.2.1:5060");
+	assert_binding_eq(&sn.b[2], &b1);
+
+	memset(&sn, 0, sizeof(sn));
+	sn.stop_at = 1;
+	assert_int_equal(store_binding_each(fx.s, see_binding, &sn), 42);
+	assert_int_equal(sn.n, 1);
+}
+
+static void
+binding_del(void **state)
+{
+	struct binding b;
+	struct seen sn = { 0 };
+
+	(void)state;
+	sample_binding(&b, "a@example.com", "sip:a@192.0.2.1", 100);
+	assert_int_equal(store_binding_put(fx.s, &b), 0);
+	sample_binding(&b, "a@example.com", "sip:a@192.0.2.2", 100);
+	assert_int_equal(store_binding_put(fx.s, &b), 0);
+	sample_binding(&b, "a@example.com", "sip:a@192.0.2.3", 100);
+	assert_int_equal(store_binding_put(fx.s, &b), 0);
+	sample_binding(&b, "b@example.com", "sip:b@192.0.2.1", 100);
+	assert_int_equal(store_binding_put(fx.s, &b), 0);
+
+	assert_int_equal(
+	    store_binding_del(fx.s, "a@example.com", "sip:a@192.0.2.2"), 0);
+	assert_int_equal(
+	    store_binding_del(fx.s, "a@example.com", "sip:a@192.0.2.2"),
+	    ENOENT);
+	assert_int_equal(
+	    store_binding_del(fx.s, "b@example.com", "sip:a@192.0.2.1"),
+	    ENOENT);
+	assert_int_equal(count_bindings(fx.s), 3);
+
+	assert_int_equal(store_binding_del_aor(fx.s, "a@example.com"), 0);
+	assert_int_equal(store_binding_each(fx.s, see_binding, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	assert_string_equal(sn.key[0], "b@example.com sip:b@192.0.2.1");
+	/* Nothing left to delete is not an error. */
+	assert_int_equal(store_binding_del_aor(fx.s, "a@example.com"), 0);
+	assert_int_equal(count_bindings(fx.s), 1);
+}
+
+static void
+binding_expire(void **state)
+{
+	struct binding b;
+	struct seen sn = { 0 };
+
+	(void)state;
+	sample_binding(&b, "a@example.com", "sip:a@192.0.2.1", 100);
+	assert_int_equal(store_binding_put(fx.s, &b), 0);
+	sample_binding(&b, "a@example.com", "sip:a@192.0.2.2", 200);
+	assert_int_equal(store_binding_put(fx.s, &b), 0);
+	sample_binding(&b, "c@example.com", "sip:c@192.0.2.3", 300);
+	assert_int_equal(store_binding_put(fx.s, &b), 0);
+
+	assert_int_equal(store_binding_expire(fx.s, 99), 0);
+	assert_int_equal(count_bindings(fx.s), 3);
+	/* expires <= now goes. */
+	assert_int_equal(store_binding_expire(fx.s, 200), 0);
+	assert_int_equal(store_binding_each(fx.s, see_binding, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	assert_true(sn.b[0].expires == 300);
+	assert_int_equal(store_binding_expire(fx.s, INT64_MAX), 0);
+	assert_int_equal(count_bindings(fx.s), 0);
+}
+
+/* ---- argument checks ----------------------------------------------------------- */
+
+static void
+overlong_fields(void **state)
+{
+	char longu[STORE_USER_MAX + 1], maxu[STORE_USER_MAX];
+	char longaor[STORE_AOR_MAX + 1], longc[STORE_URI_MAX + 1];
+	struct account a, got;
+	struct binding b;
+
+	(void)state;
+	/* Each member filled to the brim, no NUL: over-long. */
+	sample_account(&a, "x", "example.com");
+	memset(a.user, 'u', sizeof(a.user));
+	assert_int_equal(store_account_add(fx.s, &a), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "username");
+	sample_account(&a, "x", "example.com");
+	memset(a.domain, 'd', sizeof(a.domain));
+	assert_int_equal(store_account_add(fx.s, &a), EINVAL);
+	sample_account(&a, "x", "example.com");
+	memset(a.pw_hash, 'p', sizeof(a.pw_hash));
+	assert_int_equal(store_account_add(fx.s, &a), EINVAL);
+	assert_int_equal(store_account_update(fx.s, &a), EINVAL);
+	sample_account(&a, "x", "example.com");
+	memset(a.allow_cidrs, 'c', sizeof(a.allow_cidrs));
+	assert_int_equal(store_account_add(fx.s, &a), EINVAL);
+	sample_account(&a, "x", "example.com");
+	memset(a.ha1_sha256, 'e', sizeof(a.ha1_sha256));
+	assert_int_equal(store_account_add(fx.s, &a), EINVAL);
+	/* Empty key, unknown status, NULLs. */
+	sample_account(&a, "", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), EINVAL);
+	sample_account(&a, "x", "example.com");
+	a.status = (enum account_status)7;
+	assert_int_equal(store_account_add(fx.s, &a), EINVAL);
+	assert_int_equal(store_account_add(fx.s, NULL), EINVAL);
+	assert_int_equal(store_account_add(NULL, &a), EINVAL);
+	assert_int_equal(
+	    store_account_get(fx.s, NULL, "example.com", &got), EINVAL);
+	assert_int_equal(
+	    store_account_get(fx.s, "x", "example.com", NULL), EINVAL);
+
+	/* Keys passed as strings: one byte over is EINVAL, at the limit fine. */
+	fill(longu, sizeof(longu), 'u');
+	fill(maxu, sizeof(maxu), 'u');
+	assert_int_equal(
+	    store_account_get(fx.s, longu, "example.com", &got), EINVAL);
+	assert_int_equal(
+	    store_account_get(fx.s, maxu, "example.com", &got), ENOENT);
+	assert_int_equal(store_account_del(fx.s, longu, "example.com"), EINVAL);
+
+	sample_binding(&b, "a@example.com", "sip:a@192.0.2.1", 100);
+	memset(b.contact, 'c', sizeof(b.contact));
+	assert_int_equal(store_binding_put(fx.s, &b), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "contact");
+	sample_binding(&b, "a@example.com", "sip:a@192.0.2.1", 100);
+	memset(b.path, 'p', sizeof(b.path));
+	assert_int_equal(store_binding_put(fx.s, &b), EINVAL);
+	sample_binding(&b, "a@example.com", "sip:a@192.0.2.1", 100);
+	memset(b.user_agent, 'a', sizeof(b.user_agent));
+	assert_int_equal(store_binding_put(fx.s, &b), EINVAL);
+	sample_binding(&b, "", "sip:a@192.0.2.1", 100);
+	assert_int_equal(store_binding_put(fx.s, &b), EINVAL);
+	fill(longaor, sizeof(longaor), 'a');
+	fill(longc, sizeof(longc), 'c');
+	assert_int_equal(
+	    store_binding_del(fx.s, longaor, "sip:a@192.0.2.1"), EINVAL);
+	assert_int_equal(
+	    store_binding_del(fx.s, "a@example.com", longc), EINVAL);
+	assert_int_equal(store_binding_del_aor(fx.s, longaor), EINVAL);
+	assert_int_equal(store_binding_del_aor(fx.s, ""), EINVAL);
+	assert_int_equal(store_binding_each(fx.s, NULL, NULL), EINVAL);
+
+	/* Nothing was written. */
+	assert_int_equal(count_accounts(fx.s), 0);
+	assert_int_equal(count_bindings(fx.s), 0);
+	assert_true(generation(fx.s) == 0);
+}
+
+/* Values the store did not write are checked on the way out. */
+static void
+stored_values_checked(void **state)
+{
+	char u[STORE_USER_MAX + 1], sql[STORE_USER_MAX + 128];
+	struct account got;
+	struct seen sn = { 0 };
+	struct binding b;
+
+	(void)state;
+	/* 100 bytes in a 64-byte member: EIO, never a truncated name. */
+	raw_exec("INSERT INTO accounts (username, domain) VALUES ("
+		 "'uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu"
+		 "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu', "
+		 "'example.com')");
+	assert_int_equal(store_account_each(fx.s, see_account, &sn), EIO);
+	assert_int_equal(sn.n, 0);
+	assert_msg_has(store_errmsg(fx.s), "accounts.username");
+	raw_exec("DELETE FROM accounts");
+
+	/* Exactly the member's size: no room for the NUL, also EIO. */
+	fill(u, sizeof(u), 'u');
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO accounts (username, domain) VALUES ('%s', 'e')", u);
+	raw_exec(sql);
+	assert_int_equal(count_accounts_rc(fx.s), EIO);
+	raw_exec("DELETE FROM accounts");
+	u[sizeof(u) - 2] = '\0';
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO accounts (username, domain) VALUES ('%s', 'e')", u);
+	raw_exec(sql);
+	assert_int_equal(count_accounts_rc(fx.s), 0);
+	raw_exec("DELETE FROM accounts");
+
+	raw_exec("INSERT INTO accounts (username, domain, status) "
+		 "VALUES ('x', 'example.com', 5)");
+	assert_int_equal(
+	    store_account_get(fx.s, "x", "example.com", &got), EIO);
+	assert_msg_has(store_errmsg(fx.s), "accounts.status");
+	raw_exec("UPDATE accounts SET status = 0, max_contacts = 4294967296");
+	assert_int_equal(
+	    store_account_get(fx.s, "x", "example.com", &got), EIO);
+	assert_msg_has(store_errmsg(fx.s), "max_contacts");
+	if (!fx.pg) {
+		/* SQLite text may hold a NUL: never cut the value there. */
+		raw_exec("UPDATE accounts SET max_contacts = 0, "
+			 "ha1_md5 = CAST(x'61006200' AS TEXT)");
+		assert_int_equal(
+		    store_account_get(fx.s, "x", "example.com", &got), EIO);
+		assert_msg_has(store_errmsg(fx.s), "NUL");
+	}
+	raw_exec("DELETE FROM accounts");
+
+	sample_binding(&b, "a@example.com", "sip:a@192.0.2.1", 100);
+	assert_int_equal(store_binding_put(fx.s, &b), 0);
+	raw_exec("UPDATE bindings SET cseq = -1");
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_binding_each(fx.s, see_binding, &sn), EIO);
+	assert_msg_has(store_errmsg(fx.s), "bindings.cseq");
+	if (!fx.pg) {
+		/* SQLite keeps whatever type it is given. */
+		raw_exec("UPDATE bindings SET cseq = 'abc'");
+		assert_int_equal(
+		    store_binding_each(fx.s, see_binding, &sn), EIO);
+		assert_msg_has(store_errmsg(fx.s), "not an integer");
+	}
+	raw_exec("DELETE FROM bindings");
+
+	/* NULL columns (NOT NULL dropped by hand) read as "" and 0. */
+	if (fx.pg) {
+		raw_exec(
+		    "ALTER TABLE accounts ALTER status DROP NOT NULL, "
+		    "ALTER ha1_md5 DROP NOT NULL, "
+		    "ALTER ha1_sha256 DROP NOT NULL, "
+		    "ALTER pw_hash DROP NOT NULL, "
+		    "ALTER created DROP NOT NULL, "
+		    "ALTER secret_rotated DROP NOT NULL, "
+		    "ALTER pw_changed DROP NOT NULL, "
+		    "ALTER max_contacts DROP NOT NULL, "
+		    "ALTER allow_cidrs DROP NOT NULL, "
+		    "ALTER status DROP DEFAULT, ALTER ha1_md5 DROP DEFAULT, "
+		    "ALTER pw_hash DROP DEFAULT, ALTER created DROP DEFAULT, "
+		    "ALTER max_contacts DROP DEFAULT, "
+		    "ALTER allow_cidrs DROP DEFAULT");
+	} else {
+		/* SQLite cannot drop a constraint: a new table. */
+		raw_exec("DROP TABLE accounts");
+		raw_exec("CREATE TABLE accounts (username TEXT, domain TEXT, "
+			 "status INTEGER, ha1_md5 TEXT, ha1_sha256 TEXT, "
+			 "pw_hash TEXT, created INTEGER, "
+			 "secret_rotated INTEGER, pw_changed INTEGER, "
+			 "max_contacts INTEGER, allow_cidrs TEXT, "
+			 "PRIMARY KEY (domain, username))");
+	}
+	raw_exec("INSERT INTO accounts (username, domain) "
+		 "VALUES ('n', 'example.com')");
+	memset(&got, 'z', sizeof(got));
+	assert_int_equal(store_account_get(fx.s, "n", "example.com", &got), 0);
+	assert_string_equal(got.user, "n");
+	assert_int_equal(raw_int("SELECT count(*) FROM accounts "
+				 "WHERE ha1_md5 IS NULL AND status IS NULL AND "
+				 "created IS NULL AND max_contacts IS NULL"),
+	    1);
+	assert_string_equal(got.ha1_md5, "");
+	assert_string_equal(got.pw_hash, "");
+	assert_string_equal(got.allow_cidrs, "");
+	assert_int_equal(got.status, ACCOUNT_ACTIVE);
+	assert_true(got.created == 0);
+	assert_int_equal(got.max_contacts, 0);
+}
+
+/* ---- transactions -------------------------------------------------------------- */
+
+static void
+txn_rollback(void **state)
+{
+	struct account a, got;
+	struct binding b;
+
+	(void)state;
+	assert_int_equal(store_begin(fx.s), 0);
+	sample_account(&a, "erin", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	sample_binding(&b, "erin@example.com", "sip:erin@192.0.2.5", 100);
+	assert_int_equal(store_binding_put(fx.s, &b), 0);
+	/* Visible inside the transaction. */
+	assert_int_equal(
+	    store_account_get(fx.s, "erin", "example.com", &got), 0);
+	assert_true(generation(fx.s) == 1);
+	assert_int_equal(store_rollback(fx.s), 0);
+
+	assert_int_equal(
+	    store_account_get(fx.s, "erin", "example.com", &got), ENOENT);
+	assert_int_equal(count_accounts(fx.s), 0);
+	assert_int_equal(count_bindings(fx.s), 0);
+	assert_true(generation(fx.s) == 0);
+}
+
+static void
+txn_commit_and_misuse(void **state)
+{
+	struct account a, got;
+	struct binding b;
+	struct store *s2 = NULL;
+
+	(void)state;
+	assert_int_equal(store_commit(fx.s), EINVAL);
+	assert_int_equal(store_rollback(fx.s), EINVAL);
+	assert_int_equal(store_begin(fx.s), 0);
+	assert_int_equal(store_begin(fx.s), EINVAL); /* no nesting */
+	assert_msg_has(store_errmsg(fx.s), "nest");
+
+	sample_account(&a, "frank", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	/* EEXIST and ENOENT do not spoil the transaction. */
+	assert_int_equal(store_account_add(fx.s, &a), EEXIST);
+	sample_account(&got, "ghost", "example.com");
+	assert_int_equal(store_account_update(fx.s, &got), ENOENT);
+	sample_binding(&b, "frank@example.com", "sip:frank@192.0.2.6", 100);
+	assert_int_equal(store_binding_put(fx.s, &b), 0);
+	assert_int_equal(store_binding_del(fx.s, b.aor, "sip:none"), ENOENT);
+
+	/* Another connection does not see it before the commit... */
+	open_ok(&s2);
+	assert_int_equal(
+	    store_account_get(s2, "frank", "example.com", &got), ENOENT);
+	assert_true(generation(s2) == 0);
+	assert_int_equal(store_commit(fx.s), 0);
+	/* ...and sees all of it after. */
+	assert_int_equal(
+	    store_account_get(s2, "frank", "example.com", &got), 0);
+	assert_account_eq(&got, &a);
+	assert_int_equal(count_bindings(s2), 1);
+	assert_true(generation(s2) == 1);
+	assert_int_equal(store_commit(fx.s), EINVAL);
+	store_close(s2);
+
+	/* Closing with an open transaction rolls it back. */
+	assert_int_equal(store_begin(fx.s), 0);
+	assert_int_equal(store_account_del(fx.s, "frank", "example.com"), 0);
+	store_close(fx.s);
+	fx.s = NULL;
+	open_ok(&fx.s);
+	assert_int_equal(
+	    store_account_get(fx.s, "frank", "example.com", &got), 0);
+	assert_true(generation(fx.s) == 1);
+}
+
+/*
+ * Bytes that are not UTF-8 (a Latin-1 User-Agent): SQLite stores them
+ * as given; PostgreSQL would abort the transaction, so the store
+ * refuses them up front and the location writer's batch survives.
+ */
+static void
+non_utf8_text(void **state)
+{
+	struct binding b1, b2;
+	struct seen sn = { 0 };
+	struct account got;
+	int want = fx.pg ? EINVAL : 0;
+
+	(void)state;
+	assert_int_equal(store_begin(fx.s), 0);
+	sample_binding(&b1, "a@example.com", "sip:a@192.0.2.1", 100);
+	assert_int_equal(store_binding_put(fx.s, &b1), 0);
+	sample_binding(&b2, "b@example.com", "sip:b@192.0.2.2", 100);
+	snprintf(b2.user_agent, sizeof(b2.user_agent), "%s", "Ph\xf6ne/1.0");
+	assert_int_equal(store_binding_put(fx.s, &b2), want);
+	if (want)
+		assert_msg_has(store_errmsg(fx.s), "user_agent");
+	/* Overlong "/" and a UTF-16 surrogate are not UTF-8 either. */
+	assert_int_equal(
+	    store_account_get(fx.s, "\xc0\xaf", "example.com", &got),
+	    fx.pg ? EINVAL : ENOENT);
+	assert_int_equal(
+	    store_binding_del(fx.s, "\xed\xa0\x80@example.com", "sip:x"),
+	    fx.pg ? EINVAL : ENOENT);
+	/* Valid multi-byte text is fine everywhere. */
+	snprintf(b2.user_agent, sizeof(b2.user_agent), "%s",
+	    "T\xc3\xa9l\xc3\xa9phone \xe2\x98\x8e \xf0\x9f\x93\x9e");
+	snprintf(b2.contact, sizeof(b2.contact), "%s", "sip:b@192.0.2.3");
+	assert_int_equal(store_binding_put(fx.s, &b2), 0);
+	assert_int_equal(store_commit(fx.s), 0);
+	assert_int_equal(store_binding_each(fx.s, see_binding, &sn), 0);
+	assert_int_equal(sn.n, fx.pg ? 2 : 3);
+	assert_binding_eq(&sn.b[0], &b1);
+	assert_binding_eq(&sn.b[sn.n - 1], &b2);
+}
+
+static int
+reenter(const struct account *a, void *arg)
+{
+	struct account got;
+
+	(void)arg;
+	return store_account_get(fx.s, a->user, a->domain, &got);
+}
+
+static void
+each_reentry_refused(void **state)
+{
+	struct account a;
+
+	(void)state;
+	sample_account(&a, "gina", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	assert_int_equal(store_account_each(fx.s, reenter, NULL), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "callback");
+	/* The store works again afterwards. */
+	assert_int_equal(count_accounts(fx.s), 1);
+}
+
+/* ---- SQLite files ---------------------------------------------------------------- */
+
+static void
+sqlite_bad_dir(void **state)
+{
+	struct store *s2 = NULL;
+	char uri[PATH_MAX + 64], dir[PATH_MAX + 16], err[256];
+	int fd;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/missing", fx.dir);
+	snprintf(uri, sizeof(uri), "sqlite:%s/sub/x.db", dir);
+	assert_int_equal(store_open(&s2, uri, err, sizeof(err)), ENOENT);
+	assert_msg_has(err, "does not exist");
+	assert_msg_has(err, "/missing/sub");
+	assert_null(s2);
+	assert_false(file_exists(dir));
+
+	/* A parent that is a file. */
+	snprintf(dir, sizeof(dir), "%s/plain", fx.dir);
+	fd = open(dir, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(uri, sizeof(uri), "sqlite:%s/x.db", dir);
+	assert_int_equal(store_open(&s2, uri, err, sizeof(err)), ENOTDIR);
+	assert_msg_has(err, "not a directory");
+	unlink(dir);
+}
+
+static void
+sqlite_not_a_database(void **state)
+{
+	unsigned char junk[8192], back[sizeof(junk) + 1];
+	char path[PATH_MAX + 16], uri[PATH_MAX + 32], err[256];
+	struct store *s2 = NULL;
+	size_t i;
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] =
+		    (unsigned char)("not a database\n"[i % 15] ^ (i >> 8));
+	snprintf(path, sizeof(path), "%s/junk.db", fx.dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, junk, sizeof(junk)), sizeof(junk));
+	close(fd);
+
+	snprintf(uri, sizeof(uri), "sqlite:%s", path);
+	assert_int_equal(store_open(&s2, uri, err, sizeof(err)), EIO);
+	assert_msg_has(err, "not an SQLite database");
+	assert_null(s2);
+
+	/* Byte for byte as it was, and no journal beside it. */
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, back, sizeof(back));
+	close(fd);
+	assert_int_equal(n, sizeof(junk));
+	assert_memory_equal(back, junk, sizeof(junk));
+	snprintf(path, sizeof(path), "%s/junk.db-wal", fx.dir);
+	assert_false(file_exists(path));
+	snprintf(path, sizeof(path), "%s/junk.db", fx.dir);
+	unlink(path);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		T(open_creates_schema),
+		T(reopen_does_not_migrate),
+		T(newer_schema_refused),
+		T(bad_uri),
+		T(account_roundtrip),
+		T(account_exists_missing),
+		T(account_each_order),
+		T(generation_counts_changes),
+		T(binding_put_replace),
+		T(binding_del),
+		T(binding_expire),
+		T(overlong_fields),
+		T(stored_values_checked),
+		T(txn_rollback),
+		T(txn_commit_and_misuse),
+		T(each_reentry_refused),
+		T(non_utf8_text),
+		cmocka_unit_test(sqlite_bad_dir),
+		cmocka_unit_test(sqlite_not_a_database),
+	};
+
+	return cmocka_run_group_tests_name(
+	    "store", tests, group_setup, group_teardown);
+}

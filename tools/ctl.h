@@ -1,0 +1,13 @@
+/*
+ * tools/ctl.h -- commands of centinelactl implemented outside
+ * centinelactl.c. Each takes the arguments after the command name
+ * (argv[0] is the command) and returns the exit status.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef CENTINELA_TOOLS_CTL_H
+#define CENTINELA_TOOLS_CTL_H
+
+int ctl_user(int argc, char **argv);
+
+#endif /* CENTINELA_TOOLS_CTL_H */
