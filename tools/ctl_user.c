@@ -59,8 +59,7 @@ user_usage(FILE *f)
 	    "configuration's domains.\n");
 }
 
-static int
-fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int
 fail(const char *fmt, ...)
@@ -154,8 +153,7 @@ parse_opts(int argc, char **argv, int i, struct uopts *o)
 
 /* Split EXT[@DOMAIN] into user and domain (checked against cfg). */
 static int
-resolve(const struct cfg *cfg, const struct uopts *o, char *user,
-    char *domain)
+resolve(const struct cfg *cfg, const struct uopts *o, char *user, char *domain)
 {
 	const char *at = o->ext ? strchr(o->ext, '@') : NULL;
 	const char *d = o->domain;
@@ -183,8 +181,8 @@ resolve(const struct cfg *cfg, const struct uopts *o, char *user,
 		return fail("domain \"%s\" is not one of the configured "
 			    "domains",
 		    d);
-	snprintf(domain, STORE_DOMAIN_MAX, "%s", cfg_domain(cfg,
-	    str_make(d, strlen(d))));
+	snprintf(domain, STORE_DOMAIN_MAX, "%s",
+	    cfg_domain(cfg, str_make(d, strlen(d))));
 	return 0;
 }
 
@@ -390,8 +388,8 @@ ctl_user(int argc, char **argv)
 		if (get_password(&o, user, pw, sizeof(pw), &generated))
 			goto out;
 		if (pw[0]) {
-			if (cred_password_hash(pw, a.pw_hash,
-				sizeof(a.pw_hash))) {
+			if (cred_password_hash(
+				pw, a.pw_hash, sizeof(a.pw_hash))) {
 				fail("cannot hash the password");
 				goto out;
 			}
@@ -402,8 +400,9 @@ ctl_user(int argc, char **argv)
 			goto out;
 		}
 		if ((rc = store_account_add(s, &a))) {
-			fail("%s", rc == EEXIST ? "user already exists" :
-						  store_errmsg(s));
+			fail("%s",
+			    rc == EEXIST ? "user already exists" :
+					   store_errmsg(s));
 			rc = 1;
 			goto out;
 		}

@@ -88,8 +88,8 @@ add_one(const struct account *a, void *arg)
 	memcpy(ac->ac_buf + ul + 1, a->domain, dl + 1);
 	/* Views are fixed up after the last realloc. */
 	ac->ac_status = a->status;
-	snprintf(ac->ac_ha1[DIGEST_MD5], sizeof(ac->ac_ha1[0]), "%s",
-	    a->ha1_md5);
+	snprintf(
+	    ac->ac_ha1[DIGEST_MD5], sizeof(ac->ac_ha1[0]), "%s", a->ha1_md5);
 	snprintf(ac->ac_ha1[DIGEST_SHA256], sizeof(ac->ac_ha1[0]), "%s",
 	    a->ha1_sha256);
 	ac->ac_max_contacts = a->max_contacts;

@@ -266,12 +266,11 @@ emit(const struct sip_msg *msg, const struct sa *src, const char *tp,
 	int n;
 
 	if (user.len) {
-		n = snprintf(u, sizeof(u), "%.*s@%.*s", STR_FMT(user),
-		    STR_FMT(realm));
+		n = snprintf(
+		    u, sizeof(u), "%.*s@%.*s", STR_FMT(user), STR_FMT(realm));
 		if (n > 0)
-			ev.user = str_make(u, (size_t)n < sizeof(u) ?
-				(size_t)n :
-				sizeof(u) - 1);
+			ev.user = str_make(u,
+			    (size_t)n < sizeof(u) ? (size_t)n : sizeof(u) - 1);
 	}
 	event_emit(&ev);
 }
@@ -286,8 +285,8 @@ challenge(struct auth *a, const struct sip_msg *msg, const struct sa *src,
 
 	res->status = reg ? 401 : 407;
 	res->extra = STR_NULL;
-	if (!digest_nonce_make(&a->au_key, (uint64_t)time(NULL), src, nonce,
-		sizeof(nonce)))
+	if (!digest_nonce_make(
+		&a->au_key, (uint64_t)time(NULL), src, nonce, sizeof(nonce)))
 		return false;
 	n = digest_challenge(res->buf, sizeof(res->buf),
 	    reg ? "WWW-Authenticate" : "Proxy-Authenticate", realm, nonce,
@@ -334,8 +333,8 @@ auth_check(struct auth *a, const struct sip_msg *msg, const struct sa *src,
 		res->reason = r;
 		return challenge(a, msg, src, realm, false, res);
 	}
-	ns = digest_nonce_check(&a->au_key, c.nonce, now, a->au_cfg->nonce_lifetime,
-	    src, &issued);
+	ns = digest_nonce_check(
+	    &a->au_key, c.nonce, now, a->au_cfg->nonce_lifetime, src, &issued);
 	if (ns != DIGEST_NONCE_OK) {
 		r = ns == DIGEST_NONCE_STALE ? REASON_AUTH_STALE_NONCE :
 					       REASON_AUTH_BAD_NONCE;
@@ -357,7 +356,7 @@ auth_check(struct auth *a, const struct sip_msg *msg, const struct sa *src,
 	else if (!acct_source_ok(ac, src))
 		r = REASON_AUTH_SOURCE;
 	ha1 = r == REASON_NONE && ac->ac_ha1[c.alg][0] ? ac->ac_ha1[c.alg] :
-							   a->au_dummy[c.alg];
+							 a->au_dummy[c.alg];
 	ok = digest_response_ok(&c, ha1, msg->method_s);
 	if (r == REASON_NONE && !ok)
 		r = REASON_AUTH_WRONG_SECRET;
@@ -366,8 +365,8 @@ auth_check(struct auth *a, const struct sip_msg *msg, const struct sa *src,
 		res->reason = r;
 		return challenge(a, msg, src, realm, false, res);
 	}
-	switch (digest_nc_use(a->au_nc, c.nonce, issued, c.nc, now,
-	    a->au_cfg->nonce_lifetime)) {
+	switch (digest_nc_use(
+	    a->au_nc, c.nonce, issued, c.nc, now, a->au_cfg->nonce_lifetime)) {
 	case DIGEST_NC_OK:
 		break;
 	case DIGEST_NC_REPLAY:
@@ -404,8 +403,7 @@ auth_dialog_token(const struct auth *a, struct str call_id, char *out)
 }
 
 bool
-auth_dialog_token_ok(
-    const struct auth *a, struct str call_id, struct str token)
+auth_dialog_token_ok(const struct auth *a, struct str call_id, struct str token)
 {
 	char want[AUTH_TOKEN_LEN];
 

@@ -92,8 +92,8 @@ struct auth_result {
  * res->extra (401 + WWW-Authenticate for REGISTER, 407 +
  * Proxy-Authenticate otherwise) to send. Emits auth_ok / auth_failed.
  */
-bool auth_check(struct auth *a, const struct sip_msg *msg,
-    const struct sa *src, const char *tp, struct auth_result *res);
+bool auth_check(struct auth *a, const struct sip_msg *msg, const struct sa *src,
+    const char *tp, struct auth_result *res);
 
 /*
  * Dialog tokens: a keyed hash of the Call-ID that centinela puts into

@@ -45,8 +45,8 @@ const char *cred_alg_name(enum digest_alg alg);
  * "contains the username", "only digits", "shorter than 10 characters",
  * "a keyboard walk", "a common password".
  */
-int cred_policy_check(const char *username, const char *secret, char *why,
-    size_t whylen);
+int cred_policy_check(
+    const char *username, const char *secret, char *why, size_t whylen);
 
 /*
  * A device secret: at least 128 bits from the kernel CSPRNG, letters and

@@ -21,11 +21,11 @@
 #include "net/sa.h"
 
 /* X(enum, "name") -- stable names: append, never rename. */
-#define EVENT_LIST(X)                                                          \
-	X(EV_AUTH_OK, "auth_ok")                                               \
-	X(EV_AUTH_FAILED, "auth_failed")                                       \
-	X(EV_REGISTER, "register")                                             \
-	X(EV_UNREGISTER, "unregister")                                         \
+#define EVENT_LIST(X)                    \
+	X(EV_AUTH_OK, "auth_ok")         \
+	X(EV_AUTH_FAILED, "auth_failed") \
+	X(EV_REGISTER, "register")       \
+	X(EV_UNREGISTER, "unregister")   \
 	X(EV_BINDING_EXPIRED, "binding_expired")
 
 enum event_type {

@@ -13,8 +13,8 @@
 #include "guard/guard.h"
 
 static enum guard_vd
-auth_on_request(struct guard_ctx *gx, const struct sip_msg *msg,
-    struct guard_result *res)
+auth_on_request(
+    struct guard_ctx *gx, const struct sip_msg *msg, struct guard_result *res)
 {
 	if (!gx->auth || gx->role != ROLE_PUBLIC)
 		return GUARD_CONTINUE;

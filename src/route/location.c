@@ -52,7 +52,7 @@ loc_dst_fmt(const struct tp_dst *d, char *buf, size_t cap)
 	char a[SA_STRLEN];
 
 	snprintf(buf, cap, "%s:%s",
-	    d->tp == SIP_TP_TCP	      ? "tcp" :
+	    d->tp == SIP_TP_TCP	    ? "tcp" :
 		d->tp == SIP_TP_TLS ? "tls" :
 				      "udp",
 	    sa_fmt(&d->addr, a, sizeof(a)));
@@ -135,8 +135,8 @@ writer_main(void *arg)
 
 		if (store_begin(loc->lo_store)) {
 			/* Each change on its own, then. */
-			log_warn("location: store: %s",
-			    store_errmsg(loc->lo_store));
+			log_warn(
+			    "location: store: %s", store_errmsg(loc->lo_store));
 			for (w = batch; w; w = w->next)
 				apply(loc->lo_store, w);
 		} else {
@@ -190,8 +190,8 @@ copy_field(char *dst, size_t cap, struct str s)
 }
 
 static void
-persist_put(struct location *loc, const struct loc_aor *a,
-    const struct loc_contact *c)
+persist_put(
+    struct location *loc, const struct loc_aor *a, const struct loc_contact *c)
 {
 	struct wop *w = calloc(1, sizeof(*w));
 
@@ -323,8 +323,8 @@ put_str(char **p, struct str s)
 static struct loc_contact *
 contact_new(const struct loc_update *u)
 {
-	size_t n = u->uri.len + u->call_id.len + u->path.len +
-	    u->instance.len + u->ua.len;
+	size_t n = u->uri.len + u->call_id.len + u->path.len + u->instance.len +
+	    u->ua.len;
 	struct loc_contact *c = malloc(sizeof(*c) + n);
 	char *p;
 
@@ -463,8 +463,7 @@ loc_expire(struct location *loc, int64_t now)
 
 void
 loc_each(const struct location *loc,
-    void (*fn)(const struct loc_aor *a, const struct loc_contact *c,
-	void *arg),
+    void (*fn)(const struct loc_aor *a, const struct loc_contact *c, void *arg),
     void *arg)
 {
 	const struct loc_aor *a;

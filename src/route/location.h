@@ -81,8 +81,8 @@ const struct loc_aor *loc_find(const struct location *loc, struct str aor);
  * ENOMEM, or EBUSY: the Call-ID is the binding's and the CSeq is not
  * higher (RFC 3261 10.3 step 7). *removed says whether it removed one.
  */
-int loc_update(struct location *loc, struct str aor,
-    const struct loc_update *u, int64_t now, bool *removed);
+int loc_update(struct location *loc, struct str aor, const struct loc_update *u,
+    int64_t now, bool *removed);
 /* Remove every binding of "aor" ("Contact: *"). Returns the count. */
 unsigned loc_remove_all(struct location *loc, struct str aor);
 /* Remove expired bindings (emits binding_expired). Returns the count. */
@@ -90,8 +90,7 @@ unsigned loc_expire(struct location *loc, int64_t now);
 unsigned loc_count(const struct location *loc); /* contacts */
 /* Call "fn" for every contact (the table must not change meanwhile). */
 void loc_each(const struct location *loc,
-    void (*fn)(const struct loc_aor *a, const struct loc_contact *c,
-	void *arg),
+    void (*fn)(const struct loc_aor *a, const struct loc_contact *c, void *arg),
     void *arg);
 unsigned loc_aor_count(const struct location *loc);
 

@@ -131,7 +131,8 @@ ping_one(const struct loc_aor *a, const struct loc_contact *c, void *arg)
 	sip_wbuf_put(&w, c->lc_uri);
 	sip_wbuf_put(&w, STR(">\r\nCall-ID: natping-"));
 	sip_wbuf_putu(&w, p->p_ping_seq);
-	sip_wbuf_put(&w, STR("\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"));
+	sip_wbuf_put(
+	    &w, STR("\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"));
 	if (!w.overflow)
 		proxy_send(p, &c->lc_dst, w.b, w.len);
 }
@@ -222,9 +223,8 @@ reg_event(const struct sip_msg *msg, const struct rx_meta *in,
 }
 
 static void
-reg_reject(struct proxy *p, const struct sip_msg *msg,
-    const struct rx_meta *in, uint16_t status, struct str phrase,
-    enum reason r, struct str extra)
+reg_reject(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
+    uint16_t status, struct str phrase, enum reason r, struct str extra)
 {
 	proxy_log_reject(msg, in, "reject", r, status, reason_text(r));
 	metrics_reject(r);
@@ -308,8 +308,8 @@ reply_bindings(struct proxy *p, const struct sip_msg *msg,
 		sip_wbuf_put(&w, STR("\r\n"));
 	}
 	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n",
-	    &tm);
+	strftime(
+	    date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
 	sip_wbuf_put(&w, str_make(date, strlen(date)));
 	if (w.overflow) {
 		reg_reject(p, msg, in, 500, STR("Server Internal Error"),
@@ -355,15 +355,16 @@ registrar_handle(struct proxy *p, const struct sip_msg *msg,
 	bool star = false;
 	int err;
 
-	if (registrar_aor(cfg, &msg->to.uri, aorbuf, sizeof(aorbuf), &user,
-		&domain)) {
-		reg_reject(p, msg, in, 400, STR("Bad To"), REASON_REG_BAD_CONTACT,
-		    STR_NULL);
+	if (registrar_aor(
+		cfg, &msg->to.uri, aorbuf, sizeof(aorbuf), &user, &domain)) {
+		reg_reject(p, msg, in, 400, STR("Bad To"),
+		    REASON_REG_BAD_CONTACT, STR_NULL);
 		return;
 	}
 	aor = str_make(aorbuf, strlen(aorbuf));
-	if (ac && (!str_eq(ac->ac_user, user) ||
-		      !str_eq_nocase(ac->ac_domain, domain))) {
+	if (ac &&
+	    (!str_eq(ac->ac_user, user) ||
+		!str_eq_nocase(ac->ac_domain, domain))) {
 		reg_reject(p, msg, in, 403, STR("Forbidden"),
 		    REASON_AUTH_IDENTITY, STR_NULL);
 		return;
@@ -400,7 +401,8 @@ registrar_handle(struct proxy *p, const struct sip_msg *msg,
 				n++;
 				continue;
 			}
-			if (sip_param_find(c->addr.params, STR("expires"), &v) &&
+			if (sip_param_find(
+				c->addr.params, STR("expires"), &v) &&
 			    str_to_u32(v, &e))
 				e = hdr_expires;
 			if (e && e < cfg->reg_min_expires) {
@@ -449,8 +451,8 @@ registrar_handle(struct proxy *p, const struct sip_msg *msg,
 		return;
 	}
 	/* The contact limit counts what the account would end up with. */
-	limit = ac->ac_max_contacts ? ac->ac_max_contacts :
-				      cfg->reg_max_contacts;
+	limit =
+	    ac->ac_max_contacts ? ac->ac_max_contacts : cfg->reg_max_contacts;
 	cur = loc_find(p->p_loc, aor);
 	if (nadd) {
 		unsigned total = cur ? cur->la_n : 0;
@@ -520,8 +522,9 @@ registrar_handle(struct proxy *p, const struct sip_msg *msg,
 			return;
 		}
 		if (err) {
-			reg_reject(p, msg, in, 500, STR("Server Internal Error"),
-			    REASON_OVERLOAD, STR_NULL);
+			reg_reject(p, msg, in, 500,
+			    STR("Server Internal Error"), REASON_OVERLOAD,
+			    STR_NULL);
 			return;
 		}
 		if (u.expires)

@@ -41,7 +41,8 @@ struct account {
 	int64_t secret_rotated;
 	int64_t pw_changed; /* 0 = never set */
 	uint32_t max_contacts; /* 0 = the registrar default */
-	char allow_cidrs[STORE_CIDRS_MAX]; /* "10.0.0.0/8,2001:db8::/32"; "" any */
+	char allow_cidrs
+	    [STORE_CIDRS_MAX]; /* "10.0.0.0/8,2001:db8::/32"; "" any */
 };
 
 #define STORE_AOR_MAX 200
@@ -89,8 +90,8 @@ int store_rollback(struct store *s);
 
 /* Accounts, keyed by (user, domain). EEXIST / ENOENT as expected. */
 int store_account_add(struct store *s, const struct account *a);
-int store_account_get(struct store *s, const char *user, const char *domain,
-    struct account *a);
+int store_account_get(
+    struct store *s, const char *user, const char *domain, struct account *a);
 /* Replace every field of the account (user, domain) with "a". */
 int store_account_update(struct store *s, const struct account *a);
 int store_account_del(struct store *s, const char *user, const char *domain);
