@@ -327,9 +327,11 @@ ctl_user(int argc, char **argv)
 		if (resolve(cfg, &o, user, domain))
 			goto out;
 	} else {
-		fprintf(stderr, "centinelactl: user: unknown command \"%s\"\n",
+		fprintf(stderr,
+		    "centinelactl: user: unknown command \"%s\" (add, "
+		    "passwd, rotate-secret, suspend, resume, del, list, "
+		    "show)\n",
 		    sub);
-		user_usage(stderr);
 		rc = 2;
 		goto out;
 	}
