@@ -628,7 +628,7 @@ route_scan(const struct proxy *p, const struct sip_msg *msg, unsigned *npop,
  */
 static void
 to_user(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
-    uint64_t key, uint32_t lh)
+    uint64_t key, uint32_t lh, unsigned strip)
 {
 	struct fork_target t[32];
 	const struct loc_aor *a = NULL;
@@ -656,7 +656,7 @@ to_user(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 		    REASON_NOT_REGISTERED, STR_NULL);
 		return;
 	}
-	if (txn_start_fork(p, msg, in, key, lh, t, n))
+	if (txn_start_fork(p, msg, in, key, lh, strip, t, n))
 		reject(p, msg, in, 500, STR("Server Internal Error"),
 		    REASON_OVERLOAD, STR_NULL);
 }
@@ -670,7 +670,7 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 	struct sip_addr next;
 	const struct sip_uri *target = NULL;
 	bool has_next = false;
-	unsigned npop = 0;
+	unsigned npop = 0, strip = 0;
 	uint64_t cn_id = 0;
 	struct tp_dst dst;
 	uint32_t lh;
@@ -706,6 +706,17 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 	}
 	if (has_next)
 		target = &next.uri;
+	/*
+	 * An initial request whose only Routes are ours (a phone or PBX
+	 * using centinela as its outbound proxy): RFC 3261 16.4, remove
+	 * them and route as if there were none; they are stripped from
+	 * whatever goes out ("strip").
+	 */
+	if (!has_next && npop && !msg->to.tag.len &&
+	    msg->method != SIP_METHOD_ACK) {
+		strip = npop;
+		npop = 0;
+	}
 
 	if (!target && msg->method == SIP_METHOD_REGISTER && p->p_loc) {
 		registrar_handle(p, msg, in, key, acct, reg_retrans);
@@ -717,7 +728,7 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 	    (role == ROLE_PBX || role == ROLE_CARRIER) &&
 	    (cfg_domain(cfg, msg->ruri.host) ||
 		tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port))) {
-		to_user(p, msg, in, key, lh);
+		to_user(p, msg, in, key, lh, strip);
 		return;
 	}
 
@@ -752,8 +763,8 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		if (cn_id && dst.tp != SIP_TP_UDP && cn_id != in->conn_id &&
 		    tp_conn_alive(p->p_tp, cn_id))
 			dst.conn_id = cn_id;
-		if (proxy_forward(
-			p, msg, in, &dst, STR_NULL, key, lh, 0, npop, true))
+		if (proxy_forward(p, msg, in, &dst, STR_NULL, key, lh, 0,
+			npop + strip, true))
 			reject(p, msg, in, 503, STR("Service Unavailable"),
 			    REASON_UNSUPPORTED_TRANSPORT, STR_NULL);
 		return;
@@ -783,7 +794,7 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		proxy_forward(p, msg, in, &dst, STR_NULL, key, lh, 0, 0, false);
 		return;
 	}
-	err = txn_start(p, msg, in, key, lh);
+	err = txn_start(p, msg, in, key, lh, strip);
 	if (err == ENOENT)
 		reject(p, msg, in, 503, STR("Service Unavailable"),
 		    REASON_NO_UPSTREAM, STR("Retry-After: 30\r\n"));

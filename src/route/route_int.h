@@ -108,6 +108,7 @@ struct txn {
 	size_t tx_req_len; /* 0 once completed */
 	size_t tx_ruri_off;
 	size_t tx_ruri_len;
+	unsigned tx_pop; /* our own Route entries to remove when sending */
 	unsigned tx_retx_ms;
 	uint64_t tx_retx_at; /* deadlines in ms, 0 = off */
 	uint64_t tx_fail_at;
@@ -160,13 +161,13 @@ void txn_table_fini(struct txn_table *tt, struct loop *l);
 struct txn *txn_find(struct txn_table *tt, uint64_t key);
 /* Start a client transaction for "msg" received as "in". */
 int txn_start(struct proxy *p, const struct sip_msg *msg,
-    const struct rx_meta *in, uint64_t key, uint32_t loophash);
+    const struct rx_meta *in, uint64_t key, uint32_t loophash, unsigned pop);
 /*
  * Fork "msg" to "n" targets (parallel, RFC 3261 section 16.7). Returns
  * 0 (the caller hears from the branches) or ENOMEM.
  */
 int txn_start_fork(struct proxy *p, const struct sip_msg *msg,
-    const struct rx_meta *in, uint64_t key, uint32_t loophash,
+    const struct rx_meta *in, uint64_t key, uint32_t loophash, unsigned pop,
     const struct fork_target *t, unsigned n);
 /* A response for attempt "attempt" of "tx"; "rsp" is parsed. */
 void txn_on_response(struct txn *tx, const struct sip_msg *rsp,

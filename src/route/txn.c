@@ -240,7 +240,8 @@ send_attempt(struct txn *tx, const struct sip_msg *m)
 	if (!m)
 		return EBADMSG;
 	return proxy_forward(tx->tx_proxy, m, &tx->tx_in, &tx->tx_dst,
-	    tx->tx_target, tx->tx_key, tx->tx_loop, tx->tx_attempt, 0, true);
+	    tx->tx_target, tx->tx_key, tx->tx_loop, tx->tx_attempt, tx->tx_pop,
+	    true);
 }
 
 /* Answer the client ourselves (408, 503, 487) and complete. */
@@ -385,7 +386,7 @@ attempt_next(struct txn *tx, const char *why)
 /* A new transaction for "msg" in the table (request copied). */
 static struct txn *
 txn_new(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
-    uint64_t key, uint32_t loophash)
+    uint64_t key, uint32_t loophash, unsigned pop)
 {
 	struct txn_table *tt = &p->p_txns;
 	struct txn *tx;
@@ -411,6 +412,7 @@ txn_new(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 	tx->tx_ruri_len = msg->ruri_raw.len;
 	tx->tx_key = key;
 	tx->tx_loop = loophash;
+	tx->tx_pop = pop;
 	tx->tx_method = msg->method;
 	tx->tx_callhash = str_hash(msg->call_id);
 	tx->tx_in = *in;
@@ -443,14 +445,14 @@ trying_start(struct txn *tx, const struct sip_msg *msg)
 
 int
 txn_start(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
-    uint64_t key, uint32_t loophash)
+    uint64_t key, uint32_t loophash, unsigned pop)
 {
 	struct txn *tx;
 	int err;
 
 	if (upstream_pick(&p->p_pool, 0, 0) < 0)
 		return ENOENT;
-	tx = txn_new(p, msg, in, key, loophash);
+	tx = txn_new(p, msg, in, key, loophash, pop);
 	if (!tx)
 		return ENOMEM;
 	trying_start(tx, msg);
@@ -633,7 +635,7 @@ cancel_branch(struct txn *k)
 	if (!w.overflow &&
 	    sip_parse(&p->p_cfg->limits, p->p_msg3, w.b, w.len) == 0)
 		proxy_forward(p, p->p_msg3, &k->tx_in, &k->tx_dst, k->tx_target,
-		    k->tx_key, k->tx_loop, k->tx_attempt, 0, false);
+		    k->tx_key, k->tx_loop, k->tx_attempt, k->tx_pop, false);
 	free(buf);
 }
 
@@ -745,7 +747,7 @@ fork_on_request(
 
 int
 txn_start_fork(struct proxy *p, const struct sip_msg *msg,
-    const struct rx_meta *in, uint64_t key, uint32_t loophash,
+    const struct rx_meta *in, uint64_t key, uint32_t loophash, unsigned pop,
     const struct fork_target *t, unsigned n)
 {
 	struct txn *parent, *k, *kids[32];
@@ -753,7 +755,7 @@ txn_start_fork(struct proxy *p, const struct sip_msg *msg,
 
 	if (n == 0 || n > 32)
 		return EINVAL;
-	parent = txn_new(p, msg, in, key, loophash);
+	parent = txn_new(p, msg, in, key, loophash, pop);
 	if (!parent)
 		return ENOMEM;
 	parent->tx_is_fork = true;
@@ -764,8 +766,8 @@ txn_start_fork(struct proxy *p, const struct sip_msg *msg,
 	 * at once must not find the parent believing it has no others. */
 	for (i = 0; i < n; i++) {
 		k = txn_new(p, msg, in,
-		    key ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1)),
-		    loophash);
+		    key ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1)), loophash,
+		    pop);
 		if (k)
 			k->tx_target_buf =
 			    malloc(t[i].ruri.len ? t[i].ruri.len : 1);
@@ -811,7 +813,8 @@ txn_on_request(
 		/* ACK for a non-2xx final answer: same branch as the INVITE. */
 		if (tx->tx_upstream >= 0)
 			proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_target,
-			    tx->tx_key, tx->tx_loop, tx->tx_attempt, 0, false);
+			    tx->tx_key, tx->tx_loop, tx->tx_attempt, tx->tx_pop,
+			    false);
 		return;
 	case SIP_METHOD_CANCEL:
 		proxy_reply(p, msg, in, 200, STR("OK"), STR_NULL);
@@ -820,7 +823,7 @@ txn_on_request(
 			return;
 		tx->tx_cancelled = true;
 		proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_target,
-		    tx->tx_key, tx->tx_loop, tx->tx_attempt, 0, false);
+		    tx->tx_key, tx->tx_loop, tx->tx_attempt, tx->tx_pop, false);
 		return;
 	default:
 		break;
@@ -829,7 +832,7 @@ txn_on_request(
 	if (tx->tx_state == TXN_COMPLETED) {
 		/* The upstream's server transaction re-sends its answer. */
 		proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_target,
-		    tx->tx_key, tx->tx_loop, tx->tx_attempt, 0, true);
+		    tx->tx_key, tx->tx_loop, tx->tx_attempt, tx->tx_pop, true);
 		return;
 	}
 	if (msg->method == SIP_METHOD_INVITE) {
