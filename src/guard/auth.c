@@ -2,7 +2,9 @@
  * guard/auth.c -- the auth guard: requests from "public" sources must
  * carry valid digest credentials (auth/auth.h does the work).
  *
- * Exempt: trusted peers (pbx, carrier, customer), ACK (it cannot start
+ * With registrar.mode "forward" the PBX authenticates and this guard
+ * stands aside. Exempt: trusted peers (pbx, carrier, customer; only a
+ * pbx may REGISTER without credentials), ACK (it cannot start
  * anything), CANCEL (one that matches nothing gets 481 anyway), OPTIONS
  * to centinela itself (keep-alive pings; it names no user),
  * retransmissions of a request that already passed, and in-dialog
@@ -16,7 +18,15 @@ static enum guard_vd
 auth_on_request(
     struct guard_ctx *gx, const struct sip_msg *msg, struct guard_result *res)
 {
-	if (!gx->auth || gx->role != ROLE_PUBLIC)
+	if (!gx->auth || !gx->cfg->registrar_local)
+		return GUARD_CONTINUE; /* forward mode: the PBX authenticates */
+	/*
+	 * Trusted peers need no credentials, except that only a pbx may
+	 * register on behalf of a user: a customer or carrier trunk must
+	 * authenticate as the account like any phone.
+	 */
+	if (gx->role != ROLE_PUBLIC &&
+	    (gx->role == ROLE_PBX || msg->method != SIP_METHOD_REGISTER))
 		return GUARD_CONTINUE;
 	if (msg->method == SIP_METHOD_ACK || msg->method == SIP_METHOD_CANCEL ||
 	    gx->in_txn || gx->dialog_ok || gx->options_self)

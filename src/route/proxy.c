@@ -853,7 +853,7 @@ handle_request(
 	    (tx->tx_method == msg->method || msg->method == SIP_METHOD_ACK ||
 		msg->method == SIP_METHOD_CANCEL);
 	if (!gx.in_txn && msg->method == SIP_METHOD_REGISTER &&
-	    in->tp == SIP_TP_UDP && registrar_seen(p, key))
+	    in->tp == SIP_TP_UDP && registrar_seen(p, key, msg, in))
 		gx.in_txn = reg_retrans = true;
 	if (role == ROLE_PUBLIC && msg->to.tag.len && p->p_auth)
 		gx.dialog_ok = dialog_token_ok(p, msg);

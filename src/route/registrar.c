@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "admin/metrics.h"
 #include "core/event.h"
 #include "core/log.h"
@@ -26,8 +28,34 @@
 
 struct recent {
 	uint64_t key;
+	uint64_t fp; /* keyed digest of the source and the exact bytes */
 	uint32_t until; /* monotonic seconds */
 };
+
+/*
+ * A retransmission is the same bytes from the same address and port.
+ * The transaction key alone is not enough: it covers only what a
+ * client chooses freely (branch, Call-ID, CSeq, From tag), so a forged
+ * REGISTER with a remembered key could otherwise pass as one.
+ */
+static uint64_t
+fingerprint(
+    const struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	uint64_t fp = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+	    EVP_DigestUpdate(c, p->p_secret, sizeof(p->p_secret)) &&
+	    EVP_DigestUpdate(c, &in->src.u, in->src.len) &&
+	    EVP_DigestUpdate(c, msg->raw.s, msg->raw.len) &&
+	    EVP_DigestFinal_ex(c, md, &mdlen) && mdlen >= sizeof(fp))
+		memcpy(&fp, md, sizeof(fp));
+	EVP_MD_CTX_free(c);
+	return fp; /* 0: no digest, matches nothing */
+}
 
 static uint32_t
 mono_sec(const struct proxy *p)
@@ -36,9 +64,11 @@ mono_sec(const struct proxy *p)
 }
 
 bool
-registrar_seen(struct proxy *p, uint64_t key)
+registrar_seen(struct proxy *p, uint64_t key, const struct sip_msg *msg,
+    const struct rx_meta *in)
 {
 	uint32_t now = mono_sec(p), i;
+	uint64_t fp;
 
 	if (!p->p_recent)
 		return false;
@@ -46,14 +76,17 @@ registrar_seen(struct proxy *p, uint64_t key)
 		const struct recent *r =
 		    &p->p_recent[(key + i) & (RECENT_SLOTS - 1)];
 
-		if (r->key == key && r->until > now)
-			return true;
+		if (r->key != key || r->until <= now)
+			continue;
+		fp = fingerprint(p, msg, in);
+		return fp != 0 && r->fp == fp;
 	}
 	return false;
 }
 
 static void
-recent_add(struct proxy *p, uint64_t key)
+recent_add(struct proxy *p, uint64_t key, const struct sip_msg *msg,
+    const struct rx_meta *in)
 {
 	uint32_t now = mono_sec(p), i, oldest = 0;
 	struct recent *r, *victim = NULL;
@@ -72,7 +105,8 @@ recent_add(struct proxy *p, uint64_t key)
 		}
 	}
 	victim->key = key;
-	victim->until = now + RECENT_SECS;
+	victim->fp = fingerprint(p, msg, in);
+	victim->until = victim->fp ? now + RECENT_SECS : 0;
 }
 
 static void
@@ -446,7 +480,7 @@ registrar_handle(struct proxy *p, const struct sip_msg *msg,
 		if (loc_remove_all(p->p_loc, aor))
 			reg_event(msg, in, EV_UNREGISTER, aor, STR("*"));
 		if (in->tp == SIP_TP_UDP)
-			recent_add(p, key);
+			recent_add(p, key, msg, in);
 		reply_bindings(p, msg, in, aor, now);
 		return;
 	}
@@ -533,6 +567,6 @@ registrar_handle(struct proxy *p, const struct sip_msg *msg,
 			reg_event(msg, in, EV_UNREGISTER, aor, u.uri);
 	}
 	if (in->tp == SIP_TP_UDP && n)
-		recent_add(p, key);
+		recent_add(p, key, msg, in);
 	reply_bindings(p, msg, in, aor, now);
 }

@@ -210,8 +210,12 @@ struct proxy {
 
 int registrar_init(struct proxy *p);
 void registrar_fini(struct proxy *p);
-/* Was this REGISTER (transaction key) answered in the last 32 s? */
-bool registrar_seen(struct proxy *p, uint64_t key);
+/*
+ * Is this REGISTER a retransmission (same transaction key, same bytes,
+ * same source) of one answered in the last 32 s?
+ */
+bool registrar_seen(struct proxy *p, uint64_t key, const struct sip_msg *msg,
+    const struct rx_meta *in);
 /*
  * Handle a REGISTER for one of our users. "acct" is the authenticated
  * account (NULL: a trusted peer); "retrans": a retransmission of one

@@ -17,6 +17,12 @@ line per check ("ok: ..." / "FAIL: ...") and exits 0 when all held.
                         SUBSCRIBE naming either as caller or callee; the
                         same answer to a wrong secret as to an unknown
                         user; the same median time for that answer)
+  sipauth.py retrans    --port P --user U --secret S --other U2
+                        --unknown U3 --bind IP [--bind2 IP2] (the key of
+                        an answered REGISTER reused for another AOR and
+                        Contact without credentials: no binding, and no
+                        difference between an existing and an unknown
+                        AOR)
 """
 import argparse
 import hashlib
@@ -363,9 +369,11 @@ def normalize(r, users=()):
         v = re.sub(r"tag=[^;>,\s]+", "tag=T", v)
         v = re.sub(r"branch=[^;,\s]+", "branch=B", v)
         v = re.sub(r"rport=\d+", "rport=P", v)
-        v = re.sub(r":\d+\b", ":P", v)
+        v = re.sub(r":\d+(?=[;>,\s]|$)", ":P", v)
         if k in ("call-id", "i"):
             v = "C"
+        elif k == "date":
+            v = "D"
         elif k == "cseq":
             v = re.sub(r"^\d+", "N", v)
         out.append("%s: %s" % (k, v))
@@ -485,9 +493,71 @@ def cmd_enumerate(a):
            "%d rounds" % (me * 1e6, mu * 1e6, a.rounds))
 
 
+INTRUDER = "<sip:intruder@192.0.2.66:5060>"
+
+
+def cmd_retrans(a):
+    """The answered-REGISTER memory (a UDP retransmission is answered
+    again, not taken for a replay) must not let anything else through:
+    an unauthenticated REGISTER that reuses the transaction key of one
+    just answered 200 (top Via, Call-ID, CSeq, From tag) but names
+    another AOR and another Contact -- from the same address (the
+    owner of one account reaching for the others) or from another --
+    must neither tell an existing AOR from an unknown one nor create a
+    binding."""
+    h, p = "127.0.0.1", a.port
+    for src in (a.bind, a.bind2):
+        ua = UA(h, p, a.bind)
+        data, ruri = ua.build("REGISTER", a.user, expires=300)
+        r1 = ua.xact(data)
+        ch = challenges(r1).get("SHA-256") if r1 else None
+        if not expect(ch is not None, "REGISTER %s: challenged" % a.user):
+            return
+        auth = authorization("REGISTER", ruri, a.user, a.secret, ch,
+                             "SHA-256")
+        data, _ = ua.build("REGISTER", a.user, expires=300, auth=auth)
+        r2 = ua.xact(data)
+        if not expect(r2 is not None and r2.status == 200,
+                      "authenticated REGISTER %s: 200" % a.user):
+            return
+        # the very same bytes again: a retransmission, answered again
+        r3 = ua.xact(data)
+        expect(r3 is not None and r3.status == 200,
+               "retransmission of it: 200 again")
+        text = data.decode()
+        answers = {}
+        for target in (a.user, a.other, a.unknown):
+            x = re.sub(r"\r\nAuthorization:[^\r]*", "", text)
+            x = x.replace("\r\nTo: <sip:%s@" % a.user,
+                          "\r\nTo: <sip:%s@" % target)
+            x = re.sub(r"\r\nContact: [^\r]*", "\r\nContact: " + INTRUDER, x)
+            u = ua if src == a.bind else UA(h, p, src)
+            r = u.xact(x.encode())
+            answers[target] = r
+            what = "same key, To %s, Contact intruder, no credentials, " \
+                "from %s" % (target, src)
+            expect(r is None or not any("intruder@" in c
+                                        for c in r.all("Contact")),
+                   "%s: no binding made (%s)"
+                   % (what, "%d %s" % (r.status, r.reason) if r
+                      else "no answer"))
+        r_ex, r_un = answers[a.other], answers[a.unknown]
+        n_ex = normalize(r_ex, (a.other, a.unknown)) if r_ex else None
+        n_un = normalize(r_un, (a.other, a.unknown)) if r_un else None
+        expect(n_ex == n_un,
+               "from %s: existing %s and unknown %s get the same answer "
+               "(%s / %s)" % (src, a.other, a.unknown,
+                                     r_ex.status if r_ex else None,
+                                     r_un.status if r_un else None))
+        if n_ex != n_un:
+            print("      existing: %s\n      unknown:  %s" % (n_ex, n_un))
+
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["register", "suite", "enumerate"])
+    ap.add_argument("cmd", choices=["register", "suite", "enumerate",
+                                    "retrans"])
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--user", required=True)
     ap.add_argument("--secret", default="")
@@ -495,13 +565,14 @@ def main():
     ap.add_argument("--unknown", default="199")
     ap.add_argument("--alg", default="SHA-256")
     ap.add_argument("--bind", default="127.0.0.2")
+    ap.add_argument("--bind2", default="127.0.0.9")
     ap.add_argument("--expires", type=int, default=300)
     ap.add_argument("--min-expires", type=int, default=2)
     ap.add_argument("--lifetime", type=int, default=0)
     ap.add_argument("--rounds", type=int, default=40)
     a = ap.parse_args()
     {"register": cmd_register, "suite": cmd_suite,
-     "enumerate": cmd_enumerate}[a.cmd](a)
+     "enumerate": cmd_enumerate, "retrans": cmd_retrans}[a.cmd](a)
     print("%s: %d failure(s)" % (a.cmd, len(FAILS)))
     sys.exit(1 if FAILS else 0)
 
