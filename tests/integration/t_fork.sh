@@ -6,13 +6,16 @@
 #     gets a CANCEL (and answers 487, which centinela ACKs itself);
 #   - two phones answering 486 and 603: the caller gets the 603;
 #   - a user with no binding: 480.
-# Requests reach each phone at the address its REGISTER came from.
+# Requests reach each phone at the address its REGISTER came from, and
+# with registrar.nat_ping_interval = 1 each UDP contact gets an OPTIONS
+# keep-alive every second there.
 TEST_ID=36
 . "$(dirname "$0")/lib.sh"
 need_pkg python3 curl
 PH=$ITEST/phones.py
 
-EXTRA='peers = ( { name = "pbx"; cidr = "127.0.0.1/32"; role = "pbx"; } );'
+EXTRA='peers = ( { name = "pbx"; cidr = "127.0.0.1/32"; role = "pbx"; } );
+registrar = { nat_ping_interval = 1; };'
 write_conf "$T/centinela.conf"
 CTL=$(dirname "$BIN")/centinelactl
 secret() {	# secret USER -- add the account, print its device secret
@@ -54,6 +57,8 @@ expect_num "answering phone: BYE" "$(seen "$T/a.json" 127.0.0.2 BYE)" -eq 1
 expect_num "ringing phone: INVITE" "$(seen "$T/a.json" 127.0.0.3 INVITE)" -eq 1
 expect_num "ringing phone: CANCEL" "$(seen "$T/a.json" 127.0.0.3 CANCEL)" -eq 1
 expect_num "ringing phone: BYE" "$(seen "$T/a.json" 127.0.0.3 BYE)" -eq 0
+expect_num "NAT keep-alive OPTIONS to a phone" "$(seen "$T/a.json" 127.0.0.2 OPTIONS)" -ge 3
+expect_metric centinela_drops_total 'reason="stray_response"' -eq 0
 
 # 2. both refuse: the 6xx wins
 phones 101 "$S101" 127.0.0.4,127.0.0.5 486,603 "$T/b.json"

@@ -1,0 +1,240 @@
+/*
+ * tests/unit/test_route_location.c -- the location table: insert,
+ * refresh, CSeq order (RFC 3261 10.3 step 7), instance/reg-id
+ * replacement, removal, expiry, and the write-behind store: what
+ * loc_free() flushed is what the next loc_alloc() restores.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "route/location.h"
+
+static char dir[] = "/tmp/centinela-loc-XXXXXX";
+static char uri[128];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(uri, sizeof(uri), "sqlite:%s/loc.db", dir);
+	log_setup(LOGF_HUMAN, LOGL_ERROR, 2);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char p[160];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/loc.db", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/loc.db-wal", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/loc.db-shm", dir);
+	unlink(p);
+	rmdir(dir);
+	return 0;
+}
+
+static struct loc_update
+upd(const char *contact, const char *callid, uint32_t cseq, int64_t expires)
+{
+	struct loc_update u;
+
+	memset(&u, 0, sizeof(u));
+	u.uri = str_make(contact, strlen(contact));
+	u.call_id = str_make(callid, strlen(callid));
+	u.cseq = cseq;
+	u.q = 1000;
+	u.expires = expires;
+	u.dst.tp = SIP_TP_UDP;
+	sa_set_cstr(&u.dst.addr, "192.0.2.7", 40000);
+	return u;
+}
+
+static unsigned
+ncontacts(const struct location *loc, const char *aor)
+{
+	const struct loc_aor *a = loc_find(loc, str_make(aor, strlen(aor)));
+
+	return a ? a->la_n : 0;
+}
+
+static void
+test_insert_refresh_order(void **state)
+{
+	struct location *loc;
+	struct loop *l;
+	struct loc_update u;
+	int64_t now = (int64_t)time(NULL);
+	bool removed;
+
+	(void)state;
+	assert_int_equal(loop_alloc(&l), 0);
+	assert_int_equal(loc_alloc(&loc, l, uri), 0);
+	u = upd("sip:100@10.0.0.1:5060", "c1", 1, now + 60);
+	assert_int_equal(loc_update(loc, STR("100@d"), &u, now, &removed), 0);
+	assert_int_equal(ncontacts(loc, "100@d"), 1);
+	/* Same Call-ID, CSeq not higher: refused (out of order). */
+	assert_int_equal(loc_update(loc, STR("100@d"), &u, now, &removed), EBUSY);
+	u.cseq = 2;
+	u.expires = now + 120;
+	assert_int_equal(loc_update(loc, STR("100@d"), &u, now, &removed), 0);
+	assert_int_equal(ncontacts(loc, "100@d"), 1);
+	assert_true(loc_find(loc, STR("100@D"))->la_contacts->lc_expires ==
+	    now + 120);
+	/* Another Call-ID may update with any CSeq. */
+	u = upd("sip:100@10.0.0.1:5060", "c2", 1, now + 30);
+	assert_int_equal(loc_update(loc, STR("100@d"), &u, now, &removed), 0);
+	/* A second contact, then removal of the first. */
+	u = upd("sip:100@10.0.0.2:5060", "c3", 1, now + 60);
+	assert_int_equal(loc_update(loc, STR("100@d"), &u, now, &removed), 0);
+	assert_int_equal(ncontacts(loc, "100@d"), 2);
+	assert_int_equal(loc_count(loc), 2);
+	u = upd("sip:100@10.0.0.1:5060", "c2", 2, 0);
+	assert_int_equal(loc_update(loc, STR("100@d"), &u, now, &removed), 0);
+	assert_true(removed);
+	assert_int_equal(ncontacts(loc, "100@d"), 1);
+	/* Removing what is not there is no error and removes nothing. */
+	u = upd("sip:100@10.9.9.9:5060", "c9", 1, 0);
+	assert_int_equal(loc_update(loc, STR("100@d"), &u, now, &removed), 0);
+	assert_false(removed);
+	assert_int_equal(loc_remove_all(loc, STR("100@d")), 1);
+	assert_null(loc_find(loc, STR("100@d")));
+	assert_int_equal(loc_aor_count(loc), 0);
+	loc_free(loc);
+	loop_free(l);
+}
+
+static void
+test_instance_replaces(void **state)
+{
+	struct location *loc;
+	struct loop *l;
+	struct loc_update u;
+	int64_t now = (int64_t)time(NULL);
+	bool removed;
+
+	(void)state;
+	assert_int_equal(loop_alloc(&l), 0);
+	assert_int_equal(loc_alloc(&loc, l, uri), 0);
+	u = upd("sip:200@10.0.0.1:5060", "a", 1, now + 60);
+	u.instance = STR("urn:uuid:00000000-0000-1000-8000-000A95A0E128");
+	u.reg_id = 1;
+	assert_int_equal(loc_update(loc, STR("200@d"), &u, now, &removed), 0);
+	/* Same instance and reg-id from a new address: replaced. */
+	u = upd("sip:200@10.0.0.99:6000", "b", 1, now + 60);
+	u.instance = STR("urn:uuid:00000000-0000-1000-8000-000A95A0E128");
+	u.reg_id = 1;
+	assert_int_equal(loc_update(loc, STR("200@d"), &u, now, &removed), 0);
+	assert_int_equal(ncontacts(loc, "200@d"), 1);
+	assert_true(str_eq(loc_find(loc, STR("200@d"))->la_contacts->lc_uri,
+	    STR("sip:200@10.0.0.99:6000")));
+	/* Another reg-id is another flow. */
+	u.reg_id = 2;
+	u.uri = STR("sip:200@10.0.0.98:6000");
+	assert_int_equal(loc_update(loc, STR("200@d"), &u, now, &removed), 0);
+	assert_int_equal(ncontacts(loc, "200@d"), 2);
+	loc_remove_all(loc, STR("200@d"));
+	loc_free(loc);
+	loop_free(l);
+}
+
+static void
+test_expire_and_restore(void **state)
+{
+	struct location *loc;
+	struct loop *l;
+	struct loc_update u;
+	const struct loc_contact *c;
+	int64_t now = (int64_t)time(NULL);
+	bool removed;
+	char contact[64];
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(loop_alloc(&l), 0);
+	assert_int_equal(loc_alloc(&loc, l, uri), 0);
+	for (i = 0; i < 50; i++) {
+		snprintf(contact, sizeof(contact), "sip:300@10.1.0.%u:5060", i);
+		u = upd(contact, "r", 1, now + (i < 10 ? 1 : 600));
+		u.path = STR("<sip:edge.example;lr>");
+		u.ua = STR("unit-test");
+		assert_int_equal(
+		    loc_update(loc, STR("300@d"), &u, now, &removed), 0);
+	}
+	assert_int_equal(loc_count(loc), 50);
+	/* Ten expire a second later. */
+	assert_int_equal(loc_expire(loc, now + 2), 10);
+	assert_int_equal(loc_count(loc), 40);
+	loc_free(loc); /* flushes the writer */
+
+	assert_int_equal(loc_alloc(&loc, l, uri), 0);
+	assert_int_equal(loc_count(loc), 40);
+	c = loc_find(loc, STR("300@d"))->la_contacts;
+	assert_non_null(c);
+	assert_true(str_eq(c->lc_path, STR("<sip:edge.example;lr>")));
+	assert_true(str_eq(c->lc_ua, STR("unit-test")));
+	assert_int_equal(c->lc_dst.tp, SIP_TP_UDP);
+	assert_int_equal(sa_port(&c->lc_dst.addr), 40000);
+	assert_int_equal(c->lc_cseq, 1);
+	assert_int_equal(loc_remove_all(loc, STR("300@d")), 40);
+	loc_free(loc);
+	assert_int_equal(loc_alloc(&loc, l, uri), 0);
+	assert_int_equal(loc_count(loc), 0);
+	loc_free(loc);
+	loop_free(l);
+}
+
+static void
+test_dst_text(void **state)
+{
+	struct tp_dst d;
+	char buf[SA_STRLEN + 8];
+
+	(void)state;
+	assert_int_equal(loc_dst_parse("udp:1.2.3.4:5060", &d), 0);
+	assert_int_equal(d.tp, SIP_TP_UDP);
+	loc_dst_fmt(&d, buf, sizeof(buf));
+	assert_string_equal(buf, "udp:1.2.3.4:5060");
+	assert_int_equal(loc_dst_parse("tls:[2001:db8::1]:5061", &d), 0);
+	assert_int_equal(d.tp, SIP_TP_TLS);
+	loc_dst_fmt(&d, buf, sizeof(buf));
+	assert_string_equal(buf, "tls:[2001:db8::1]:5061");
+	assert_int_equal(loc_dst_parse("sctp:1.2.3.4:5060", &d), EINVAL);
+	assert_int_equal(loc_dst_parse("udp:1.2.3.4", &d), EINVAL);
+	assert_int_equal(loc_dst_parse("udp:1.2.3.4:0", &d), EINVAL);
+	assert_int_equal(loc_dst_parse("udp:1.2.3.4:70000", &d), EINVAL);
+	assert_int_equal(loc_dst_parse("udp:host.example:5060", &d), EINVAL);
+	assert_int_equal(loc_dst_parse("", &d), EINVAL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_insert_refresh_order),
+		cmocka_unit_test(test_instance_replaces),
+		cmocka_unit_test(test_expire_and_restore),
+		cmocka_unit_test(test_dst_text),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
