@@ -7,6 +7,7 @@
 #   make check        integration tests only (real SIPp peers)
 #   make fuzz         build the libFuzzer harnesses (FUZZ_SECONDS=N runs them)
 #   make bench        benchmarks against Kamailio (see docs/PERFORMANCE.md)
+#   make bench-register  REGISTER with digest vs Kamailio, memory per contact
 #   make format       reformat the tree with clang-format
 #   make SANITIZE=address,undefined   sanitizer build in build/san/
 #   make WERROR=1     warnings are errors (CI sets this)
@@ -53,7 +54,7 @@ LIB	:= $(BUILD)/libcentinela.a
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit check fuzz bench format format-check deps clean
+.PHONY: all run test unit check fuzz bench bench-register format format-check deps clean
 
 all: $(BUILD)/centinela $(BUILD)/centinelactl
 
@@ -109,6 +110,9 @@ test: $(DEPS_STAMP)
 
 bench: $(DEPS_STAMP) all
 	@sh bench/run.sh
+
+bench-register: $(DEPS_STAMP) all
+	@sh bench/register.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

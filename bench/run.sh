@@ -27,6 +27,23 @@
 #   BENCH_SKIP        space-separated parts to skip: search fixed options
 #   BENCH_PERF        1: record `perf record -g` of centinela during one
 #                     extra fixed-rate run (build/bench/.../perf.data)
+#   BENCH_BUILD       0: do not run `make all` first (use build/ as is)  1
+#   BENCH_AUTH        1: authenticated calls instead of plain ones (below)
+#   BENCH_AUTH_ACCOUNTS  accounts of the authenticated calls  10000
+#
+# BENCH_AUTH=1: the SIPp caller is a phone on a public source, 127.0.0.2
+# (bench/uac-auth.xml: INVITE, 407, ACK, INVITE with Proxy-Authorization,
+# 200, ACK and BYE along the Record-Route; MD5, per-call credentials
+# from BENCH_AUTH_ACCOUNTS accounts, -au '[field0]' -ap '[field1]'), the
+# SIPp UAS on 127.0.0.1 is a trusted peer. centinela runs
+# bench/centinela-auth.conf (accounts in a SQLite store written by
+# bench/mkaccounts.py), every Kamailio bench/kamailio-registrar.cfg
+# (auth_db on db_sqlite, the same accounts; kamailio = stateless
+# forward(), kamailio-tm = t_relay(), kamailio-qm = stateless with
+# q_malloc, as in the plain run). OPTIONS (part "options") are skipped
+# unless BENCH_SKIP is set: they are the same as in the plain run.
+# centinela's metrics port BASE+65 is opened to check the accounts it
+# loaded (read once, at the start).
 #
 # Ports (BASE = BENCH_PORT_BASE): centinela BASE+60, kamailio BASE+70,
 # kamailio-tm BASE+72, kamailio-qm BASE+74, SIPp UAS BASE+80, SIPp UAC BASE+90; SIPp media and
@@ -51,17 +68,34 @@ OPT_COUNT=${BENCH_OPT_COUNT:-100000}
 OPT_WINDOW=${BENCH_OPT_WINDOW:-200}
 PIN=${BENCH_PIN:-}
 BASE=${BENCH_PORT_BASE:-35000}
-SKIP=${BENCH_SKIP:-}
+AUTH=${BENCH_AUTH:-0}
+AUTH_ACCOUNTS=${BENCH_AUTH_ACCOUNTS:-10000}
+if [ "$AUTH" = 1 ]; then
+	SKIP=${BENCH_SKIP-options}
+else
+	SKIP=${BENCH_SKIP:-}
+fi
 PERF=${BENCH_PERF:-0}
 OUT=${BENCH_OUT:-build/bench/$(date -u +%Y%m%d-%H%M%S)}
 
 UAS_PORT=$((BASE + 80))
 UAC_PORT=$((BASE + 90))
+UAC_IP=127.0.0.1
+METRICS_PORT=$((BASE + 65))
 SIPP_BUF=4194304
 T0=$(date +%s)
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+# The caller's scenario (and its credentials): see BENCH_AUTH above.
+UAC_SF=(-sf "$ROOT/bench/uac.xml")
+KAM_CFG=bench/kamailio.cfg
+if [ "$AUTH" = 1 ]; then
+	UAC_IP=127.0.0.2
+	UAC_SF=(-sf "$ROOT/bench/uac-auth.xml" -inf "$OUT/accounts.csv"
+	    -au '[field0]' -ap '[field1]')
+	KAM_CFG=bench/kamailio-registrar.cfg
+fi
 RES="$OUT/results.tsv"		# one line per measurement
 SUMMARY="$OUT/summary.md"
 : > "$RES"
@@ -100,8 +134,16 @@ if ! command -v kamailio >/dev/null || ! command -v sipp >/dev/null; then
 	log "installing kamailio / sip-tester"
 	sh scripts/deps.sh kamailio sip-tester || die "cannot install kamailio"
 fi
-make -j2 --no-print-directory all >"$OUT/build.log" 2>&1 ||
-    die "build failed, see $OUT/build.log"
+if [ "$AUTH" = 1 ] &&
+    [ ! -e /usr/lib/x86_64-linux-gnu/kamailio/modules/db_sqlite.so ]; then
+	log "installing kamailio-sqlite-modules"
+	sh scripts/deps.sh kamailio-sqlite-modules ||
+	    die "cannot install kamailio-sqlite-modules"
+fi
+if [ "${BENCH_BUILD:-1}" = 1 ]; then
+	make -j2 --no-print-directory all >"$OUT/build.log" 2>&1 ||
+	    die "build failed, see $OUT/build.log"
+fi
 # Run a private copy: a rebuild of build/centinela by someone else during
 # the run then changes neither what is measured nor perf's symbols.
 cp build/centinela "$OUT/centinela.bin" || die "cannot copy build/centinela"
@@ -109,6 +151,9 @@ cp build/centinela "$OUT/centinela.bin" || die "cannot copy build/centinela"
 for p in $UAS_PORT $UAC_PORT $((BASE + 60)) $((BASE + 70)) $((BASE + 72)) $((BASE + 74)); do
 	port_free "$p" || die "UDP port $p is in use; set BENCH_PORT_BASE"
 done
+if [ "$AUTH" = 1 ] && ss -Hltn "sport = :$METRICS_PORT" 2>/dev/null | grep -q .; then
+	die "TCP port $METRICS_PORT is in use; set BENCH_PORT_BASE"
+fi
 
 # ---- machine, versions ----------------------------------------------
 
@@ -124,6 +169,12 @@ done
 	echo "sipp	$(sipp -v 2>/dev/null | grep -m1 SIPp | sed 's/^ *//')"
 	echo "loadavg_start	$(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "pin	${PIN:-none}"
+	if [ "$AUTH" = 1 ]; then
+		echo "mode	auth"
+		echo "auth_accounts	$AUTH_ACCOUNTS"
+	else
+		echo "mode	plain"
+	fi
 } > "$OUT/machine.tsv"
 cat "$OUT/machine.tsv" | tee -a "$OUT/bench.log" >&2
 # Other processes eating CPU make every figure worse: say so.
@@ -133,6 +184,31 @@ if [ -s "$OUT/busy-at-start.txt" ]; then
 	log "WARNING: other processes are using CPU (see busy-at-start.txt):"
 	sed 's/^/    /' "$OUT/busy-at-start.txt" >&2
 fi
+
+# ---- accounts (BENCH_AUTH=1) -------------------------------------------
+
+# The same accounts for every proxy: centinela's SQLite store (schema from
+# centinelactl, rows from bench/mkaccounts.py), Kamailio's subscriber
+# table, SIPp's injection file (user;secret;k).
+auth_conf() { # STOREFILE -> centinela's config on stdout
+	sed -e "s/port = 5060;/port = ${PORT_OF[centinela]};/" \
+	    -e "s/port = 5080;/port = $UAS_PORT;/" \
+	    -e "s/port = 9060;/port = $METRICS_PORT;/" \
+	    -e "s|STORE_PATH|$1|" bench/centinela-auth.conf
+}
+make_accounts() {
+	local db="$OUT/accounts.db"
+	rm -f "$db" "$db-wal" "$db-shm"
+	auth_conf "$db" > "$OUT/accounts.conf"
+	build/centinelactl user -c "$OUT/accounts.conf" add 100000 >/dev/null ||
+	    die "centinelactl user add failed"
+	python3 bench/mkaccounts.py --n "$AUTH_ACCOUNTS" \
+	    --centinela-db "$db" --kamailio-db "$OUT/kamailio-auth.db" \
+	    --csv "$OUT/accounts.csv" >>"$OUT/bench.log" 2>&1 ||
+	    die "bench/mkaccounts.py failed (see bench.log)"
+	sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+	log "$AUTH_ACCOUNTS accounts written (centinela store, Kamailio subscriber table, SIPp CSV)"
+}
 
 # ---- proxies -------------------------------------------------------
 
@@ -146,11 +222,19 @@ start_proxy() {
 	local name=$1 port=${PORT_OF[$1]} pid
 	case $name in
 	centinela)
-		sed -e "s/port = 5060;/port = $port;/" \
-		    -e "s/port = 5080;/port = $UAS_PORT;/" \
-		    bench/centinela.conf > "$OUT/centinela.conf"
+		if [ "$AUTH" = 1 ]; then
+			rm -f "$OUT/centinela.db" "$OUT/centinela.db-wal" "$OUT/centinela.db-shm"
+			sqlite3 "$OUT/accounts.db" ".backup '$OUT/centinela.db'" ||
+			    die "cannot copy the accounts store"
+			auth_conf "$OUT/centinela.db" > "$OUT/centinela.conf"
+		else
+			sed -e "s/port = 5060;/port = $port;/" \
+			    -e "s/port = 5080;/port = $UAS_PORT;/" \
+			    -e "s|@STORE@|$OUT/centinela-plain.db|" \
+			    bench/centinela.conf > "$OUT/centinela.conf"
+		fi
 		build/centinela -t -c "$OUT/centinela.conf" >/dev/null ||
-		    die "bench/centinela.conf does not load"
+		    die "the centinela config does not load"
 		$(pin_proxy) "$OUT/centinela.bin" -f -c "$OUT/centinela.conf" \
 		    >"$OUT/centinela.log" 2>&1 &
 		pid=$!
@@ -168,11 +252,14 @@ start_proxy() {
 		[ "$name" = kamailio-tm ] && tm="-A WITH_TM" && shm=2048
 		[ "$name" = kamailio-qm ] && mm=""
 		mkdir -p "$OUT/kamailio-run-$name"
+		local authdb=()
+		[ "$AUTH" = 1 ] &&
+		    authdb=(-A "AUTH_DB_URL=\"sqlite://$OUT/kamailio-auth.db\"")
 		# -DD -E: no daemon, log to stderr; we own the main PID.
 		# shellcheck disable=SC2086
-		$(pin_proxy) kamailio -f bench/kamailio.cfg -DD -E -m $shm -M 8 \
+		$(pin_proxy) kamailio -f "$KAM_CFG" -DD -E -m $shm -M 8 \
 		    $mm -n 2 -A NO_DEFAULT_LISTEN -l "udp:127.0.0.1:$port" \
-		    -A "UAS_URI=\"sip:127.0.0.1:$UAS_PORT\"" $tm \
+		    -A "UAS_URI=\"sip:127.0.0.1:$UAS_PORT\"" $tm "${authdb[@]}" \
 		    -Y "$OUT/kamailio-run-$name" \
 		    >"$OUT/$name.log" 2>&1 &
 		pid=$!
@@ -183,6 +270,20 @@ start_proxy() {
 	PPID_OF[$name]=$pid
 	sleep 1.5
 	kill -0 "$pid" 2>/dev/null || die "$name did not start, see $OUT/$name.log"
+	if [ "$AUTH" = 1 ] && [ "$name" = centinela ]; then
+		# Every account loaded? (Its log says so at level info; this
+		# config logs warnings only: the metric, read this once.)
+		local i n=""
+		for i in $(seq 1 40); do
+			n=$(curl -s --max-time 3 "http://127.0.0.1:$METRICS_PORT/metrics" |
+			    awk '$1 == "centinela_accounts" { print $2; exit }')
+			[ "${n:-0}" -ge "$AUTH_ACCOUNTS" ] && break
+			sleep 0.25
+		done
+		[ "${n:-0}" -ge "$AUTH_ACCOUNTS" ] ||
+		    die "centinela loaded ${n:-no} accounts, not $AUTH_ACCOUNTS"
+		log "centinela: $n accounts loaded"
+	fi
 	log "$name started, pid $pid, udp 127.0.0.1:$port"
 }
 
@@ -265,7 +366,7 @@ run_uac() {
 	local tcmd=()
 	[ -x /usr/bin/time ] && tcmd=(/usr/bin/time -f "%U %S" -o "$dir/uac-cpu")
 	(cd "$dir" && exec timeout -k 5 $((tmo + 30)) $(pin_sipp) \
-	    "${tcmd[@]}" sipp 127.0.0.1:"$port" -i 127.0.0.1 \
+	    "${tcmd[@]}" sipp 127.0.0.1:"$port" -i "$UAC_IP" \
 	    -p "$UAC_PORT" -mp $((BASE + 220)) -cp $((BASE + 310)) \
 	    -buff_size $SIPP_BUF -r "$rate" -m "$count" -timeout "${tmo}s" \
 	    -recv_timeout 5000 -nostdin -trace_stat -stf "$dir/stat.csv" \
@@ -323,7 +424,7 @@ step() {
 	local w0 w1 p0 p1 u0 u1 cores
 	w0=$(now_s); p0=$(cpu_ticks "${PPID_OF[$name]}"); u0=$(cpu_ticks "$UAS_PID")
 	run_uac "$dir" "${PORT_OF[$name]}" "$rate" "$count" \
-	    $((STEP_SECS + 8)) -sf "$ROOT/bench/uac.xml"
+	    $((STEP_SECS + 8)) "${UAC_SF[@]}"
 	w1=$(now_s); p1=$(cpu_ticks "${PPID_OF[$name]}"); u1=$(cpu_ticks "$UAS_PID")
 	cores=$(awk -v w="$w1 - $w0" -v p=$((p1 - p0)) -v u=$((u1 - u0)) -v c="${UAC_CPU:-0}" -v hz="$CLK_TCK" '
 	    BEGIN { split(w, x, " - "); d = x[1] - x[2]
@@ -395,7 +496,7 @@ fixed() {
 	c0=$(cpu_ticks "${PPID_OF[$name]}")
 	u0=$(cpu_ticks "$UAS_PID")
 	run_uac "$dir" "${PORT_OF[$name]}" "$FIXED_RATE" "$count" \
-	    $((FIXED_SECS + 10)) -sf "$ROOT/bench/uac.xml" -trace_rtt -rtt_freq 1000
+	    $((FIXED_SECS + 10)) "${UAC_SF[@]}" -trace_rtt -rtt_freq 1000
 	c1=$(cpu_ticks "${PPID_OF[$name]}")
 	u1=$(cpu_ticks "$UAS_PID")
 	uas_cpu=$(awk -v d=$((u1 - u0)) -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", d / hz}')
@@ -432,6 +533,7 @@ options() {
 
 # ---- the run ---------------------------------------------------------
 
+[ "$AUTH" = 1 ] && make_accounts
 start_uas
 for name in $PROXIES; do
 	start_proxy "$name"
@@ -500,7 +602,7 @@ if [ "$PERF" = 1 ] && command -v perf >/dev/null && [[ " $PROXIES " == *" centin
 	PIDS="$PIDS $perf_pid"
 	sleep 0.5
 	run_uac "$OUT/perf-run" "${PORT_OF[centinela]}" "$FIXED_RATE" \
-	    $((FIXED_RATE * 10)) 30 -sf "$ROOT/bench/uac.xml"
+	    $((FIXED_RATE * 10)) 30 "${UAC_SF[@]}"
 	kill -INT "$perf_pid" 2>/dev/null
 	wait "$perf_pid" 2>/dev/null
 	{

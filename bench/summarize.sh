@@ -21,6 +21,14 @@ echo "- machine: $(field nproc) CPUs, $(field cpu), $(field kernel); pinning: $(
 echo "- centinela $(field centinela) (binary sha256 $(field binary_sha256)…; $(field src_uncommitted)); $(field kamailio); $(field sipp)"
 echo "- load average at start: $(field loadavg_start); at end: $(field loadavg_end)"
 [ -n "$ELAPSED" ] && echo "- wall time of the whole run: ${ELAPSED} s"
+MODE=$(field mode)
+call="call"
+r200="INVITE->200"
+if [ "$MODE" = auth ]; then
+	call="authenticated call"
+	r200="first INVITE->200 of the authenticated INVITE (407 round trip included)"
+	echo "- **authenticated calls** (BENCH_AUTH=1): phones on 127.0.0.2 (public) with $(field auth_accounts) accounts, MD5 digest: INVITE, 407, ACK, INVITE with Proxy-Authorization, 200, ACK, BYE; centinela bench/centinela-auth.conf, Kamailio bench/kamailio-registrar.cfg (auth_db on db_sqlite)"
+fi
 if [ -s "$DIR/busy-at-start.txt" ]; then
 	echo "- WARNING: other processes used CPU at the start:" \
 	    "$(awk '{printf "%s%s (%s%%)", (NR > 1) ? ", " : "", $4, $2}' "$DIR/busy-at-start.txt")"
@@ -76,14 +84,14 @@ row() {
 }
 
 fixed_rate=$(awk -F'\t' '$1 == "fixed" { print $4; exit }' "$RES")
-row "max sustained call rate at >= 99.9 % success, offered calls/s" max 4
+row "max sustained ${call} rate at >= 99.9 % success, offered calls/s" max 4
 row "calls/s SIPp achieved at that rate (stat file)" max 5
-row "proxy CPU-seconds per 1000 calls at ${fixed_rate:-?} calls/s" fixed 9
+row "proxy CPU-seconds per 1000 ${call}s at ${fixed_rate:-?} calls/s" fixed 9
 row "proxy CPU-seconds during the fixed-rate run" fixed 8
-row "successful calls in the fixed-rate run" fixed 6
-row "INVITE->200 p50, ms, at ${fixed_rate:-?} calls/s (SIPp -trace_rtt, 1 ms resolution)" fixed 10
-row "INVITE->200 p99, ms, at ${fixed_rate:-?} calls/s" fixed 11
-row "INVITE->200 max, ms, at ${fixed_rate:-?} calls/s" fixed 12
+row "successful ${call}s in the fixed-rate run" fixed 6
+row "${r200} p50, ms, at ${fixed_rate:-?} calls/s (SIPp -trace_rtt; its times come in 4 ms steps on the bench VM)" fixed 10
+row "${r200} p99, ms, at ${fixed_rate:-?} calls/s" fixed 11
+row "${r200} max, ms, at ${fixed_rate:-?} calls/s" fixed 12
 row "SIPp UAC CPU-seconds during the fixed-rate run" fixed 13
 row "SIPp UAS CPU-seconds during the fixed-rate run" fixed 14
 row "OPTIONS answered locally, per second (closed loop)" options 4
