@@ -93,13 +93,14 @@ test_insert_refresh_order(void **state)
 	assert_int_equal(loc_update(loc, STR("100@d"), &u, now, &removed), 0);
 	assert_int_equal(ncontacts(loc, "100@d"), 1);
 	/* Same Call-ID, CSeq not higher: refused (out of order). */
-	assert_int_equal(loc_update(loc, STR("100@d"), &u, now, &removed), EBUSY);
+	assert_int_equal(
+	    loc_update(loc, STR("100@d"), &u, now, &removed), EBUSY);
 	u.cseq = 2;
 	u.expires = now + 120;
 	assert_int_equal(loc_update(loc, STR("100@d"), &u, now, &removed), 0);
 	assert_int_equal(ncontacts(loc, "100@d"), 1);
-	assert_true(loc_find(loc, STR("100@D"))->la_contacts->lc_expires ==
-	    now + 120);
+	assert_true(
+	    loc_find(loc, STR("100@D"))->la_contacts->lc_expires == now + 120);
 	/* Another Call-ID may update with any CSeq. */
 	u = upd("sip:100@10.0.0.1:5060", "c2", 1, now + 30);
 	assert_int_equal(loc_update(loc, STR("100@d"), &u, now, &removed), 0);
