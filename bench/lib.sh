@@ -1,7 +1,27 @@
-# bench/lib.sh -- helpers of bench/register.sh (sourced, bash).
-# The same measurements as bench/run.sh's own copies (proc_tree,
-# cpu_ticks, mem_kb, stat_summary), so that figures of the two scripts
-# are taken the same way.
+# bench/lib.sh -- measurement helpers of bench/run.sh and
+# bench/register.sh (sourced, bash), so that the figures of the two
+# scripts are taken the same way.
+
+# Run scaffolding. The sourcing script sets LOG_TAG, T0, OUT, RES and
+# SKIP before calling these, and `trap cleanup EXIT`.
+log() { printf '[%s %4ss] %s\n' "$LOG_TAG" "$(($(date +%s) - T0))" "$*" | tee -a "$OUT/bench.log" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+skip() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
+record() { printf '%s\n' "$*" | tr ' ' '\t' >> "$RES"; }
+
+# Stop everything in $PIDS: TERM, half a second, then KILL.
+PIDS=""
+cleanup() {
+	local p
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	sleep 0.5
+	for p in $PIDS; do
+		kill -0 "$p" 2>/dev/null && kill -9 "$p" 2>/dev/null
+	done
+	PIDS=""
+}
 
 port_free() {
 	! ss -Hlun "sport = :$1" 2>/dev/null | grep -q .
@@ -67,7 +87,7 @@ stat_summary() {
 # times SIPp traced (-trace_rtt) for response-time number RTD.
 rtt_pct() {
 	cat "$1"/*_rtt.csv 2>/dev/null |
-	    awk -F';' -v r="$2" 'NR > 1 && $3 == r && $2 ~ /^[0-9.]+$/ {print $2}' |
+	    awk -F';' -v r="${2:-}" 'NR > 1 && (r == "" || $3 == r) && $2 ~ /^[0-9.]+$/ {print $2}' |
 	    sort -n | awk '{ v[NR] = $1 } END {
 		if (NR == 0) { print "- - - 0"; exit }
 		i50 = int(NR * 0.50); if (i50 < 1) i50 = 1

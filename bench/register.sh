@@ -114,23 +114,7 @@ OUT=$(cd "$OUT" && pwd)
 RES="$OUT/results.tsv"
 : > "$RES"
 
-log() { printf '[register %4ss] %s\n' "$(($(date +%s) - T0))" "$*" | tee -a "$OUT/bench.log" >&2; }
-die() { log "FATAL: $*"; exit 1; }
-skip() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
-record() { printf '%s\n' "$*" | tr ' ' '\t' >> "$RES"; }
-
-PIDS=""
-cleanup() {
-	local p
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	sleep 0.5
-	for p in $PIDS; do
-		kill -0 "$p" 2>/dev/null && kill -9 "$p" 2>/dev/null
-	done
-	PIDS=""
-}
+LOG_TAG=register
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 

@@ -55,6 +55,7 @@ set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
+. bench/lib.sh
 
 PROXIES=${BENCH_PROXIES:-centinela kamailio}
 REPEATS=${BENCH_REPEATS:-3}
@@ -100,30 +101,12 @@ RES="$OUT/results.tsv"		# one line per measurement
 SUMMARY="$OUT/summary.md"
 : > "$RES"
 
-log() { printf '[bench %4ss] %s\n' "$(($(date +%s) - T0))" "$*" | tee -a "$OUT/bench.log" >&2; }
-die() { log "FATAL: $*"; exit 1; }
-skip() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
+LOG_TAG=bench
 
-# ---- our processes -------------------------------------------------
+# ---- our processes (bench/lib.sh: log, die, skip, record, cleanup) --
 
-PIDS=""
-cleanup() {
-	local p
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	sleep 0.5
-	for p in $PIDS; do
-		kill -0 "$p" 2>/dev/null && kill -9 "$p" 2>/dev/null
-	done
-	PIDS=""
-}
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
-
-port_free() {
-	! ss -Hlun "sport = :$1" 2>/dev/null | grep -q .
-}
 
 pin_proxy() { [ "$PIN" = split ] && echo "taskset -c 0"; }
 pin_sipp() { [ "$PIN" = split ] && echo "taskset -c 1"; }
@@ -287,46 +270,6 @@ start_proxy() {
 	log "$name started, pid $pid, udp 127.0.0.1:$port"
 }
 
-# The proxy's processes: the main PID and its descendants (Kamailio's
-# workers, timers; centinela is one process, threads included). From one
-# `ps` snapshot: scanning /proc/*/stat races with processes that exit,
-# and a lost scan must not turn a CPU delta into a lifetime total.
-proc_tree() {
-	ps -e -o pid=,ppid= | awk -v root="$1" '
-	    { par[$1] = $2 }
-	    END { if (!(root in par)) exit
-		  want[root] = 1; print root; changed = 1
-		  while (changed) { changed = 0
-		    for (p in par) if (!(p in want) && (par[p] in want)) {
-			want[p] = 1; print p; changed = 1 } } }'
-}
-
-# utime+stime of the tree, in clock ticks.
-cpu_ticks() {
-	local p total=0 v
-	for p in $(proc_tree "$1"); do
-		# fields after "(comm) ": state=1 ... utime=12 stime=13
-		v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null |
-		    awk '{print $12 + $13}')
-		total=$((total + ${v:-0}))
-	done
-	echo "$total"
-}
-
-# VmRSS, VmHWM (sums over the tree) and Pss (shared pages split), kB.
-mem_kb() {
-	local p rss=0 hwm=0 pss=0 v
-	for p in $(proc_tree "$1"); do
-		v=$(awk '/^VmRSS:/{print $2}' "/proc/$p/status" 2>/dev/null)
-		rss=$((rss + ${v:-0}))
-		v=$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null)
-		hwm=$((hwm + ${v:-0}))
-		v=$(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
-		pss=$((pss + ${v:-0}))
-	done
-	echo "$rss $hwm $pss $(proc_tree "$1" | wc -l)"
-}
-
 CLK_TCK=$(getconf CLK_TCK)
 
 # ---- SIPp ------------------------------------------------------------
@@ -376,34 +319,6 @@ run_uac() {
 	UAC_CPU=$(awk 'END{printf "%.2f", $1 + $2}' "$dir/uac-cpu" 2>/dev/null)
 }
 
-# Figures from a SIPp stat file: "created successful failed elapsed_s
-# achieved_rate". achieved = calls created per second while SIPp was
-# still creating them (last 1 s row before the count was reached),
-# elapsed = first to last row.
-stat_summary() {
-	awk -F';' -v count="$2" '
-	    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-	    { n = split($col["StartTime"], a, "\t"); t0 = a[n]
-	      n = split($col["CurrentTime"], a, "\t"); t = a[n]
-	      cr = $col["TotalCallCreated"] + 0
-	      if (cr < count && t - t0 > 0.5) { ach = cr / (t - t0) }
-	      last_cr = cr; ok = $col["SuccessfulCall(C)"] + 0
-	      bad = $col["FailedCall(C)"] + 0; el = t - t0 }
-	    END { if (ach == 0 && el > 0) ach = last_cr / el
-		  printf "%d %d %d %.2f %.1f\n", last_cr, ok, bad, el, ach }' "$1"
-}
-
-# p50 p99 max of the response times SIPp traced (-trace_rtt), in ms.
-rtt_pct() {
-	cat "$1"/*_rtt.csv 2>/dev/null | awk -F';' 'NR>1 && $2 ~ /^[0-9.]+$/ {print $2}' |
-	    sort -n | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "- - - 0"; exit }
-		i50 = int(NR * 0.50); if (i50 < 1) i50 = 1
-		i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
-		printf "%s %s %s %d\n", v[i50], v[i99], v[NR], NR }'
-}
-
-record() { printf '%s\n' "$*" | tr ' ' '\t' >> "$RES"; }
 
 # ---- (a) the highest rate at >= 99.9 % success ------------------------
 

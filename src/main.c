@@ -55,10 +55,7 @@ announce(const struct cfg *cfg)
 
 	for (i = 0; i < cfg->nlisten && n < sizeof(line); i++) {
 		int r = snprintf(line + n, sizeof(line) - n, "%s%s %s",
-		    i ? ", " : "",
-		    cfg->listen[i].tp == SIP_TP_UDP	? "udp" :
-			cfg->listen[i].tp == SIP_TP_TCP ? "tcp" :
-							  "tls",
+		    i ? ", " : "", sip_transport_lc(cfg->listen[i].tp),
 		    sa_fmt(&cfg->listen[i].addr, a, sizeof(a)));
 
 		if (r < 0)
@@ -72,9 +69,7 @@ announce(const struct cfg *cfg)
 	for (i = 0; i < cfg->nupstreams; i++)
 		log_info("upstream %s: %s %s priority %u weight %u",
 		    cfg->upstreams[i].name,
-		    cfg->upstreams[i].tp == SIP_TP_UDP	   ? "udp" :
-			cfg->upstreams[i].tp == SIP_TP_TCP ? "tcp" :
-							     "tls",
+		    sip_transport_lc(cfg->upstreams[i].tp),
 		    sa_fmt(&cfg->upstreams[i].addr, a, sizeof(a)),
 		    cfg->upstreams[i].priority, cfg->upstreams[i].weight);
 }

@@ -245,10 +245,8 @@ auth_realm(const struct cfg *cfg, const struct sip_msg *msg)
 {
 	const struct sip_addr *who =
 	    msg->method == SIP_METHOD_REGISTER ? &msg->to : &msg->from;
-	const char *d = cfg_domain(cfg, who->uri.host);
+	const char *d = cfg_realm(cfg, who->uri.host);
 
-	if (!d)
-		d = cfg->domains[0];
 	return str_make(d, strlen(d));
 }
 

@@ -851,3 +851,11 @@ cfg_domain(const struct cfg *cfg, struct str host)
 			return cfg->domains[i];
 	return NULL;
 }
+
+const char *
+cfg_realm(const struct cfg *cfg, struct str host)
+{
+	const char *d = cfg_domain(cfg, host);
+
+	return d ? d : cfg->domains[0];
+}

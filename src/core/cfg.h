@@ -144,6 +144,8 @@ enum peer_role cfg_peer_role(const struct cfg *cfg, const struct sa *src);
  * when "host" is not one of ours.
  */
 const char *cfg_domain(const struct cfg *cfg, struct str host);
+/* The realm for "host": the domain it names, else the first domain. */
+const char *cfg_realm(const struct cfg *cfg, struct str host);
 
 /* The embedded default configuration (etc/centinela.conf). */
 extern const unsigned char default_conf[];

@@ -51,10 +51,7 @@ loc_dst_fmt(const struct tp_dst *d, char *buf, size_t cap)
 {
 	char a[SA_STRLEN];
 
-	snprintf(buf, cap, "%s:%s",
-	    d->tp == SIP_TP_TCP	    ? "tcp" :
-		d->tp == SIP_TP_TLS ? "tls" :
-				      "udp",
+	snprintf(buf, cap, "%s:%s", sip_transport_lc(d->tp),
 	    sa_fmt(&d->addr, a, sizeof(a)));
 }
 
@@ -68,13 +65,8 @@ loc_dst_parse(const char *s, struct tp_dst *d)
 	memset(d, 0, sizeof(*d));
 	if (!str_split(v, ':', &tp, &rest))
 		return EINVAL;
-	if (str_eq(tp, STR("udp")))
-		d->tp = SIP_TP_UDP;
-	else if (str_eq(tp, STR("tcp")))
-		d->tp = SIP_TP_TCP;
-	else if (str_eq(tp, STR("tls")))
-		d->tp = SIP_TP_TLS;
-	else
+	d->tp = sip_transport_from_str(tp);
+	if (d->tp != SIP_TP_UDP && d->tp != SIP_TP_TCP && d->tp != SIP_TP_TLS)
 		return EINVAL;
 	/* The port follows the last ':' ("[v6]:5060" or "1.2.3.4:5060"). */
 	for (colon = (long)rest.len - 1; colon >= 0; colon--)
@@ -345,6 +337,16 @@ contact_new(const struct loc_update *u)
 	return c;
 }
 
+/* Put a new contact at the head of its AOR's list. */
+static void
+contact_link(struct location *loc, struct loc_aor *a, struct loc_contact *c)
+{
+	c->lc_next = a->la_contacts;
+	a->la_contacts = c;
+	a->la_n++;
+	loc->lo_ncontacts++;
+}
+
 static bool
 same_binding(const struct loc_contact *c, const struct loc_update *u)
 {
@@ -392,12 +394,8 @@ loc_update(struct location *loc, struct str aor, const struct loc_update *u,
 		if (!str_eq(c->lc_uri, nc->lc_uri))
 			persist_del(loc, aor, c->lc_uri);
 		free(c);
-	} else {
-		nc->lc_next = a->la_contacts;
-		a->la_contacts = nc;
-		a->la_n++;
-		loc->lo_ncontacts++;
-	}
+	} else
+		contact_link(loc, a, nc);
 	persist_put(loc, a, nc);
 	return 0;
 }
@@ -524,10 +522,7 @@ restore_one(const struct binding *b, void *arg)
 	c = a ? contact_new(&u) : NULL;
 	if (!c)
 		return ENOMEM;
-	c->lc_next = a->la_contacts;
-	a->la_contacts = c;
-	a->la_n++;
-	r->loc->lo_ncontacts++;
+	contact_link(r->loc, a, c);
 	r->n++;
 	return 0;
 }

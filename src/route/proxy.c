@@ -67,22 +67,13 @@ log_budget(void)
 	return false;
 }
 
-static const char *
-tp_lc(enum sip_transport tp)
-{
-	return tp == SIP_TP_UDP ? "udp" :
-	    tp == SIP_TP_TCP	? "tcp" :
-	    tp == SIP_TP_TLS	? "tls" :
-				  "?";
-}
-
 void
 proxy_log_reject(const struct sip_msg *msg, const struct rx_meta *in,
     const char *event, enum reason r, int status, const char *what)
 {
 	char a[SA_STRLEN];
 	struct log_fields f = { .event = event,
-		.tp = tp_lc(in->tp),
+		.tp = sip_transport_lc(in->tp),
 		.reason = r,
 		.status = status };
 
@@ -284,8 +275,8 @@ proxy_send(
 		metrics_drop(REASON_SEND_FAILED);
 		if (log_budget())
 			log_printf(LOGL_WARN, "cannot send to %s %s: %s",
-			    tp_lc(dst->tp), sa_fmt(&dst->addr, a, sizeof(a)),
-			    strerror(err));
+			    sip_transport_lc(dst->tp),
+			    sa_fmt(&dst->addr, a, sizeof(a)), strerror(err));
 	}
 	return err;
 }
@@ -845,7 +836,7 @@ handle_request(
 	gx.cfg = p->p_cfg;
 	gx.src = &in->src;
 	gx.tp = in->tp;
-	gx.tp_name = tp_lc(in->tp);
+	gx.tp_name = sip_transport_lc(in->tp);
 	gx.role = role;
 	gx.auth = p->p_auth;
 	gx.auth_res = &p->p_auth_res;

@@ -220,11 +220,9 @@ int
 registrar_aor(const struct cfg *cfg, const struct sip_uri *u, char *buf,
     size_t cap, struct str *user, struct str *domain)
 {
-	const char *d = cfg_domain(cfg, u->host);
+	const char *d = cfg_realm(cfg, u->host);
 	int n;
 
-	if (!d)
-		d = cfg->domains[0];
 	if (!u->user.len || u->user.len >= STORE_USER_MAX)
 		return EINVAL;
 	n = snprintf(buf, cap, "%.*s@%s", STR_FMT(u->user), d);
@@ -235,19 +233,13 @@ registrar_aor(const struct cfg *cfg, const struct sip_uri *u, char *buf,
 	return 0;
 }
 
-static const char *
-tp_name(enum sip_transport tp)
-{
-	return tp == SIP_TP_TCP ? "tcp" : tp == SIP_TP_TLS ? "tls" : "udp";
-}
-
 static void
 reg_event(const struct sip_msg *msg, const struct rx_meta *in,
     enum event_type t, struct str aor, struct str contact)
 {
 	struct event ev = { .type = t,
 		.src = &in->src,
-		.tp = tp_name(in->tp),
+		.tp = sip_transport_lc(in->tp),
 		.user = aor,
 		.method = msg->method_s,
 		.call_id = msg->call_id,
@@ -317,7 +309,6 @@ reply_bindings(struct proxy *p, const struct sip_msg *msg,
 	struct tm tm;
 	time_t t = (time_t)now;
 
-	gauges(p);
 	sip_wbuf_init(&w, buf, REG_BUF);
 	for (c = a ? a->la_contacts : NULL; c; c = c->lc_next) {
 		sip_wbuf_put(&w, STR("Contact: <"));
@@ -479,6 +470,7 @@ registrar_handle(struct proxy *p, const struct sip_msg *msg,
 		}
 		if (loc_remove_all(p->p_loc, aor))
 			reg_event(msg, in, EV_UNREGISTER, aor, STR("*"));
+		gauges(p);
 		if (in->tp == SIP_TP_UDP)
 			recent_add(p, key, msg, in);
 		reply_bindings(p, msg, in, aor, now);
@@ -568,5 +560,6 @@ registrar_handle(struct proxy *p, const struct sip_msg *msg,
 	}
 	if (in->tp == SIP_TP_UDP && n)
 		recent_add(p, key, msg, in);
+	gauges(p);
 	reply_bindings(p, msg, in, aor, now);
 }

@@ -650,6 +650,30 @@ cancel_pending(struct txn *parent, const struct txn *except)
 }
 
 /*
+ * Keep "rsp" (or, NULL, our own conclusion "status") as the parent's
+ * answer to the caller if it ranks better than what it has.
+ */
+static void
+keep_best(struct txn *parent, const struct sip_msg *rsp, unsigned status)
+{
+	char *copy = NULL;
+
+	if (parent->tx_best &&
+	    final_rank(status) >= final_rank(parent->tx_best))
+		return;
+	if (rsp) {
+		copy = malloc(rsp->raw.len);
+		if (!copy)
+			return;
+		memcpy(copy, rsp->raw.s, rsp->raw.len);
+	}
+	free(parent->tx_best_rsp);
+	parent->tx_best_rsp = copy;
+	parent->tx_best_len = rsp ? rsp->raw.len : 0;
+	parent->tx_best = (uint16_t)status;
+}
+
+/*
  * Branch "tx" has its final answer "status" ("rsp", or NULL when we
  * concluded it ourselves: timeout, send failure).
  */
@@ -670,28 +694,11 @@ branch_final(struct txn *tx, const struct sip_msg *rsp, unsigned status)
 			if (parent->tx_state != TXN_COMPLETED)
 				txn_complete(parent, (uint16_t)status);
 		}
-	} else if (rsp) {
-		ack_consumed(tx, rsp, &tx->tx_dst);
-		if (parent && !parent->tx_answered &&
-		    (!parent->tx_best ||
-			final_rank(status) < final_rank(parent->tx_best))) {
-			char *copy = malloc(rsp->raw.len);
-
-			if (copy) {
-				memcpy(copy, rsp->raw.s, rsp->raw.len);
-				free(parent->tx_best_rsp);
-				parent->tx_best_rsp = copy;
-				parent->tx_best_len = rsp->raw.len;
-				parent->tx_best = (uint16_t)status;
-			}
-		}
-	} else if (parent && !parent->tx_answered &&
-	    (!parent->tx_best ||
-		final_rank(status) < final_rank(parent->tx_best))) {
-		free(parent->tx_best_rsp);
-		parent->tx_best_rsp = NULL;
-		parent->tx_best_len = 0;
-		parent->tx_best = (uint16_t)status;
+	} else {
+		if (rsp)
+			ack_consumed(tx, rsp, &tx->tx_dst);
+		if (parent && !parent->tx_answered)
+			keep_best(parent, rsp, status);
 	}
 	if (tx->tx_state != TXN_COMPLETED)
 		txn_complete(tx, (uint16_t)status);
@@ -714,35 +721,6 @@ branch_final(struct txn *tx, const struct sip_msg *rsp, unsigned status)
 	else
 		answer_local(parent, 480, STR("Temporarily Unavailable"),
 		    REASON_NOT_REGISTERED);
-}
-
-/* A request from the caller matching a fork parent. */
-static void
-fork_on_request(
-    struct txn *tx, const struct sip_msg *msg, const struct rx_meta *in)
-{
-	struct proxy *p = tx->tx_proxy;
-
-	switch (msg->method) {
-	case SIP_METHOD_ACK:
-		/* The branches ACKed their non-2xx answers themselves. */
-		return;
-	case SIP_METHOD_CANCEL:
-		proxy_reply(p, msg, in, 200, STR("OK"), STR_NULL);
-		if (tx->tx_method != SIP_METHOD_INVITE ||
-		    tx->tx_state == TXN_COMPLETED || tx->tx_cancelled)
-			return;
-		tx->tx_cancelled = true;
-		cancel_pending(tx, NULL);
-		return;
-	default:
-		break;
-	}
-	if (tx->tx_state != TXN_COMPLETED && msg->method == SIP_METHOD_INVITE) {
-		tx->tx_trying_at = 0;
-		txn_arm(tx);
-		proxy_reply(p, msg, in, 100, STR("Trying"), STR_NULL);
-	}
 }
 
 int
@@ -804,14 +782,13 @@ txn_on_request(
 {
 	struct proxy *p = tx->tx_proxy;
 
-	if (tx->tx_is_fork) {
-		fork_on_request(tx, msg, in);
-		return;
-	}
 	switch (msg->method) {
 	case SIP_METHOD_ACK:
-		/* ACK for a non-2xx final answer: same branch as the INVITE. */
-		if (tx->tx_upstream >= 0)
+		/*
+		 * ACK for a non-2xx final answer: same branch as the INVITE.
+		 * Fork branches ACKed their non-2xx answers themselves.
+		 */
+		if (tx->tx_upstream >= 0 && !tx->tx_is_fork)
 			proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_target,
 			    tx->tx_key, tx->tx_loop, tx->tx_attempt, tx->tx_pop,
 			    false);
@@ -822,22 +799,30 @@ txn_on_request(
 		    tx->tx_state == TXN_COMPLETED || tx->tx_cancelled)
 			return;
 		tx->tx_cancelled = true;
-		proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_target,
-		    tx->tx_key, tx->tx_loop, tx->tx_attempt, tx->tx_pop, false);
+		if (tx->tx_is_fork)
+			cancel_pending(tx, NULL);
+		else
+			proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_target,
+			    tx->tx_key, tx->tx_loop, tx->tx_attempt, tx->tx_pop,
+			    false);
 		return;
 	default:
 		break;
 	}
 	/* A retransmission of the request itself. */
 	if (tx->tx_state == TXN_COMPLETED) {
-		/* The upstream's server transaction re-sends its answer. */
-		proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_target,
-		    tx->tx_key, tx->tx_loop, tx->tx_attempt, tx->tx_pop, true);
+		/* The upstream's server transaction re-sends its answer;
+		 * a fork parent has no single next hop to ask. */
+		if (!tx->tx_is_fork)
+			proxy_forward(p, msg, in, &tx->tx_dst, tx->tx_target,
+			    tx->tx_key, tx->tx_loop, tx->tx_attempt, tx->tx_pop,
+			    true);
 		return;
 	}
 	if (msg->method == SIP_METHOD_INVITE) {
 		tx->tx_trying_at = 0;
+		txn_arm(tx);
 		proxy_reply(p, msg, in, 100, STR("Trying"), STR_NULL);
 	}
-	/* Otherwise absorbed: we retransmit toward the upstream ourselves. */
+	/* Otherwise absorbed: we retransmit toward the next hop ourselves. */
 }

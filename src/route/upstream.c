@@ -76,9 +76,7 @@ set_state(struct upstream *u, bool up, const char *why)
 		return;
 	atomic_store(&u->us_up, (int)up);
 	f.src = sa_fmt(&u->us_cfg->addr, a, sizeof(a));
-	f.tp = u->us_cfg->tp == SIP_TP_UDP ? "udp" :
-	    u->us_cfg->tp == SIP_TP_TCP	   ? "tcp" :
-					     "tls";
+	f.tp = sip_transport_lc(u->us_cfg->tp);
 	log_event(up ? LOGL_INFO : LOGL_WARN, &f, "upstream %s is %s (%s)",
 	    u->us_cfg->name, up ? "up" : "down", why);
 }

@@ -147,6 +147,8 @@ enum sip_transport {
  * empty view for SIP_TP_NONE and SIP_TP_OTHER.
  */
 struct str sip_transport_name(enum sip_transport tp);
+/* "udp", "tcp", "tls" (as in logs, config and Record-Route); "?" else. */
+const char *sip_transport_lc(enum sip_transport tp);
 /* Case-insensitive; SIP_TP_OTHER for an unknown non-empty token. */
 enum sip_transport sip_transport_from_str(struct str s);
 

@@ -37,6 +37,15 @@ sip_transport_name(enum sip_transport tp)
 	return STR("");
 }
 
+const char *
+sip_transport_lc(enum sip_transport tp)
+{
+	return tp == SIP_TP_UDP ? "udp" :
+	    tp == SIP_TP_TCP	? "tcp" :
+	    tp == SIP_TP_TLS	? "tls" :
+				  "?";
+}
+
 /*
  * Transport from its name, case-insensitive. SIP_TP_NONE for an empty
  * view, SIP_TP_OTHER for an unknown name.

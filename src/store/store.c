@@ -533,13 +533,12 @@ own_end(struct store *s, bool own, int err)
 /* ---- accounts -------------------------------------------------------------- */
 
 /*
- * Insert "a" and bump the generation in one transaction. Returns 0,
- * EEXIST when (user, domain) exists, EINVAL for an empty key, an
- * over-long (unterminated) member, an unknown status or (PostgreSQL)
- * text that is not UTF-8, EIO.
+ * Check "a", then write it with "op" (the backend's add or update) and
+ * bump the generation, in one transaction.
  */
-int
-store_account_add(struct store *s, const struct account *a)
+static int
+account_write(struct store *s, const struct account *a,
+    int (*op)(struct store *, const struct account *))
 {
 	bool own;
 	int err;
@@ -556,10 +555,22 @@ store_account_add(struct store *s, const struct account *a)
 		    (int)a->status);
 	if ((err = own_begin(s, &own)))
 		return err;
-	err = s->ops->account_add(s, a);
+	err = op(s, a);
 	if (!err)
 		err = s->ops->generation_bump(s);
 	return own_end(s, own, err);
+}
+
+/*
+ * Insert "a" and bump the generation in one transaction. Returns 0,
+ * EEXIST when (user, domain) exists, EINVAL for an empty key, an
+ * over-long (unterminated) member, an unknown status or (PostgreSQL)
+ * text that is not UTF-8, EIO.
+ */
+int
+store_account_add(struct store *s, const struct account *a)
+{
+	return account_write(s, a, s ? s->ops->account_add : NULL);
 }
 
 /*
@@ -591,25 +602,7 @@ store_account_get(
 int
 store_account_update(struct store *s, const struct account *a)
 {
-	bool own;
-	int err;
-
-	if ((err = check_store(s)))
-		return err;
-	if (!a)
-		return store_err(s, EINVAL, "account: NULL");
-	if ((err = check_obj(
-		 s, a, store_account_cols, STORE_ACCOUNT_NCOLS, "account")))
-		return err;
-	if (a->status != ACCOUNT_ACTIVE && a->status != ACCOUNT_SUSPENDED)
-		return store_err(s, EINVAL, "account status: unknown value %d",
-		    (int)a->status);
-	if ((err = own_begin(s, &own)))
-		return err;
-	err = s->ops->account_update(s, a);
-	if (!err)
-		err = s->ops->generation_bump(s);
-	return own_end(s, own, err);
+	return account_write(s, a, s ? s->ops->account_update : NULL);
 }
 
 /*
