@@ -13,7 +13,8 @@
 #   make WERROR=1     warnings are errors (CI sets this)
 
 CC	?= cc
-PKGS	:= libconfig openssl libmicrohttpd sqlite3 libpq pwquality libargon2
+PKGS	:= libconfig openssl libmicrohttpd sqlite3 libpq pwquality libargon2 \
+	   libmaxminddb libcares libnftables libcurl jansson
 DEPS_STAMP := build/.deps-ok
 
 ifeq ($(CI),true)

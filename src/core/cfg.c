@@ -14,14 +14,9 @@
 #include <string.h>
 
 #include "core/cfg.h"
+#include "core/cfg_int.h"
 #include "core/log.h"
 
-struct ld {
-	const char *file;
-	FILE *errf;
-	unsigned nerr;
-	struct cfg *cfg;
-};
 
 static const char *const role_names[] = { "public", "pbx", "carrier",
 	"customer" };
@@ -32,11 +27,8 @@ peer_role_name(enum peer_role r)
 	return (unsigned)r < 4 ? role_names[r] : "?";
 }
 
-static void err_at(struct ld *ld, const config_setting_t *s, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
-
-static void
-err_at(struct ld *ld, const config_setting_t *s, const char *fmt, ...)
+void
+cfg_err_at(struct ld *ld, const config_setting_t *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -52,8 +44,8 @@ err_at(struct ld *ld, const config_setting_t *s, const char *fmt, ...)
 }
 
 /* Complain about any member of group "g" not in the NULL-ended "known". */
-static void
-check_known(struct ld *ld, const config_setting_t *g, const char *const *known,
+void
+cfg_check_known(struct ld *ld, const config_setting_t *g, const char *const *known,
     const char *where)
 {
 	int i, n = config_setting_length(g);
@@ -70,75 +62,75 @@ check_known(struct ld *ld, const config_setting_t *g, const char *const *known,
 			if (strcmp(*k, name) == 0)
 				break;
 		if (!*k)
-			err_at(ld, m, "unknown setting \"%s\"%s%s", name,
+			cfg_err_at(ld, m, "unknown setting \"%s\"%s%s", name,
 			    where ? " in " : "", where ? where : "");
 	}
 }
 
-static const config_setting_t *
-member(const config_setting_t *g, const char *name)
+const config_setting_t *
+cfg_member(const config_setting_t *g, const char *name)
 {
 	return g ? config_setting_get_member(g, name) : NULL;
 }
 
 /* Integer in [lo, hi]; absent keeps *out. */
-static void
-get_uint(struct ld *ld, const config_setting_t *g, const char *name,
+void
+cfg_get_uint(struct ld *ld, const config_setting_t *g, const char *name,
     unsigned lo, unsigned hi, unsigned *out)
 {
-	const config_setting_t *s = member(g, name);
+	const config_setting_t *s = cfg_member(g, name);
 	long long v;
 
 	if (!s)
 		return;
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64) {
-		err_at(ld, s, "%s: expected an integer", name);
+		cfg_err_at(ld, s, "%s: expected an integer", name);
 		return;
 	}
 	v = config_setting_get_int64(s);
 	if (v < (long long)lo || v > (long long)hi) {
-		err_at(ld, s, "%s: %lld is out of range [%u, %u]", name, v, lo,
+		cfg_err_at(ld, s, "%s: %lld is out of range [%u, %u]", name, v, lo,
 		    hi);
 		return;
 	}
 	*out = (unsigned)v;
 }
 
-static void
-get_bool(struct ld *ld, const config_setting_t *g, const char *name, bool *out)
+void
+cfg_get_bool(struct ld *ld, const config_setting_t *g, const char *name, bool *out)
 {
-	const config_setting_t *s = member(g, name);
+	const config_setting_t *s = cfg_member(g, name);
 
 	if (!s)
 		return;
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-		err_at(ld, s, "%s: expected true or false", name);
+		cfg_err_at(ld, s, "%s: expected true or false", name);
 		return;
 	}
 	*out = config_setting_get_bool(s) != 0;
 }
 
 /* String into a fixed buffer; absent keeps *out. Returns the setting. */
-static const config_setting_t *
-get_string(struct ld *ld, const config_setting_t *g, const char *name,
+const config_setting_t *
+cfg_get_string(struct ld *ld, const config_setting_t *g, const char *name,
     char *out, size_t cap, bool required)
 {
-	const config_setting_t *s = member(g, name);
+	const config_setting_t *s = cfg_member(g, name);
 	const char *v;
 
 	if (!s) {
 		if (required)
-			err_at(ld, g, "missing setting \"%s\"", name);
+			cfg_err_at(ld, g, "missing setting \"%s\"", name);
 		return NULL;
 	}
 	v = config_setting_get_string(s);
 	if (!v) {
-		err_at(ld, s, "%s: expected a string", name);
+		cfg_err_at(ld, s, "%s: expected a string", name);
 		return NULL;
 	}
 	if (strlen(v) >= cap) {
-		err_at(ld, s, "%s: longer than %zu bytes", name, cap - 1);
+		cfg_err_at(ld, s, "%s: longer than %zu bytes", name, cap - 1);
 		return NULL;
 	}
 	memcpy(out, v, strlen(v) + 1);
@@ -165,9 +157,9 @@ get_transport(struct ld *ld, const config_setting_t *g, enum sip_transport *tp)
 	char buf[16];
 	const config_setting_t *s;
 
-	s = get_string(ld, g, "transport", buf, sizeof(buf), true);
+	s = cfg_get_string(ld, g, "transport", buf, sizeof(buf), true);
 	if (s && transport_parse(buf, tp))
-		err_at(ld, s, "transport: \"%s\" is not udp, tcp or tls", buf);
+		cfg_err_at(ld, s, "transport: \"%s\" is not udp, tcp or tls", buf);
 }
 
 static void
@@ -178,14 +170,14 @@ get_addr_port(struct ld *ld, const config_setting_t *g, const char *aname,
 	const config_setting_t *s;
 	unsigned port = 0;
 
-	s = get_string(ld, g, aname, buf, sizeof(buf), true);
-	get_uint(ld, g, "port", 1, 65535, &port);
-	if (!member(g, "port"))
-		err_at(ld, g, "missing setting \"port\"");
+	s = cfg_get_string(ld, g, aname, buf, sizeof(buf), true);
+	cfg_get_uint(ld, g, "port", 1, 65535, &port);
+	if (!cfg_member(g, "port"))
+		cfg_err_at(ld, g, "missing setting \"port\"");
 	if (!s)
 		return;
 	if (sa_set_cstr(sa, buf, (uint16_t)port))
-		err_at(ld, s,
+		cfg_err_at(ld, s,
 		    "%s: \"%s\" is not a numeric IPv4 or IPv6 "
 		    "address",
 		    aname, buf);
@@ -196,30 +188,30 @@ get_addr_port(struct ld *ld, const config_setting_t *g, const char *aname,
 static const char *const top_known[] = { "workers", "listen", "tls", "limits",
 	"tcp", "proxy", "transaction", "upstreams", "probe", "peers", "deny",
 	"sanity", "log", "metrics", "domains", "store", "auth", "registrar",
-	NULL };
+	"guard", "triggers", "flood", "geoip", "dnsbl", "feeds", NULL };
 
 static void
 load_listen(struct ld *ld, const config_setting_t *root)
 {
 	static const char *const known[] = { "transport", "address", "port",
 		NULL };
-	const config_setting_t *l = member(root, "listen");
+	const config_setting_t *l = cfg_member(root, "listen");
 	struct cfg *cfg = ld->cfg;
 	int i, n;
 
 	if (!l) {
-		err_at(ld, root, "missing setting \"listen\"");
+		cfg_err_at(ld, root, "missing setting \"listen\"");
 		return;
 	}
 	if (!config_setting_is_list(l) && !config_setting_is_array(l)) {
-		err_at(ld, l, "listen: expected a list ( {...}, ... )");
+		cfg_err_at(ld, l, "listen: expected a list ( {...}, ... )");
 		return;
 	}
 	n = config_setting_length(l);
 	if (n == 0)
-		err_at(ld, l, "listen: at least one listener is needed");
+		cfg_err_at(ld, l, "listen: at least one listener is needed");
 	if (n > CFG_MAX_LISTEN) {
-		err_at(ld, l, "listen: at most %d listeners", CFG_MAX_LISTEN);
+		cfg_err_at(ld, l, "listen: at most %d listeners", CFG_MAX_LISTEN);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -229,16 +221,16 @@ load_listen(struct ld *ld, const config_setting_t *root)
 		int j;
 
 		if (!config_setting_is_group(e)) {
-			err_at(ld, e, "listen: each entry must be a group");
+			cfg_err_at(ld, e, "listen: each entry must be a group");
 			continue;
 		}
-		check_known(ld, e, known, "listen");
+		cfg_check_known(ld, e, known, "listen");
 		get_transport(ld, e, &li->tp);
 		get_addr_port(ld, e, "address", &li->addr, NULL, 0);
 		for (j = 0; j < (int)cfg->nlisten; j++)
 			if (cfg->listen[j].tp == li->tp &&
 			    sa_eq(&cfg->listen[j].addr, &li->addr))
-				err_at(ld, e, "listen: duplicate listener");
+				cfg_err_at(ld, e, "listen: duplicate listener");
 		cfg->nlisten++;
 	}
 }
@@ -248,19 +240,19 @@ load_upstreams(struct ld *ld, const config_setting_t *root)
 {
 	static const char *const known[] = { "name", "host", "port",
 		"transport", "priority", "weight", NULL };
-	const config_setting_t *l = member(root, "upstreams");
+	const config_setting_t *l = cfg_member(root, "upstreams");
 	struct cfg *cfg = ld->cfg;
 	int i, n;
 
 	if (!l)
 		return;
 	if (!config_setting_is_list(l)) {
-		err_at(ld, l, "upstreams: expected a list ( {...}, ... )");
+		cfg_err_at(ld, l, "upstreams: expected a list ( {...}, ... )");
 		return;
 	}
 	n = config_setting_length(l);
 	if (n > CFG_MAX_UPSTREAMS) {
-		err_at(ld, l, "upstreams: at most %d", CFG_MAX_UPSTREAMS);
+		cfg_err_at(ld, l, "upstreams: at most %d", CFG_MAX_UPSTREAMS);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -269,19 +261,19 @@ load_upstreams(struct ld *ld, const config_setting_t *root)
 		struct cfg_upstream *u = &cfg->upstreams[cfg->nupstreams];
 
 		if (!config_setting_is_group(e)) {
-			err_at(ld, e, "upstreams: each entry must be a group");
+			cfg_err_at(ld, e, "upstreams: each entry must be a group");
 			continue;
 		}
-		check_known(ld, e, known, "upstreams");
+		cfg_check_known(ld, e, known, "upstreams");
 		snprintf(u->name, sizeof(u->name), "upstream%d", i + 1);
-		get_string(ld, e, "name", u->name, sizeof(u->name), false);
+		cfg_get_string(ld, e, "name", u->name, sizeof(u->name), false);
 		get_transport(ld, e, &u->tp);
 		get_addr_port(
 		    ld, e, "host", &u->addr, u->host, sizeof(u->host));
 		u->priority = 1;
 		u->weight = 1;
-		get_uint(ld, e, "priority", 0, 1000, &u->priority);
-		get_uint(ld, e, "weight", 1, 1000, &u->weight);
+		cfg_get_uint(ld, e, "priority", 0, 1000, &u->priority);
+		cfg_get_uint(ld, e, "weight", 1, 1000, &u->weight);
 		cfg->nupstreams++;
 	}
 }
@@ -290,19 +282,19 @@ static void
 load_peers(struct ld *ld, const config_setting_t *root)
 {
 	static const char *const known[] = { "name", "cidr", "role", NULL };
-	const config_setting_t *l = member(root, "peers");
+	const config_setting_t *l = cfg_member(root, "peers");
 	struct cfg *cfg = ld->cfg;
 	int i, n;
 
 	if (!l)
 		return;
 	if (!config_setting_is_list(l)) {
-		err_at(ld, l, "peers: expected a list ( {...}, ... )");
+		cfg_err_at(ld, l, "peers: expected a list ( {...}, ... )");
 		return;
 	}
 	n = config_setting_length(l);
 	if (n > CFG_MAX_PEERS) {
-		err_at(ld, l, "peers: at most %d", CFG_MAX_PEERS);
+		cfg_err_at(ld, l, "peers: at most %d", CFG_MAX_PEERS);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -314,24 +306,24 @@ load_peers(struct ld *ld, const config_setting_t *root)
 		unsigned r;
 
 		if (!config_setting_is_group(e)) {
-			err_at(ld, e, "peers: each entry must be a group");
+			cfg_err_at(ld, e, "peers: each entry must be a group");
 			continue;
 		}
-		check_known(ld, e, known, "peers");
-		get_string(ld, e, "name", p->name, sizeof(p->name), true);
-		s = get_string(ld, e, "cidr", buf, sizeof(buf), true);
+		cfg_check_known(ld, e, known, "peers");
+		cfg_get_string(ld, e, "name", p->name, sizeof(p->name), true);
+		s = cfg_get_string(ld, e, "cidr", buf, sizeof(buf), true);
 		if (s && cidr_parse(buf, &p->cidr))
-			err_at(ld, s,
+			cfg_err_at(ld, s,
 			    "cidr: \"%s\" is not an address or "
 			    "CIDR range",
 			    buf);
-		s = get_string(ld, e, "role", buf, sizeof(buf), true);
+		s = cfg_get_string(ld, e, "role", buf, sizeof(buf), true);
 		if (s) {
 			for (r = 1; r < 4; r++)
 				if (strcmp(buf, role_names[r]) == 0)
 					break;
 			if (r == 4)
-				err_at(ld, s,
+				cfg_err_at(ld, s,
 				    "role: \"%s\" is not pbx, "
 				    "carrier or customer",
 				    buf);
@@ -345,19 +337,19 @@ load_peers(struct ld *ld, const config_setting_t *root)
 static void
 load_deny(struct ld *ld, const config_setting_t *root)
 {
-	const config_setting_t *l = member(root, "deny");
+	const config_setting_t *l = cfg_member(root, "deny");
 	struct cfg *cfg = ld->cfg;
 	int i, n;
 
 	if (!l)
 		return;
 	if (!config_setting_is_array(l) && !config_setting_is_list(l)) {
-		err_at(ld, l, "deny: expected [ \"addr/len\", ... ]");
+		cfg_err_at(ld, l, "deny: expected [ \"addr/len\", ... ]");
 		return;
 	}
 	n = config_setting_length(l);
 	if (n > CFG_MAX_DENY) {
-		err_at(ld, l, "deny: at most %d entries", CFG_MAX_DENY);
+		cfg_err_at(ld, l, "deny: at most %d entries", CFG_MAX_DENY);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -366,7 +358,7 @@ load_deny(struct ld *ld, const config_setting_t *root)
 		const char *v = config_setting_get_string(e);
 
 		if (!v || cidr_parse(v, &cfg->deny[cfg->ndeny]))
-			err_at(ld, e,
+			cfg_err_at(ld, e,
 			    "deny[%d]: \"%s\" is not an address or "
 			    "CIDR range",
 			    i, v ? v : "(not a string)");
@@ -400,65 +392,65 @@ load_groups(struct ld *ld, const config_setting_t *root)
 	char buf[CFG_NAME_MAX];
 	int i;
 
-	get_uint(ld, root, "workers", 0, 64, &cfg->workers);
+	cfg_get_uint(ld, root, "workers", 0, 64, &cfg->workers);
 
-	if ((g = member(root, "tls"))) {
-		check_known(ld, g, tls_k, "tls");
-		get_string(ld, g, "certificate", cfg->tls_cert,
+	if ((g = cfg_member(root, "tls"))) {
+		cfg_check_known(ld, g, tls_k, "tls");
+		cfg_get_string(ld, g, "certificate", cfg->tls_cert,
 		    sizeof(cfg->tls_cert), false);
-		get_string(ld, g, "private_key", cfg->tls_key,
+		cfg_get_string(ld, g, "private_key", cfg->tls_key,
 		    sizeof(cfg->tls_key), false);
-		get_string(
+		cfg_get_string(
 		    ld, g, "ca_file", cfg->tls_ca, sizeof(cfg->tls_ca), false);
-		get_bool(ld, g, "verify_upstream", &cfg->tls_verify_upstream);
+		cfg_get_bool(ld, g, "verify_upstream", &cfg->tls_verify_upstream);
 	}
-	if ((g = member(root, "limits"))) {
-		check_known(ld, g, lim_k, "limits");
+	if ((g = cfg_member(root, "limits"))) {
+		cfg_check_known(ld, g, lim_k, "limits");
 		v = (unsigned)cfg->limits.max_msg_size;
-		get_uint(ld, g, "max_message_size", 256, 1048576, &v);
+		cfg_get_uint(ld, g, "max_message_size", 256, 1048576, &v);
 		cfg->limits.max_msg_size = v;
-		get_uint(ld, g, "max_headers", 8, SIP_HARD_MAX_HEADERS,
+		cfg_get_uint(ld, g, "max_headers", 8, SIP_HARD_MAX_HEADERS,
 		    &cfg->limits.max_headers);
-		get_uint(ld, g, "max_via", 1, SIP_HARD_MAX_VIA,
+		cfg_get_uint(ld, g, "max_via", 1, SIP_HARD_MAX_VIA,
 		    &cfg->limits.max_via);
 		v = (unsigned)cfg->limits.max_line_len;
-		get_uint(ld, g, "max_line_length", 64, 1048576, &v);
+		cfg_get_uint(ld, g, "max_line_length", 64, 1048576, &v);
 		cfg->limits.max_line_len = v;
 	}
-	if ((g = member(root, "tcp"))) {
-		check_known(ld, g, tcp_k, "tcp");
-		get_uint(
+	if ((g = cfg_member(root, "tcp"))) {
+		cfg_check_known(ld, g, tcp_k, "tcp");
+		cfg_get_uint(
 		    ld, g, "max_connections", 1, 1000000, &cfg->tcp_max_conns);
-		get_uint(ld, g, "max_connections_per_ip", 1, 1000000,
+		cfg_get_uint(ld, g, "max_connections_per_ip", 1, 1000000,
 		    &cfg->tcp_max_conns_per_ip);
-		get_uint(ld, g, "idle_timeout", 100, 86400000,
+		cfg_get_uint(ld, g, "idle_timeout", 100, 86400000,
 		    &cfg->tcp_idle_timeout);
-		get_uint(ld, g, "header_timeout", 100, 3600000,
+		cfg_get_uint(ld, g, "header_timeout", 100, 3600000,
 		    &cfg->tcp_header_timeout);
-		get_uint(ld, g, "connect_timeout", 100, 600000,
+		cfg_get_uint(ld, g, "connect_timeout", 100, 600000,
 		    &cfg->tcp_connect_timeout);
 	}
-	if ((g = member(root, "proxy"))) {
-		check_known(ld, g, proxy_k, "proxy");
-		get_bool(ld, g, "reply_to_source", &cfg->reply_to_source);
-		get_bool(ld, g, "record_route", &cfg->record_route);
-		get_bool(ld, g, "answer_options", &cfg->answer_options);
-		get_string(ld, g, "server_header", cfg->server_header,
+	if ((g = cfg_member(root, "proxy"))) {
+		cfg_check_known(ld, g, proxy_k, "proxy");
+		cfg_get_bool(ld, g, "reply_to_source", &cfg->reply_to_source);
+		cfg_get_bool(ld, g, "record_route", &cfg->record_route);
+		cfg_get_bool(ld, g, "answer_options", &cfg->answer_options);
+		cfg_get_string(ld, g, "server_header", cfg->server_header,
 		    sizeof(cfg->server_header), false);
 	}
-	if ((g = member(root, "transaction"))) {
-		check_known(ld, g, txn_k, "transaction");
-		get_uint(ld, g, "t1", 10, 10000, &cfg->t1);
-		get_uint(ld, g, "t2", 10, 60000, &cfg->t2);
-		get_uint(ld, g, "timer_b", 100, 600000, &cfg->timer_b);
-		get_uint(ld, g, "timer_f", 100, 600000, &cfg->timer_f);
-		get_uint(ld, g, "failover_timeout", 0, 600000,
+	if ((g = cfg_member(root, "transaction"))) {
+		cfg_check_known(ld, g, txn_k, "transaction");
+		cfg_get_uint(ld, g, "t1", 10, 10000, &cfg->t1);
+		cfg_get_uint(ld, g, "t2", 10, 60000, &cfg->t2);
+		cfg_get_uint(ld, g, "timer_b", 100, 600000, &cfg->timer_b);
+		cfg_get_uint(ld, g, "timer_f", 100, 600000, &cfg->timer_f);
+		cfg_get_uint(ld, g, "failover_timeout", 0, 600000,
 		    &cfg->failover_timeout);
-		get_uint(ld, g, "trying_delay", 0, 10000, &cfg->trying_delay);
-		if ((s = member(g, "failover_codes"))) {
+		cfg_get_uint(ld, g, "trying_delay", 0, 10000, &cfg->trying_delay);
+		if ((s = cfg_member(g, "failover_codes"))) {
 			if (!config_setting_is_array(s) ||
 			    config_setting_length(s) > CFG_MAX_FAILOVER_CODES) {
-				err_at(ld, s,
+				cfg_err_at(ld, s,
 				    "failover_codes: expected an "
 				    "array of at most %d status codes",
 				    CFG_MAX_FAILOVER_CODES);
@@ -469,7 +461,7 @@ load_groups(struct ld *ld, const config_setting_t *root)
 					    config_setting_get_int_elem(s, i);
 
 					if (c < 300 || c > 699)
-						err_at(ld, s,
+						cfg_err_at(ld, s,
 						    "failover_codes: "
 						    "%d is not a 3xx-6xx "
 						    "status",
@@ -482,62 +474,62 @@ load_groups(struct ld *ld, const config_setting_t *root)
 			}
 		}
 		if (cfg->t2 < cfg->t1)
-			err_at(ld, g, "t2 must not be smaller than t1");
+			cfg_err_at(ld, g, "t2 must not be smaller than t1");
 	}
-	if ((g = member(root, "probe"))) {
-		check_known(ld, g, probe_k, "probe");
-		get_uint(ld, g, "interval", 100, 3600000, &cfg->probe_interval);
-		get_uint(ld, g, "timeout", 50, 600000, &cfg->probe_timeout);
-		get_uint(
+	if ((g = cfg_member(root, "probe"))) {
+		cfg_check_known(ld, g, probe_k, "probe");
+		cfg_get_uint(ld, g, "interval", 100, 3600000, &cfg->probe_interval);
+		cfg_get_uint(ld, g, "timeout", 50, 600000, &cfg->probe_timeout);
+		cfg_get_uint(
 		    ld, g, "failures_down", 1, 100, &cfg->probe_failures_down);
-		get_uint(
+		cfg_get_uint(
 		    ld, g, "successes_up", 1, 100, &cfg->probe_successes_up);
 		if (cfg->probe_timeout > cfg->probe_interval)
-			err_at(ld, g,
+			cfg_err_at(ld, g,
 			    "probe timeout must not exceed the "
 			    "interval");
 	}
-	if ((g = member(root, "sanity"))) {
-		check_known(ld, g, sanity_k, "sanity");
-		s = get_string(ld, g, "action", buf, sizeof(buf), false);
+	if ((g = cfg_member(root, "sanity"))) {
+		cfg_check_known(ld, g, sanity_k, "sanity");
+		s = cfg_get_string(ld, g, "action", buf, sizeof(buf), false);
 		if (s && strcmp(buf, "reply") == 0)
 			cfg->sanity_drop = false;
 		else if (s && strcmp(buf, "drop") == 0)
 			cfg->sanity_drop = true;
 		else if (s)
-			err_at(
+			cfg_err_at(
 			    ld, s, "action: \"%s\" is not reply or drop", buf);
 	}
-	if ((g = member(root, "log"))) {
+	if ((g = cfg_member(root, "log"))) {
 		enum log_level lv;
 
-		check_known(ld, g, log_k, "log");
-		s = get_string(ld, g, "format", buf, sizeof(buf), false);
+		cfg_check_known(ld, g, log_k, "log");
+		s = cfg_get_string(ld, g, "format", buf, sizeof(buf), false);
 		if (s && strcmp(buf, "human") == 0)
 			cfg->log_format = LOGF_HUMAN;
 		else if (s && strcmp(buf, "json") == 0)
 			cfg->log_format = LOGF_JSON;
 		else if (s)
-			err_at(
+			cfg_err_at(
 			    ld, s, "format: \"%s\" is not human or json", buf);
-		s = get_string(ld, g, "level", buf, sizeof(buf), false);
+		s = cfg_get_string(ld, g, "level", buf, sizeof(buf), false);
 		if (s && log_level_parse(buf, &lv) == 0)
 			cfg->log_level = (int)lv;
 		else if (s)
-			err_at(ld, s,
+			cfg_err_at(ld, s,
 			    "level: \"%s\" is not error, warn, info "
 			    "or debug",
 			    buf);
 	}
-	if ((g = member(root, "metrics"))) {
+	if ((g = cfg_member(root, "metrics"))) {
 		unsigned port = 9060;
 
-		check_known(ld, g, met_k, "metrics");
-		s = get_string(ld, g, "address", buf, sizeof(buf), false);
-		get_uint(ld, g, "port", 0, 65535, &port);
+		cfg_check_known(ld, g, met_k, "metrics");
+		s = cfg_get_string(ld, g, "address", buf, sizeof(buf), false);
+		cfg_get_uint(ld, g, "port", 0, 65535, &port);
 		cfg->metrics_port = (uint16_t)port;
 		if (s && sa_set_cstr(&cfg->metrics_addr, buf, (uint16_t)port))
-			err_at(ld, s,
+			cfg_err_at(ld, s,
 			    "address: \"%s\" is not a numeric "
 			    "address",
 			    buf);
@@ -578,12 +570,12 @@ load_auth(struct ld *ld, const config_setting_t *root)
 	char buf[CFG_NAME_MAX];
 	int i, n;
 
-	if ((s = member(root, "domains"))) {
+	if ((s = cfg_member(root, "domains"))) {
 		if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-			err_at(ld, s, "domains: expected [ \"name\", ... ]");
+			cfg_err_at(ld, s, "domains: expected [ \"name\", ... ]");
 		} else if ((n = config_setting_length(s)) == 0 ||
 		    n > CFG_MAX_DOMAINS) {
-			err_at(ld, s, "domains: between 1 and %d names",
+			cfg_err_at(ld, s, "domains: between 1 and %d names",
 			    CFG_MAX_DOMAINS);
 		} else {
 			cfg->ndomains = 0;
@@ -593,7 +585,7 @@ load_auth(struct ld *ld, const config_setting_t *root)
 
 				if (!v || !domain_ok(v) ||
 				    strlen(v) >= CFG_DOMAIN_MAX)
-					err_at(ld, s,
+					cfg_err_at(ld, s,
 					    "domains[%d]: \"%s\" is not a "
 					    "domain name or address",
 					    i, v ? v : "(not a string)");
@@ -603,28 +595,28 @@ load_auth(struct ld *ld, const config_setting_t *root)
 			}
 		}
 	}
-	if ((g = member(root, "store"))) {
-		check_known(ld, g, store_k, "store");
-		s = get_string(ld, g, "uri", cfg->store_uri,
+	if ((g = cfg_member(root, "store"))) {
+		cfg_check_known(ld, g, store_k, "store");
+		s = cfg_get_string(ld, g, "uri", cfg->store_uri,
 		    sizeof(cfg->store_uri), false);
 		if (s && strncmp(cfg->store_uri, "sqlite:", 7) != 0 &&
 		    strncmp(cfg->store_uri, "postgresql://", 13) != 0 &&
 		    strncmp(cfg->store_uri, "postgres://", 11) != 0)
-			err_at(ld, s,
+			cfg_err_at(ld, s,
 			    "uri: \"%s\" is not sqlite:PATH or "
 			    "postgresql://...",
 			    cfg->store_uri);
-		get_uint(
+		cfg_get_uint(
 		    ld, g, "poll_interval", 100, 3600000, &cfg->store_poll);
 	}
-	if ((g = member(root, "auth"))) {
-		check_known(ld, g, auth_k, "auth");
-		if ((s = member(g, "algorithms"))) {
+	if ((g = cfg_member(root, "auth"))) {
+		cfg_check_known(ld, g, auth_k, "auth");
+		if ((s = cfg_member(g, "algorithms"))) {
 			n = config_setting_is_array(s) ?
 			    config_setting_length(s) :
 			    0;
 			if (n < 1 || n > 2) {
-				err_at(ld, s,
+				cfg_err_at(ld, s,
 				    "algorithms: expected [ \"SHA-256\", "
 				    "\"MD5\" ] or one of them");
 			} else {
@@ -641,7 +633,7 @@ load_auth(struct ld *ld, const config_setting_t *root)
 						a = 1;
 					if (a < 0 ||
 					    (i == 1 && cfg->auth_algs[0] == a))
-						err_at(ld, s,
+						cfg_err_at(ld, s,
 						    "algorithms[%d]: \"%s\" "
 						    "is not MD5 or SHA-256, "
 						    "or repeated",
@@ -653,36 +645,36 @@ load_auth(struct ld *ld, const config_setting_t *root)
 				}
 			}
 		}
-		get_uint(
+		cfg_get_uint(
 		    ld, g, "nonce_lifetime", 10, 86400, &cfg->nonce_lifetime);
-		get_uint(
+		cfg_get_uint(
 		    ld, g, "nonce_windows", 64, 16777216, &cfg->nonce_windows);
 	}
-	if ((g = member(root, "registrar"))) {
-		check_known(ld, g, reg_k, "registrar");
-		s = get_string(ld, g, "mode", buf, sizeof(buf), false);
+	if ((g = cfg_member(root, "registrar"))) {
+		cfg_check_known(ld, g, reg_k, "registrar");
+		s = cfg_get_string(ld, g, "mode", buf, sizeof(buf), false);
 		if (s && strcmp(buf, "local") == 0)
 			cfg->registrar_local = true;
 		else if (s && strcmp(buf, "forward") == 0)
 			cfg->registrar_local = false;
 		else if (s)
-			err_at(
+			cfg_err_at(
 			    ld, s, "mode: \"%s\" is not local or forward", buf);
-		get_uint(ld, g, "min_expires", 1, 86400, &cfg->reg_min_expires);
-		get_uint(
+		cfg_get_uint(ld, g, "min_expires", 1, 86400, &cfg->reg_min_expires);
+		cfg_get_uint(
 		    ld, g, "max_expires", 1, 604800, &cfg->reg_max_expires);
-		get_uint(ld, g, "default_expires", 1, 604800,
+		cfg_get_uint(ld, g, "default_expires", 1, 604800,
 		    &cfg->reg_default_expires);
-		get_uint(
+		cfg_get_uint(
 		    ld, g, "max_contacts", 1, 1000, &cfg->reg_max_contacts);
-		get_uint(
+		cfg_get_uint(
 		    ld, g, "nat_ping_interval", 0, 86400, &cfg->reg_nat_ping);
 		if (cfg->reg_min_expires > cfg->reg_max_expires)
-			err_at(
+			cfg_err_at(
 			    ld, g, "min_expires must not exceed max_expires");
 		else if (cfg->reg_default_expires < cfg->reg_min_expires ||
 		    cfg->reg_default_expires > cfg->reg_max_expires)
-			err_at(ld, g,
+			cfg_err_at(ld, g,
 			    "default_expires must lie between min_expires "
 			    "and max_expires");
 	}
@@ -734,6 +726,7 @@ cfg_defaults(struct cfg *cfg)
 	cfg->reg_default_expires = 3600;
 	cfg->reg_max_contacts = 10;
 	cfg->reg_nat_ping = 0;
+	cfg_guard_defaults(&cfg->guard);
 }
 
 static void
@@ -758,13 +751,13 @@ check_cross(struct ld *ld, const config_setting_t *root)
 				cfg->listen[j].tp == SIP_TP_TCP))
 				have = true;
 		if (!have)
-			err_at(ld, member(root, "upstreams"),
+			cfg_err_at(ld, cfg_member(root, "upstreams"),
 			    "upstream "
 			    "\"%s\": no listener for its transport",
 			    cfg->upstreams[i].name);
 	}
 	if (need_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0]))
-		err_at(ld, member(root, "tls") ? member(root, "tls") : root,
+		cfg_err_at(ld, cfg_member(root, "tls") ? cfg_member(root, "tls") : root,
 		    "a tls listener needs tls.certificate and "
 		    "tls.private_key");
 }
@@ -803,13 +796,14 @@ cfg_load(struct cfg **cfgp, const char *path, FILE *errf)
 		goto out;
 	}
 	root = config_root_setting(&c);
-	check_known(&ld, root, top_known, NULL);
+	cfg_check_known(&ld, root, top_known, NULL);
 	load_listen(&ld, root);
 	load_upstreams(&ld, root);
 	load_peers(&ld, root);
 	load_deny(&ld, root);
 	load_groups(&ld, root);
 	load_auth(&ld, root);
+	cfg_load_guard(&ld, root);
 	/* Cross-checks only make sense on individually valid settings. */
 	if (ld.nerr == 0)
 		check_cross(&ld, root);

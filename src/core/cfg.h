@@ -58,6 +58,117 @@ struct cfg_peer {
 	enum peer_role role;
 };
 
+
+#define CFG_MAX_LADDER 8
+#define CFG_MAX_ALLOW 1024
+#define CFG_MAX_COUNTRIES 64
+#define CFG_MAX_DNSBL 8
+#define CFG_MAX_FEEDS 8
+#define CFG_NROLES 4 /* enum peer_role */
+
+/* What a trigger or policy does to a source that hits it. */
+enum guard_action {
+	GA_LOG = 0, /* tag: log and count, let the request through */
+	GA_DROP, /* drop this request (or answer 403, see guard.answer) */
+	GA_REJECT, /* answer 403 Forbidden */
+	GA_BAN /* drop and put the source on the ban ladder */
+};
+
+const char *guard_action_name(enum guard_action a);
+
+/* A counting trigger: "count" events within "window" seconds. */
+struct cfg_trigger {
+	bool enabled;
+	bool shadow; /* log and count what it would do, block nothing */
+	enum guard_action action;
+	unsigned count;
+	unsigned window; /* s */
+};
+
+/* Request-rate cap per source of one peer role (token bucket). */
+struct cfg_flood {
+	unsigned rate; /* requests per second; 0 = no cap */
+	unsigned burst; /* bucket size */
+	enum guard_action action; /* GA_DROP or GA_BAN (public only) */
+};
+
+/* GeoIP policy of one peer role. ISO 3166-1 alpha-2 codes. */
+struct cfg_geo_policy {
+	char allow[CFG_MAX_COUNTRIES][3]; /* empty: every country not denied */
+	unsigned nallow;
+	char deny[CFG_MAX_COUNTRIES][3];
+	unsigned ndeny;
+	enum guard_action action; /* for a country not allowed */
+	enum guard_action unknown; /* no country in the database */
+};
+
+/* One DNS blocklist zone, queried as reversed-address.zone (A record). */
+struct cfg_dnsbl_zone {
+	char zone[CFG_DOMAIN_MAX];
+	enum guard_action action; /* GA_LOG (tag), GA_REJECT or GA_BAN */
+	bool roles[CFG_NROLES]; /* peer roles whose sources are checked */
+};
+
+enum feed_format {
+	FEED_PLAIN = 0, /* one address or CIDR per line, '#' comments */
+	FEED_RBLDNSD, /* rbldnsd ip4set / ip6trie zone data */
+	FEED_JSON, /* centinela's JSON export: {"bans":[{"addr":...}]} */
+	FEED_APIBAN /* APIBan: {"ipaddress":[...],"ID":"..."} */
+};
+
+/* A remote list imported on a schedule. */
+struct cfg_feed {
+	char name[CFG_NAME_MAX];
+	char url[CFG_PATH_MAX]; /* http:// or https:// */
+	enum feed_format format;
+	unsigned interval; /* s between fetches */
+	unsigned ban_for; /* s: how long an imported entry stays banned */
+};
+
+struct cfg_guard {
+	bool shadow; /* whole guard: log and count only */
+	bool answer_403; /* banned / scanner sources: 403, not silence */
+	unsigned ladder[CFG_MAX_LADDER]; /* ban durations, s */
+	unsigned nladder; /* the last rung repeats */
+	unsigned memory; /* s: strikes remembered after a ban ends */
+	unsigned v6_prefix; /* IPv6 bans cover this prefix length */
+	unsigned max_sources; /* trigger state kept for this many sources */
+	struct cidr allow[CFG_MAX_ALLOW]; /* never banned nor guarded */
+	unsigned nallow;
+
+	/* Triggers. auth_failures.count is per source IP and user name
+	 * when auth_per_user, and auth_ip_count counts all user names of
+	 * one source together (0 = off). */
+	struct cfg_trigger auth_failures;
+	bool auth_per_user;
+	unsigned auth_ip_count;
+	struct cfg_trigger enumeration; /* count: distinct user names */
+	struct cfg_trigger malformed;
+	struct cfg_trigger scanner; /* count, window unused */
+	struct cfg_flood flood[CFG_NROLES];
+	bool flood_shadow;
+
+	char signatures[CFG_PATH_MAX]; /* "" = the embedded signature file */
+
+	char geo_db[CFG_PATH_MAX]; /* MaxMind country .mmdb; "" = off */
+	struct cfg_geo_policy geo[CFG_NROLES];
+	bool geo_shadow;
+
+	struct cfg_dnsbl_zone dnsbl[CFG_MAX_DNSBL];
+	unsigned ndnsbl;
+	char dnsbl_servers[CFG_PATH_MAX]; /* "ip[:port],..."; "" = system */
+	unsigned dnsbl_timeout; /* ms */
+	bool dnsbl_fail_closed; /* on timeout/error: treat as listed */
+	unsigned dnsbl_cache_max; /* cached addresses at most */
+	bool dnsbl_shadow;
+
+	bool nft; /* mirror bans into an nftables set */
+	char nft_table[CFG_NAME_MAX]; /* table in family inet */
+
+	struct cfg_feed feeds[CFG_MAX_FEEDS];
+	unsigned nfeeds;
+};
+
 struct cfg {
 	unsigned workers;
 
@@ -128,6 +239,8 @@ struct cfg {
 	unsigned reg_default_expires;
 	unsigned reg_max_contacts;
 	unsigned reg_nat_ping; /* s, 0 = off */
+
+	struct cfg_guard guard;
 };
 
 /*
@@ -146,6 +259,13 @@ enum peer_role cfg_peer_role(const struct cfg *cfg, const struct sa *src);
 const char *cfg_domain(const struct cfg *cfg, struct str host);
 /* The realm for "host": the domain it names, else the first domain. */
 const char *cfg_realm(const struct cfg *cfg, struct str host);
+
+/*
+ * A duration: a number with a unit ("30s", "5m", "1h", "1d", "7d",
+ * "2w"); a bare number is seconds. 0 or EINVAL (also on overflow past
+ * ten years).
+ */
+int cfg_duration_parse(const char *s, unsigned *secs);
 
 /* The embedded default configuration (etc/centinela.conf). */
 extern const unsigned char default_conf[];

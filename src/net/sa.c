@@ -213,3 +213,104 @@ cidr_match(const struct cidr *c, const struct sa *sa)
 		return prefix_match(c->addr, a6 + 12, c->prefix);
 	return false;
 }
+
+void
+cidr_mask(struct cidr *c)
+{
+	unsigned n = c->family == AF_INET ? 4 : 16, i;
+
+	for (i = 0; i < n; i++) {
+		unsigned bits = c->prefix > i * 8 ? c->prefix - i * 8 : 0;
+
+		if (bits < 8)
+			c->addr[i] = (uint8_t)(c->addr[i] & (0xff00 >> bits));
+	}
+	for (; i < 16; i++)
+		c->addr[i] = 0;
+}
+
+int
+cidr_from_sa(struct cidr *c, const struct sa *sa, unsigned v6_prefix)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xff, 0xff };
+
+	memset(c, 0, sizeof(*c));
+	if (sa_family(sa) == AF_INET) {
+		c->family = AF_INET;
+		memcpy(c->addr, &sa->u.in.sin_addr, 4);
+		c->prefix = 32;
+		return 0;
+	}
+	if (sa_family(sa) != AF_INET6)
+		return EAFNOSUPPORT;
+	if (memcmp(&sa->u.in6.sin6_addr, mapped, 12) == 0) {
+		c->family = AF_INET;
+		memcpy(c->addr, (const uint8_t *)&sa->u.in6.sin6_addr + 12, 4);
+		c->prefix = 32;
+		return 0;
+	}
+	c->family = AF_INET6;
+	memcpy(c->addr, &sa->u.in6.sin6_addr, 16);
+	c->prefix = v6_prefix > 128 ? 128 : v6_prefix;
+	cidr_mask(c);
+	return 0;
+}
+
+const char *
+cidr_fmt(const struct cidr *c, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(c->family, c->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, cap, "%s/%u", a, c->prefix);
+	return buf;
+}
+
+bool
+cidr_eq(const struct cidr *a, const struct cidr *b)
+{
+	return a->family == b->family && a->prefix == b->prefix &&
+	    memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16) == 0;
+}
+
+int
+sa_parse_hostport(const char *s, struct sa *sa, uint16_t defport)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port = NULL, *colon;
+	size_t hl;
+	uint32_t pv = defport;
+
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb)
+			return EINVAL;
+		hl = (size_t)(rb - s - 1);
+		if (hl == 0 || hl >= sizeof(host))
+			return EINVAL;
+		memcpy(host, s + 1, hl);
+		host[hl] = '\0';
+		if (rb[1] == ':')
+			port = rb + 2;
+		else if (rb[1] != '\0')
+			return EINVAL;
+	} else {
+		colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL; /* a bare IPv6 address */
+		hl = colon ? (size_t)(colon - s) : strlen(s);
+		if (hl == 0 || hl >= sizeof(host))
+			return EINVAL;
+		memcpy(host, s, hl);
+		host[hl] = '\0';
+		if (colon)
+			port = colon + 1;
+	}
+	if (port && (str_to_u32_max(str_make(port, strlen(port)), 65535, &pv) ||
+			pv == 0))
+		return EINVAL;
+	return sa_set_cstr(sa, host, (uint16_t)pv);
+}

@@ -55,6 +55,24 @@ uint64_t sa_hash_addr(const struct sa *sa);
 
 /* Parse "1.2.3.0/24", "2001:db8::/32" or a bare address. 0 or EINVAL. */
 int cidr_parse(const char *s, struct cidr *c);
+/* Zero the bits of c->addr past c->prefix (the canonical form). */
+void cidr_mask(struct cidr *c);
+/*
+ * The range of one source: an IPv4 (or IPv4-mapped IPv6) address as a
+ * /32, an IPv6 address as its /v6_prefix. Returns 0, or EAFNOSUPPORT.
+ */
+int cidr_from_sa(struct cidr *c, const struct sa *sa, unsigned v6_prefix);
+/* Longest text of a range: "ffff:...:ffff/128". */
+#define CIDR_STRLEN (INET6_ADDRSTRLEN + 5)
+/* "192.0.2.0/24", "2001:db8::/64" (always with the prefix); returns buf. */
+const char *cidr_fmt(const struct cidr *c, char *buf, size_t cap);
+/* Same range? (Both canonical.) */
+bool cidr_eq(const struct cidr *a, const struct cidr *b);
+/*
+ * "1.2.3.4", "1.2.3.4:53", "::1", "[::1]:53" into "sa"; a missing port
+ * is "defport". Returns 0 or EINVAL.
+ */
+int sa_parse_hostport(const char *s, struct sa *sa, uint16_t defport);
 /* Is the address of "sa" inside "c"? IPv4-mapped IPv6 matches IPv4. */
 bool cidr_match(const struct cidr *c, const struct sa *sa);
 

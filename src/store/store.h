@@ -117,4 +117,97 @@ int store_binding_expire(struct store *s, int64_t now);
 typedef int(store_binding_h)(const struct binding *b, void *arg);
 int store_binding_each(struct store *s, store_binding_h *h, void *arg);
 
+/*
+ * The guard's state. A ban record is one source's place on the ban
+ * ladder: banned while expires > now, remembered (strikes) until
+ * forget. Keyed by the canonical range text ("192.0.2.7/32",
+ * "2001:db8:1:2::/64", see cidr_fmt()).
+ */
+#define STORE_ADDR_MAX 48
+#define STORE_REASON_MAX 32
+#define STORE_ORIGIN_MAX 64
+#define STORE_DETAIL_MAX 256
+#define STORE_NOTE_MAX 128
+
+struct ban_rec {
+	char addr[STORE_ADDR_MAX];
+	char reason[STORE_REASON_MAX]; /* reason code name (core/reason.h) */
+	char origin[STORE_ORIGIN_MAX]; /* "guard", "ctl", "feed:NAME" */
+	uint32_t rung; /* ladder rung of the last ban, 1-based; 0: none */
+	uint32_t strikes; /* bans within the memory window */
+	int64_t first_seen; /* unix seconds */
+	int64_t last_seen;
+	int64_t expires; /* ban end; <= now: not banned */
+	int64_t forget; /* the record may be dropped after this */
+};
+
+/* One line of a source's history (ban, unban, strike, trigger). */
+struct ban_event {
+	int64_t id; /* assigned by the store, increasing */
+	char addr[STORE_ADDR_MAX];
+	int64_t at; /* unix seconds */
+	char what[16]; /* "ban", "unban", "strike", "trigger" */
+	char reason[STORE_REASON_MAX];
+	uint32_t rung;
+	int64_t duration; /* s, for "ban" */
+	char detail[STORE_DETAIL_MAX];
+};
+
+/* An allowlist entry: never banned, never guarded. */
+struct allow_rec {
+	char addr[STORE_ADDR_MAX];
+	char note[STORE_NOTE_MAX];
+	int64_t created;
+};
+
+/*
+ * A command from centinelactl to the running daemons, which poll the
+ * queue (ban_cmd_each with id > the last they applied). op: "ban",
+ * "unban", "allow", "unallow".
+ */
+struct ban_cmd {
+	int64_t id; /* assigned by the store, increasing */
+	char op[16];
+	char addr[STORE_ADDR_MAX];
+	int64_t duration; /* s, for "ban"; 0 = the ladder decides */
+	char reason[STORE_REASON_MAX];
+	int64_t created;
+};
+
+/* Bans. put = insert or replace. */
+int store_ban_put(struct store *s, const struct ban_rec *b);
+int store_ban_get(struct store *s, const char *addr, struct ban_rec *b);
+int store_ban_del(struct store *s, const char *addr);
+/* Delete records with forget <= now; *n (may be NULL) = how many. */
+int store_ban_forget(struct store *s, int64_t now, uint64_t *n);
+typedef int(store_ban_h)(const struct ban_rec *b, void *arg);
+/* Every record, ordered by addr. */
+int store_ban_each(struct store *s, store_ban_h *h, void *arg);
+
+/* History: e->id is set on return of add. */
+int store_ban_event_add(struct store *s, struct ban_event *e);
+typedef int(store_ban_event_h)(const struct ban_event *e, void *arg);
+/* The events of "addr" (all when NULL), oldest first, at most "limit"
+ * (the newest "limit"; 0 = all). */
+int store_ban_event_each(struct store *s, const char *addr, unsigned limit,
+    store_ban_event_h *h, void *arg);
+/* Delete events older than "before". */
+int store_ban_event_trim(struct store *s, int64_t before);
+
+/* Allowlist; put = insert or replace. Each bumps the allow generation. */
+int store_allow_put(struct store *s, const struct allow_rec *a);
+int store_allow_del(struct store *s, const char *addr);
+typedef int(store_allow_h)(const struct allow_rec *a, void *arg);
+int store_allow_each(struct store *s, store_allow_h *h, void *arg);
+int store_allow_generation(struct store *s, int64_t *gen);
+
+/* Command queue: c->id is set on return of add. */
+int store_ban_cmd_add(struct store *s, struct ban_cmd *c);
+typedef int(store_ban_cmd_h)(const struct ban_cmd *c, void *arg);
+/* Commands with id > after, oldest first. */
+int store_ban_cmd_each(
+    struct store *s, int64_t after, store_ban_cmd_h *h, void *arg);
+/* Delete commands created before "before" (every daemon had time). */
+int store_ban_cmd_trim(struct store *s, int64_t before);
+
 #endif /* CENTINELA_STORE_STORE_H */

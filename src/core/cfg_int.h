@@ -1,0 +1,46 @@
+/*
+ * core/cfg_int.h -- what the configuration loaders share: the load
+ * state and the typed getters that report "FILE:LINE: what is wrong".
+ * core/cfg.c loads the core sections, core/cfg_guard.c the guard's.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef CENTINELA_CORE_CFG_INT_H
+#define CENTINELA_CORE_CFG_INT_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/cfg.h"
+
+/* One load in progress: errors are counted and printed as they come. */
+struct ld {
+	const char *file;
+	FILE *errf;
+	unsigned nerr;
+	struct cfg *cfg;
+};
+
+void cfg_err_at(struct ld *ld, const config_setting_t *s, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+/* Complain about any member of group "g" not in the NULL-ended "known". */
+void cfg_check_known(struct ld *ld, const config_setting_t *g,
+    const char *const *known, const char *where);
+const config_setting_t *cfg_member(const config_setting_t *g, const char *name);
+/* Integer in [lo, hi]; absent keeps *out. */
+void cfg_get_uint(struct ld *ld, const config_setting_t *g, const char *name,
+    unsigned lo, unsigned hi, unsigned *out);
+void cfg_get_bool(
+    struct ld *ld, const config_setting_t *g, const char *name, bool *out);
+/* String into a fixed buffer; absent keeps *out. Returns the setting. */
+const config_setting_t *cfg_get_string(struct ld *ld,
+    const config_setting_t *g, const char *name, char *out, size_t cap,
+    bool required);
+
+/* The guard sections (core/cfg_guard.c). */
+void cfg_guard_defaults(struct cfg_guard *g);
+void cfg_load_guard(struct ld *ld, const config_setting_t *root);
+
+#endif /* CENTINELA_CORE_CFG_INT_H */
