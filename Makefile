@@ -49,7 +49,8 @@ LDLIBS	+= $(PKG_LIBS) -lpthread -lm
 LIB_SRC	:= $(sort $(wildcard src/core/*.c src/sip/*.c src/net/*.c \
 	     src/guard/*.c src/route/*.c src/admin/*.c \
 	     src/auth/*.c src/store/*.c))
-LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_conf.o
+LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_conf.o \
+	   $(BUILD)/gen/default_sigs.o
 LIB	:= $(BUILD)/libcentinela.a
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -74,7 +75,11 @@ $(BUILD)/gen/default_conf.c: etc/centinela.conf scripts/embed.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed.sh etc/centinela.conf default_conf > $@
 
-$(BUILD)/gen/default_conf.o: $(BUILD)/gen/default_conf.c
+$(BUILD)/gen/default_sigs.c: etc/signatures.conf scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh etc/signatures.conf default_sigs > $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
@@ -85,7 +90,7 @@ $(BUILD)/centinela: $(BUILD)/src/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/centinelactl: $(BUILD)/tools/centinelactl.o $(BUILD)/tools/ctl_user.o \
-		$(LIB)
+		$(BUILD)/tools/ctl_ban.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)

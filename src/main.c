@@ -15,6 +15,7 @@
 #include "core/cfg.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "guard/scanner.h"
 #include "route/proxy.h"
 
 #define CENTINELA_VERSION "0.1.0"
@@ -32,16 +33,24 @@ usage(FILE *f)
 	    "  -h       this help\n");
 }
 
+struct sigctx {
+	struct loop *l;
+	struct proxy *p;
+};
+
 static void
 on_signal(int fd, unsigned events, void *arg)
 {
 	struct signalfd_siginfo si;
-	struct loop *l = arg;
+	struct sigctx *sc = arg;
 
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
 			log_info("signal %u: shutting down", si.ssi_signo);
-			loop_stop(l);
+			loop_stop(sc->l);
+		} else if (si.ssi_signo == SIGHUP && sc->p) {
+			log_info("SIGHUP: reloading the scanner signatures");
+			proxy_reload(sc->p);
 		}
 	}
 }
@@ -82,6 +91,8 @@ main(int argc, char **argv)
 	struct loop *l = NULL;
 	struct proxy *p = NULL;
 	struct admin_http *ah = NULL;
+	struct sigset *sigs = NULL;
+	struct sigctx sc = { NULL, NULL };
 	bool check_only = false;
 	sigset_t mask;
 	int ch, err, sfd = -1, rc = 1;
@@ -119,6 +130,17 @@ main(int argc, char **argv)
 		    path ? path : "<embedded>");
 		return 1;
 	}
+	/* The signature file is part of the configuration. */
+	err = sig_load(&sigs,
+	    cfg->guard.signatures[0] ? cfg->guard.signatures : NULL, stderr);
+	sig_free(sigs);
+	if (err) {
+		fprintf(stderr, "centinela: signature file %s has errors\n",
+		    cfg->guard.signatures[0] ? cfg->guard.signatures :
+					       "<embedded>");
+		cfg_free(cfg);
+		return 1;
+	}
 	if (check_only) {
 		printf("%s: configuration OK\n", path ? path : "<embedded>");
 		cfg_free(cfg);
@@ -138,7 +160,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0 || loop_fd_add(l, sfd, LOOP_READ, on_signal, l)) {
+	sc.l = l;
+	if (sfd < 0 || loop_fd_add(l, sfd, LOOP_READ, on_signal, &sc)) {
 		log_error("signalfd: %s", strerror(errno));
 		goto out;
 	}
@@ -146,6 +169,7 @@ main(int argc, char **argv)
 		log_error("cannot start: %s", strerror(err));
 		goto out;
 	}
+	sc.p = p;
 	if ((err = admin_http_start(&ah, cfg))) {
 		char a[SA_STRLEN];
 

@@ -29,6 +29,14 @@ static int cmd_metrics(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct cmd cmds[] = {
+	{ "allow",
+	    "allow COMMAND ...: sources no guard ever blocks (add, del, "
+	    "list)",
+	    ctl_allow },
+	{ "ban",
+	    "ban COMMAND ...: bans (list, add, del, show, stats, import, "
+	    "export; \"ban\" alone for help)",
+	    ctl_ban },
 	{ "check", "check -c FILE: validate a configuration file", cmd_check },
 	{ "metrics",
 	    "metrics [ADDR:PORT]: print the daemon's metrics "

@@ -9,5 +9,7 @@
 #define CENTINELA_TOOLS_CTL_H
 
 int ctl_user(int argc, char **argv);
+int ctl_ban(int argc, char **argv);
+int ctl_allow(int argc, char **argv);
 
 #endif /* CENTINELA_TOOLS_CTL_H */

@@ -18,8 +18,11 @@ static _Atomic uint64_t m_rejects[REASON__COUNT];
 static _Atomic uint64_t m_parse_errors;
 static _Atomic uint64_t m_gauges[MG__COUNT];
 
-static metrics_render_h *extra_fn;
-static void *extra_arg;
+#define METRICS_MAX_EXTRA 8
+static struct {
+	metrics_render_h *fn;
+	void *arg;
+} extras[METRICS_MAX_EXTRA];
 
 #define INC(x) atomic_fetch_add_explicit(&(x), 1, memory_order_relaxed)
 #define GET(x) atomic_load_explicit(&(x), memory_order_relaxed)
@@ -84,10 +87,26 @@ metrics_get_parse_errors(void)
 }
 
 void
-metrics_set_extra(metrics_render_h *fn, void *arg)
+metrics_extra_add(metrics_render_h *fn, void *arg)
 {
-	extra_fn = fn;
-	extra_arg = arg;
+	unsigned i;
+
+	for (i = 0; i < METRICS_MAX_EXTRA; i++)
+		if (!extras[i].fn) {
+			extras[i].arg = arg;
+			extras[i].fn = fn;
+			return;
+		}
+}
+
+void
+metrics_extra_del(metrics_render_h *fn)
+{
+	unsigned i;
+
+	for (i = 0; i < METRICS_MAX_EXTRA; i++)
+		if (extras[i].fn == fn)
+			extras[i].fn = NULL;
 }
 
 static void
@@ -139,6 +158,10 @@ render_gauges(FILE *f)
 		{ "centinela_registered_aors",
 		    "Addresses-of-record with at least one binding." },
 		{ "centinela_registered_contacts", "Registered contacts." },
+		{ "centinela_banset_entries",
+		    "Sources and ranges held by the banset (banned, or "
+		    "remembered for their strikes)." },
+		{ "centinela_banset_bytes", "Memory held by the banset." },
 	};
 	unsigned g;
 
@@ -175,7 +198,7 @@ int
 metrics_render(char **out, size_t *len)
 {
 	FILE *f;
-	unsigned m;
+	unsigned m, i;
 
 	f = open_memstream(out, len);
 	if (!f)
@@ -207,8 +230,9 @@ metrics_render(char **out, size_t *len)
 	    (unsigned long long)GET(m_parse_errors));
 	render_events(f);
 	render_gauges(f);
-	if (extra_fn)
-		extra_fn(f, extra_arg);
+	for (i = 0; i < METRICS_MAX_EXTRA; i++)
+		if (extras[i].fn)
+			extras[i].fn(f, extras[i].arg);
 	if (fclose(f) != 0) {
 		free(*out);
 		*out = NULL;

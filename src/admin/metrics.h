@@ -38,13 +38,17 @@ enum metrics_gauge {
 	MG_ACCOUNTS, /* accounts loaded */
 	MG_AORS, /* addresses-of-record with a binding */
 	MG_CONTACTS, /* registered contacts */
+	MG_BANSET_ENTRIES, /* ranges in the banset (banned or remembered) */
+	MG_BANSET_BYTES, /* memory of the banset */
 	MG__COUNT
 };
 void metrics_gauge_set(enum metrics_gauge g, uint64_t v);
 uint64_t metrics_gauge_get(enum metrics_gauge g);
 
 typedef void(metrics_render_h)(FILE *f, void *arg);
-void metrics_set_extra(metrics_render_h *fn, void *arg);
+/* More series from other modules (set up at start, before serving). */
+void metrics_extra_add(metrics_render_h *fn, void *arg);
+void metrics_extra_del(metrics_render_h *fn);
 
 /*
  * Render everything into a malloc'ed buffer (caller frees).

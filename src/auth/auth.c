@@ -327,7 +327,11 @@ auth_check(struct auth *a, const struct sip_msg *msg, const struct sa *src,
 		break;
 	}
 	if (!found) {
-		emit(msg, src, tp, EV_AUTH_FAILED, r, STR_NULL, realm);
+		/* The user the request speaks for: enumeration counts it. */
+		emit(msg, src, tp, EV_AUTH_FAILED, r,
+		    msg->method == SIP_METHOD_REGISTER ? msg->to.uri.user :
+							 msg->from.uri.user,
+		    realm);
 		res->reason = r;
 		return challenge(a, msg, src, realm, false, res);
 	}

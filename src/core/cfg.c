@@ -17,7 +17,6 @@
 #include "core/cfg_int.h"
 #include "core/log.h"
 
-
 static const char *const role_names[] = { "public", "pbx", "carrier",
 	"customer" };
 
@@ -45,8 +44,8 @@ cfg_err_at(struct ld *ld, const config_setting_t *s, const char *fmt, ...)
 
 /* Complain about any member of group "g" not in the NULL-ended "known". */
 void
-cfg_check_known(struct ld *ld, const config_setting_t *g, const char *const *known,
-    const char *where)
+cfg_check_known(struct ld *ld, const config_setting_t *g,
+    const char *const *known, const char *where)
 {
 	int i, n = config_setting_length(g);
 
@@ -90,15 +89,16 @@ cfg_get_uint(struct ld *ld, const config_setting_t *g, const char *name,
 	}
 	v = config_setting_get_int64(s);
 	if (v < (long long)lo || v > (long long)hi) {
-		cfg_err_at(ld, s, "%s: %lld is out of range [%u, %u]", name, v, lo,
-		    hi);
+		cfg_err_at(ld, s, "%s: %lld is out of range [%u, %u]", name, v,
+		    lo, hi);
 		return;
 	}
 	*out = (unsigned)v;
 }
 
 void
-cfg_get_bool(struct ld *ld, const config_setting_t *g, const char *name, bool *out)
+cfg_get_bool(
+    struct ld *ld, const config_setting_t *g, const char *name, bool *out)
 {
 	const config_setting_t *s = cfg_member(g, name);
 
@@ -159,7 +159,8 @@ get_transport(struct ld *ld, const config_setting_t *g, enum sip_transport *tp)
 
 	s = cfg_get_string(ld, g, "transport", buf, sizeof(buf), true);
 	if (s && transport_parse(buf, tp))
-		cfg_err_at(ld, s, "transport: \"%s\" is not udp, tcp or tls", buf);
+		cfg_err_at(
+		    ld, s, "transport: \"%s\" is not udp, tcp or tls", buf);
 }
 
 static void
@@ -211,7 +212,8 @@ load_listen(struct ld *ld, const config_setting_t *root)
 	if (n == 0)
 		cfg_err_at(ld, l, "listen: at least one listener is needed");
 	if (n > CFG_MAX_LISTEN) {
-		cfg_err_at(ld, l, "listen: at most %d listeners", CFG_MAX_LISTEN);
+		cfg_err_at(
+		    ld, l, "listen: at most %d listeners", CFG_MAX_LISTEN);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -261,7 +263,8 @@ load_upstreams(struct ld *ld, const config_setting_t *root)
 		struct cfg_upstream *u = &cfg->upstreams[cfg->nupstreams];
 
 		if (!config_setting_is_group(e)) {
-			cfg_err_at(ld, e, "upstreams: each entry must be a group");
+			cfg_err_at(
+			    ld, e, "upstreams: each entry must be a group");
 			continue;
 		}
 		cfg_check_known(ld, e, known, "upstreams");
@@ -402,7 +405,8 @@ load_groups(struct ld *ld, const config_setting_t *root)
 		    sizeof(cfg->tls_key), false);
 		cfg_get_string(
 		    ld, g, "ca_file", cfg->tls_ca, sizeof(cfg->tls_ca), false);
-		cfg_get_bool(ld, g, "verify_upstream", &cfg->tls_verify_upstream);
+		cfg_get_bool(
+		    ld, g, "verify_upstream", &cfg->tls_verify_upstream);
 	}
 	if ((g = cfg_member(root, "limits"))) {
 		cfg_check_known(ld, g, lim_k, "limits");
@@ -446,7 +450,8 @@ load_groups(struct ld *ld, const config_setting_t *root)
 		cfg_get_uint(ld, g, "timer_f", 100, 600000, &cfg->timer_f);
 		cfg_get_uint(ld, g, "failover_timeout", 0, 600000,
 		    &cfg->failover_timeout);
-		cfg_get_uint(ld, g, "trying_delay", 0, 10000, &cfg->trying_delay);
+		cfg_get_uint(
+		    ld, g, "trying_delay", 0, 10000, &cfg->trying_delay);
 		if ((s = cfg_member(g, "failover_codes"))) {
 			if (!config_setting_is_array(s) ||
 			    config_setting_length(s) > CFG_MAX_FAILOVER_CODES) {
@@ -478,7 +483,8 @@ load_groups(struct ld *ld, const config_setting_t *root)
 	}
 	if ((g = cfg_member(root, "probe"))) {
 		cfg_check_known(ld, g, probe_k, "probe");
-		cfg_get_uint(ld, g, "interval", 100, 3600000, &cfg->probe_interval);
+		cfg_get_uint(
+		    ld, g, "interval", 100, 3600000, &cfg->probe_interval);
 		cfg_get_uint(ld, g, "timeout", 50, 600000, &cfg->probe_timeout);
 		cfg_get_uint(
 		    ld, g, "failures_down", 1, 100, &cfg->probe_failures_down);
@@ -572,7 +578,8 @@ load_auth(struct ld *ld, const config_setting_t *root)
 
 	if ((s = cfg_member(root, "domains"))) {
 		if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-			cfg_err_at(ld, s, "domains: expected [ \"name\", ... ]");
+			cfg_err_at(
+			    ld, s, "domains: expected [ \"name\", ... ]");
 		} else if ((n = config_setting_length(s)) == 0 ||
 		    n > CFG_MAX_DOMAINS) {
 			cfg_err_at(ld, s, "domains: between 1 and %d names",
@@ -660,7 +667,8 @@ load_auth(struct ld *ld, const config_setting_t *root)
 		else if (s)
 			cfg_err_at(
 			    ld, s, "mode: \"%s\" is not local or forward", buf);
-		cfg_get_uint(ld, g, "min_expires", 1, 86400, &cfg->reg_min_expires);
+		cfg_get_uint(
+		    ld, g, "min_expires", 1, 86400, &cfg->reg_min_expires);
 		cfg_get_uint(
 		    ld, g, "max_expires", 1, 604800, &cfg->reg_max_expires);
 		cfg_get_uint(ld, g, "default_expires", 1, 604800,
@@ -757,7 +765,8 @@ check_cross(struct ld *ld, const config_setting_t *root)
 			    cfg->upstreams[i].name);
 	}
 	if (need_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0]))
-		cfg_err_at(ld, cfg_member(root, "tls") ? cfg_member(root, "tls") : root,
+		cfg_err_at(ld,
+		    cfg_member(root, "tls") ? cfg_member(root, "tls") : root,
 		    "a tls listener needs tls.certificate and "
 		    "tls.private_key");
 }

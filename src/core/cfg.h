@@ -58,7 +58,6 @@ struct cfg_peer {
 	enum peer_role role;
 };
 
-
 #define CFG_MAX_LADDER 8
 #define CFG_MAX_ALLOW 1024
 #define CFG_MAX_COUNTRIES 64

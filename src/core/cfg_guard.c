@@ -81,7 +81,8 @@ get_duration(struct ld *ld, const config_setting_t *g, const char *name,
 		long long n = config_setting_get_int64(s);
 
 		if (n < 0 || n > 315360000LL) {
-			cfg_err_at(ld, s, "%s: %lld is not a duration", name, n);
+			cfg_err_at(
+			    ld, s, "%s: %lld is not a duration", name, n);
 			return;
 		}
 		v = (unsigned)n;
@@ -94,7 +95,8 @@ get_duration(struct ld *ld, const config_setting_t *g, const char *name,
 			return;
 		}
 	} else {
-		cfg_err_at(ld, s, "%s: expected a duration (like \"5m\")", name);
+		cfg_err_at(
+		    ld, s, "%s: expected a duration (like \"5m\")", name);
 		return;
 	}
 	if (v < lo || v > hi) {
@@ -119,20 +121,20 @@ get_action(struct ld *ld, const config_setting_t *g, const char *name,
 	if (!s)
 		return;
 	for (i = 0; i < 4; i++)
-		if ((allowed & (1u << i)) && strcmp(buf, action_names[i]) == 0) {
+		if ((allowed & (1u << i)) &&
+		    strcmp(buf, action_names[i]) == 0) {
 			*out = (enum guard_action)i;
 			return;
 		}
 	list[0] = '\0';
 	for (i = 0; i < 4; i++)
 		if (allowed & (1u << i))
-			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
-			    n ? ", " : "", action_names[i]);
+			n += (size_t)snprintf(list + n, sizeof(list) - n,
+			    "%s%s", n ? ", " : "", action_names[i]);
 	cfg_err_at(ld, s, "%s: \"%s\" is not one of %s", name, buf, list);
 }
 
 #define ACT_ALL 0xfu
-#define ACT_NOBAN 0x7u
 
 /* mode = "enforce" | "shadow"; absent keeps *shadow. */
 static void
@@ -149,8 +151,7 @@ get_mode(struct ld *ld, const config_setting_t *g, bool *shadow)
 	else if (strcmp(buf, "shadow") == 0)
 		*shadow = true;
 	else
-		cfg_err_at(
-		    ld, s, "mode: \"%s\" is not enforce or shadow", buf);
+		cfg_err_at(ld, s, "mode: \"%s\" is not enforce or shadow", buf);
 }
 
 static bool
@@ -234,8 +235,8 @@ get_countries(struct ld *ld, const config_setting_t *g, const char *name,
 }
 
 /* Role names as the sub-groups of flood and geoip. */
-static const char *const role_keys[CFG_NROLES] = { "public", "pbx",
-	"carrier", "customer" };
+static const char *const role_keys[CFG_NROLES] = { "public", "pbx", "carrier",
+	"customer" };
 
 static void
 load_trigger(struct ld *ld, const config_setting_t *tg, const char *name,
@@ -250,7 +251,8 @@ load_trigger(struct ld *ld, const config_setting_t *tg, const char *name,
 	if (!g)
 		return;
 	if (!config_setting_is_group(g)) {
-		cfg_err_at(ld, g, "triggers.%s: expected a group { ... }", name);
+		cfg_err_at(
+		    ld, g, "triggers.%s: expected a group { ... }", name);
 		return;
 	}
 	cfg_check_known(ld, g, counted ? known : known_nc, name);
@@ -267,7 +269,9 @@ load_trigger(struct ld *ld, const config_setting_t *tg, const char *name,
 		cfg_get_uint(ld, g, "count", 1, 1000000, &t->count);
 		get_duration(ld, g, "window", 1, 2592000, &t->window);
 	}
-	get_action(ld, g, "action", ACT_ALL, &t->action);
+	/* A counting trigger fires after the fact: ban it, or log it. */
+	get_action(ld, g, "action",
+	    counted ? (1u << GA_LOG) | (1u << GA_BAN) : ACT_ALL, &t->action);
 	get_mode(ld, g, &t->shadow);
 }
 
@@ -322,8 +326,8 @@ load_guard_group(struct ld *ld, const config_setting_t *root)
 	cfg_get_uint(ld, g, "ipv6_prefix", 32, 128, &gc->v6_prefix);
 	cfg_get_uint(ld, g, "max_sources", 1024, 100000000, &gc->max_sources);
 	get_cidrs(ld, g, "allow", gc->allow, CFG_MAX_ALLOW, &gc->nallow);
-	cfg_get_string(ld, g, "signatures", gc->signatures,
-	    sizeof(gc->signatures), false);
+	cfg_get_string(
+	    ld, g, "signatures", gc->signatures, sizeof(gc->signatures), false);
 	cfg_get_bool(ld, g, "nftables", &gc->nft);
 	s = cfg_get_string(
 	    ld, g, "nft_table", gc->nft_table, sizeof(gc->nft_table), false);
@@ -354,7 +358,8 @@ load_triggers(struct ld *ld, const config_setting_t *root)
 		return;
 	cfg_check_known(ld, g, known, "triggers");
 	load_trigger(ld, g, "auth_failures", &gc->auth_failures, true);
-	if ((a = cfg_member(g, "auth_failures")) && config_setting_is_group(a)) {
+	if ((a = cfg_member(g, "auth_failures")) &&
+	    config_setting_is_group(a)) {
 		cfg_get_bool(ld, a, "per_user", &gc->auth_per_user);
 		cfg_get_uint(ld, a, "ip_count", 0, 1000000, &gc->auth_ip_count);
 	}
@@ -368,8 +373,7 @@ load_flood(struct ld *ld, const config_setting_t *root)
 {
 	static const char *const known[] = { "public", "pbx", "carrier",
 		"customer", "mode", NULL };
-	static const char *const role_k[] = { "rate", "burst", "action",
-		NULL };
+	static const char *const role_k[] = { "rate", "burst", "action", NULL };
 	struct cfg_guard *gc = &ld->cfg->guard;
 	const config_setting_t *g = cfg_member(root, "flood"), *r;
 	unsigned i;
@@ -456,8 +460,7 @@ load_dnsbl(struct ld *ld, const config_setting_t *root)
 {
 	static const char *const known[] = { "servers", "timeout", "fail",
 		"cache_max", "mode", "zones", NULL };
-	static const char *const zone_k[] = { "zone", "action", "roles",
-		NULL };
+	static const char *const zone_k[] = { "zone", "action", "roles", NULL };
 	struct cfg_guard *gc = &ld->cfg->guard;
 	const config_setting_t *g = cfg_member(root, "dnsbl"), *s, *l;
 	char buf[CFG_NAME_MAX];
@@ -473,7 +476,7 @@ load_dnsbl(struct ld *ld, const config_setting_t *root)
 
 		snprintf(tmp, sizeof(tmp), "%s", gc->dnsbl_servers);
 		for (tok = strtok_r(tmp, ",", &save); tok;
-		    tok = strtok_r(NULL, ",", &save)) {
+		     tok = strtok_r(NULL, ",", &save)) {
 			struct sa sa;
 
 			while (*tok == ' ')
@@ -499,8 +502,9 @@ load_dnsbl(struct ld *ld, const config_setting_t *root)
 		return;
 	n = config_setting_is_list(l) ? config_setting_length(l) : -1;
 	if (n < 0 || n > CFG_MAX_DNSBL) {
-		cfg_err_at(ld, l, "zones: expected ( { zone = ...; }, ... ) "
-				  "with at most %d zones",
+		cfg_err_at(ld, l,
+		    "zones: expected ( { zone = ...; }, ... ) "
+		    "with at most %d zones",
 		    CFG_MAX_DNSBL);
 		return;
 	}
@@ -518,8 +522,8 @@ load_dnsbl(struct ld *ld, const config_setting_t *root)
 		s = cfg_get_string(
 		    ld, z, "zone", dz->zone, sizeof(dz->zone), true);
 		if (s && !zone_ok(dz->zone)) {
-			cfg_err_at(ld, s, "zone: \"%s\" is not a DNS name",
-			    dz->zone);
+			cfg_err_at(
+			    ld, s, "zone: \"%s\" is not a DNS name", dz->zone);
 			continue;
 		}
 		get_action(ld, z, "action",
@@ -528,8 +532,9 @@ load_dnsbl(struct ld *ld, const config_setting_t *root)
 		    &dz->action);
 		if ((rl = cfg_member(z, "roles"))) {
 			memset(dz->roles, 0, sizeof(dz->roles));
-			for (j = 0; is_list(rl) && j < config_setting_length(rl);
-			    j++) {
+			for (j = 0;
+			     is_list(rl) && j < config_setting_length(rl);
+			     j++) {
 				const char *v = config_setting_get_string_elem(
 				    rl, (unsigned)j);
 				unsigned k;
@@ -588,11 +593,13 @@ load_feeds(struct ld *ld, const config_setting_t *root)
 		fd->ban_for = 86400;
 		cfg_check_known(ld, f, known, "feed");
 		cfg_get_string(ld, f, "name", fd->name, sizeof(fd->name), true);
-		s = cfg_get_string(ld, f, "url", fd->url, sizeof(fd->url), true);
+		s = cfg_get_string(
+		    ld, f, "url", fd->url, sizeof(fd->url), true);
 		if (s && strncmp(fd->url, "http://", 7) != 0 &&
 		    strncmp(fd->url, "https://", 8) != 0)
-			cfg_err_at(ld, s, "url: \"%s\" is not http:// or "
-					  "https://",
+			cfg_err_at(ld, s,
+			    "url: \"%s\" is not http:// or "
+			    "https://",
 			    fd->url);
 		s = cfg_get_string(ld, f, "format", buf, sizeof(buf), false);
 		if (s) {
@@ -628,13 +635,13 @@ cfg_guard_defaults(struct cfg_guard *g)
 	g->memory = 7 * 86400;
 	g->v6_prefix = 64;
 	g->max_sources = 1000000;
-	g->auth_failures = (struct cfg_trigger) { true, false, GA_BAN, 5, 600 };
+	g->auth_failures = (struct cfg_trigger){ true, false, GA_BAN, 5, 600 };
 	g->auth_per_user = true;
 	g->auth_ip_count = 20;
-	g->enumeration = (struct cfg_trigger) { true, false, GA_BAN, 10, 600 };
-	g->malformed = (struct cfg_trigger) { true, false, GA_BAN, 10, 60 };
-	g->scanner = (struct cfg_trigger) { true, false, GA_BAN, 1, 0 };
-	g->flood[ROLE_PUBLIC] = (struct cfg_flood) { 100, 400, GA_BAN };
+	g->enumeration = (struct cfg_trigger){ true, false, GA_BAN, 10, 600 };
+	g->malformed = (struct cfg_trigger){ true, false, GA_BAN, 10, 60 };
+	g->scanner = (struct cfg_trigger){ true, false, GA_BAN, 1, 0 };
+	g->flood[ROLE_PUBLIC] = (struct cfg_flood){ 100, 400, GA_BAN };
 	g->flood[ROLE_PBX].action = GA_DROP;
 	g->flood[ROLE_CARRIER].action = GA_DROP;
 	g->flood[ROLE_CUSTOMER].action = GA_DROP;

@@ -23,8 +23,8 @@ struct ld {
 	struct cfg *cfg;
 };
 
-void cfg_err_at(struct ld *ld, const config_setting_t *s, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
+void cfg_err_at(struct ld *ld, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Complain about any member of group "g" not in the NULL-ended "known". */
 void cfg_check_known(struct ld *ld, const config_setting_t *g,
     const char *const *known, const char *where);
@@ -35,9 +35,8 @@ void cfg_get_uint(struct ld *ld, const config_setting_t *g, const char *name,
 void cfg_get_bool(
     struct ld *ld, const config_setting_t *g, const char *name, bool *out);
 /* String into a fixed buffer; absent keeps *out. Returns the setting. */
-const config_setting_t *cfg_get_string(struct ld *ld,
-    const config_setting_t *g, const char *name, char *out, size_t cap,
-    bool required);
+const config_setting_t *cfg_get_string(struct ld *ld, const config_setting_t *g,
+    const char *name, char *out, size_t cap, bool required);
 
 /* The guard sections (core/cfg_guard.c). */
 void cfg_guard_defaults(struct cfg_guard *g);

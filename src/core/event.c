@@ -62,6 +62,18 @@ event_subscribe(event_h *h, void *arg)
 	return 0;
 }
 
+void
+event_unsubscribe(event_h *h, void *arg)
+{
+	unsigned i;
+
+	for (i = 0; i < nsubs; i++)
+		if (subs[i].h == h && subs[i].arg == arg) {
+			subs[i] = subs[--nsubs];
+			return;
+		}
+}
+
 uint64_t
 event_count(enum event_type t, enum reason r)
 {
@@ -81,7 +93,11 @@ event_emit(const struct event *ev)
 		return;
 	atomic_fetch_add_explicit(
 	    &ev_counts[ev->type][ev->reason], 1, memory_order_relaxed);
-	lv = ev->type == EV_AUTH_FAILED ? LOGL_INFO : LOGL_DEBUG;
+	lv = ev->type == EV_AUTH_FAILED || ev->type == EV_BAN ||
+		ev->type == EV_UNBAN || ev->type == EV_TRIGGER ||
+		ev->type == EV_SHADOW ?
+	    LOGL_INFO :
+	    LOGL_DEBUG;
 	if (log_enabled(lv) && budget_ok()) {
 		char a[SA_STRLEN];
 		struct log_fields f = { .event = event_name(ev->type),

@@ -21,12 +21,17 @@
 #include "net/sa.h"
 
 /* X(enum, "name") -- stable names: append, never rename. */
-#define EVENT_LIST(X)                    \
-	X(EV_AUTH_OK, "auth_ok")         \
-	X(EV_AUTH_FAILED, "auth_failed") \
-	X(EV_REGISTER, "register")       \
-	X(EV_UNREGISTER, "unregister")   \
-	X(EV_BINDING_EXPIRED, "binding_expired")
+#define EVENT_LIST(X)                            \
+	X(EV_AUTH_OK, "auth_ok")                 \
+	X(EV_AUTH_FAILED, "auth_failed")         \
+	X(EV_REGISTER, "register")               \
+	X(EV_UNREGISTER, "unregister")           \
+	X(EV_BINDING_EXPIRED, "binding_expired") \
+	X(EV_BAN, "ban")                         \
+	X(EV_UNBAN, "unban")                     \
+	X(EV_STRIKE, "strike")                   \
+	X(EV_TRIGGER, "trigger")                 \
+	X(EV_SHADOW, "shadow")
 
 enum event_type {
 #define EVENT_ENUM(e, n) e,
@@ -50,6 +55,8 @@ typedef void(event_h)(const struct event *ev, void *arg);
 
 /* Add a subscriber (at start-up, before events flow). 0 or ENOSPC. */
 int event_subscribe(event_h *h, void *arg);
+/* Remove a subscriber (at shutdown, after events stopped). */
+void event_unsubscribe(event_h *h, void *arg);
 void event_emit(const struct event *ev);
 const char *event_name(enum event_type t);
 /* How many events of "t" with sub-reason "r" were emitted. */

@@ -3,6 +3,9 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include <errno.h>
+#include <string.h>
+
 #include "core/reason.h"
 
 static const char *const names[] = {
@@ -27,4 +30,17 @@ const char *
 reason_text(enum reason r)
 {
 	return (unsigned)r < REASON__COUNT ? texts[r] : "unknown";
+}
+
+int
+reason_parse(struct str name, enum reason *r)
+{
+	unsigned i;
+
+	for (i = 0; i < REASON__COUNT; i++)
+		if (str_eq(name, str_make(names[i], strlen(names[i])))) {
+			*r = (enum reason)i;
+			return 0;
+		}
+	return EINVAL;
 }

@@ -71,7 +71,20 @@
 	    "REGISTER CSeq not above the binding's")                           \
 	X(REASON_NOT_REGISTERED, "not_registered",                             \
 	    "user unknown or not registered")                                  \
-	X(REASON_EXPIRED, "expired", "binding expired")
+	X(REASON_EXPIRED, "expired", "binding expired")                        \
+	X(REASON_BANNED, "banned", "source is banned")                         \
+	X(REASON_SCANNER, "scanner", "scanner signature matched")              \
+	X(REASON_BRUTE_FORCE, "brute_force",                                   \
+	    "too many failed authentications")                                 \
+	X(REASON_ENUMERATION, "enumeration",                                   \
+	    "many user names tried from one source")                           \
+	X(REASON_FLOOD, "flood", "request rate over the limit")                \
+	X(REASON_MALFORMED_BURST, "malformed_burst",                           \
+	    "malformed messages from one source")                              \
+	X(REASON_GEOIP, "geoip", "country not allowed")                        \
+	X(REASON_DNSBL, "dnsbl", "source on a DNS blocklist")                  \
+	X(REASON_FEED, "feed", "source on an imported ban list")               \
+	X(REASON_MANUAL, "manual", "banned by an operator")
 
 enum reason {
 #define REASON_ENUM(e, n, d) e,
@@ -82,6 +95,8 @@ enum reason {
 
 /* Stable short name, e.g. "deny_list". */
 const char *reason_name(enum reason r);
+/* The code named "name" (exact). 0 or EINVAL. */
+int reason_parse(struct str name, enum reason *r);
 /* One-line human description. */
 const char *reason_text(enum reason r);
 

@@ -10,6 +10,9 @@
 
 static const struct guard_ops *const guard_chain[] = {
 	&guard_sanity,
+	&guard_scanner,
+	&guard_geo,
+	&guard_dnsbl,
 	&guard_auth,
 };
 

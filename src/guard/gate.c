@@ -92,14 +92,20 @@ add_plen(uint8_t *arr, unsigned *n, unsigned p)
 int
 gate_alloc(struct gate **gp, const struct cfg *cfg)
 {
+	return gate_alloc_list(gp, cfg->deny, cfg->ndeny);
+}
+
+int
+gate_alloc_list(struct gate **gp, const struct cidr *list, size_t n)
+{
 	struct gate *g;
 	uint32_t cap = 16;
-	unsigned i;
+	size_t i;
 
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return ENOMEM;
-	while (cap < cfg->ndeny * 2 + 2)
+	while (cap < n * 2 + 2)
 		cap <<= 1;
 	g->slots = calloc(cap, sizeof(*g->slots));
 	if (!g->slots) {
@@ -107,8 +113,8 @@ gate_alloc(struct gate **gp, const struct cfg *cfg)
 		return ENOMEM;
 	}
 	g->mask = cap - 1;
-	for (i = 0; i < cfg->ndeny; i++) {
-		const struct cidr *c = &cfg->deny[i];
+	for (i = 0; i < n; i++) {
+		const struct cidr *c = &list[i];
 		struct gate_key k, *s;
 		int fam = c->family == AF_INET ? 4 : 6;
 

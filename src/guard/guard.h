@@ -20,7 +20,9 @@
 
 #include "auth/auth.h"
 #include "core/cfg.h"
+#include "core/loop.h"
 #include "core/reason.h"
+#include "guard/dnsbl.h"
 #include "net/sa.h"
 #include "sip/sip.h"
 
@@ -40,9 +42,51 @@ struct guard_result {
 	const char *guard; /* name of the deciding guard */
 };
 
+struct banset;
+struct ban;
+struct watch;
+struct sigset;
+struct geo;
+struct dnsbl;
+struct feed_sched;
+
+/*
+ * The guard's state, one per worker (guard/env.c): the banset and the
+ * ladder, the trigger counters, the signatures, GeoIP, DNSBL, feeds.
+ */
+struct guard_env {
+	const struct cfg *cfg;
+	struct loop *loop;
+	struct banset *banset;
+	struct ban *ban;
+	struct watch *watch;
+	struct sigset *sigs;
+	struct geo *geo; /* NULL: no database configured */
+	struct dnsbl *dnsbl; /* NULL: no zones */
+	struct feed_sched *feeds; /* NULL: no feeds */
+	struct loop_timer tick; /* once a second: ban expiry, gauges */
+};
+
+/* Set it all up (restores bans from the store). 0 or an errno value. */
+int guard_env_alloc(
+    struct guard_env **ep, struct loop *l, const struct cfg *cfg);
+void guard_env_free(struct guard_env *e);
+/*
+ * Before parsing: may a packet from "src" of "role" pass? Checks the
+ * banset (an allowlisted source always passes) and, with "rate", the
+ * flood bucket. false with *why set: drop it.
+ */
+bool guard_admit(struct guard_env *e, const struct sa *src, enum peer_role role,
+    bool rate, enum reason *why);
+/* A message from "src" that did not parse or failed sanity. */
+void guard_malformed(struct guard_env *e, const struct sa *src);
+/* Reload the signature file (SIGHUP). The old set stays on error. */
+int guard_reload_signatures(struct guard_env *e);
+
 /* Per-request context, owned by the caller for the request's life. */
 struct guard_ctx {
 	const struct cfg *cfg;
+	struct guard_env *env;
 	const struct sa *src;
 	enum sip_transport tp;
 	enum peer_role role;
@@ -56,6 +100,15 @@ struct guard_ctx {
 	bool options_self; /* OPTIONS to centinela itself (keep-alive) */
 	uint32_t shadow_mask; /* bit i: guard_chain[i] shadow */
 	unsigned resume_at; /* chain index for PENDING */
+	/*
+	 * DNSBL: a lookup that must wait calls park_done(verdict, park)
+	 * later (the caller keeps the request parked); on resume the
+	 * caller sets dnsbl_have and dnsbl_v.
+	 */
+	dnsbl_done_h *park_done;
+	void *park;
+	bool dnsbl_have;
+	struct dnsbl_verdict dnsbl_v;
 };
 
 struct guard_ops {
@@ -74,14 +127,30 @@ enum guard_vd guard_chain_run(
 unsigned guard_chain_len(void);
 const char *guard_chain_name(unsigned i);
 
+/*
+ * What a guard does with an offending request, by action: GA_LOG and
+ * shadow mode let it through (an event says what would have happened);
+ * GA_DROP drops (403 when guard.answer = "403"), GA_REJECT answers 403,
+ * GA_BAN strikes the source ("top": the highest rung) and drops. Emits
+ * the trigger event. Returns the verdict, res filled.
+ */
+enum guard_vd guard_act(struct guard_ctx *gx, const struct sip_msg *msg,
+    struct guard_result *res, enum guard_action action, enum reason why,
+    bool shadow, bool top, const char *detail);
+
 /* The guards. */
 extern const struct guard_ops guard_sanity;
+extern const struct guard_ops guard_scanner;
+extern const struct guard_ops guard_geo;
+extern const struct guard_ops guard_dnsbl;
 extern const struct guard_ops guard_auth;
 
 /* Pre-parse gate: the static deny list, one hash probe per prefix length. */
 struct gate;
 
 int gate_alloc(struct gate **gp, const struct cfg *cfg);
+/* The same over any list of ranges (the allowlist). */
+int gate_alloc_list(struct gate **gp, const struct cidr *list, size_t n);
 void gate_free(struct gate *g);
 /* Is this source denied? */
 bool gate_denied(const struct gate *g, const struct sa *src);

@@ -232,8 +232,8 @@ cidr_mask(struct cidr *c)
 int
 cidr_from_sa(struct cidr *c, const struct sa *sa, unsigned v6_prefix)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0xff, 0xff };
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+		0xff };
 
 	memset(c, 0, sizeof(*c));
 	if (sa_family(sa) == AF_INET) {
@@ -309,8 +309,9 @@ sa_parse_hostport(const char *s, struct sa *sa, uint16_t defport)
 		if (colon)
 			port = colon + 1;
 	}
-	if (port && (str_to_u32_max(str_make(port, strlen(port)), 65535, &pv) ||
-			pv == 0))
+	if (port &&
+	    (str_to_u32_max(str_make(port, strlen(port)), 65535, &pv) ||
+		pv == 0))
 		return EINVAL;
 	return sa_set_cstr(sa, host, (uint16_t)pv);
 }

@@ -4,7 +4,6 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "core/event.h"
 #include "core/log.h"
 #include "route/location.h"
+#include "store/wbq.h"
 
 enum wop_type {
 	WOP_PUT,
@@ -21,7 +21,7 @@ enum wop_type {
 };
 
 struct wop {
-	struct wop *next;
+	struct wbq_op op; /* first: the queue's link */
 	enum wop_type type;
 	struct binding b; /* PUT: all; DEL: aor + contact; DEL_AOR: aor */
 };
@@ -33,15 +33,7 @@ struct location {
 	unsigned lo_naor;
 	unsigned lo_ncontacts;
 
-	/* writer */
-	pthread_t lo_thread;
-	bool lo_thread_up;
-	pthread_mutex_t lo_mu;
-	pthread_cond_t lo_cv;
-	struct wop *lo_head, *lo_tail;
-	bool lo_stop;
-	bool lo_busy; /* the writer holds a batch */
-	struct store *lo_store;
+	struct wbq *lo_wbq; /* the writer */
 };
 
 /* ---- text forms --------------------------------------------------- */
@@ -83,9 +75,10 @@ loc_dst_parse(const char *s, struct tp_dst *d)
 
 /* ---- the writer --------------------------------------------------- */
 
-static void
-apply(struct store *s, const struct wop *w)
+static int
+apply(struct store *s, struct wbq_op *op, void *arg)
 {
+	const struct wop *w = (const struct wop *)op;
 	int rc = 0;
 
 	switch (w->type) {
@@ -94,81 +87,18 @@ apply(struct store *s, const struct wop *w)
 		break;
 	case WOP_DEL:
 		rc = store_binding_del(s, w->b.aor, w->b.contact);
-		if (rc == ENOENT)
-			rc = 0;
 		break;
 	case WOP_DEL_AOR:
 		rc = store_binding_del_aor(s, w->b.aor);
-		if (rc == ENOENT)
-			rc = 0;
 		break;
 	}
-	if (rc)
-		log_warn("location: store: %s", store_errmsg(s));
-}
-
-static void *
-writer_main(void *arg)
-{
-	struct location *loc = arg;
-
-	pthread_mutex_lock(&loc->lo_mu);
-	for (;;) {
-		struct wop *batch, *w;
-
-		while (!loc->lo_head && !loc->lo_stop)
-			pthread_cond_wait(&loc->lo_cv, &loc->lo_mu);
-		if (!loc->lo_head && loc->lo_stop)
-			break;
-		batch = loc->lo_head;
-		loc->lo_head = loc->lo_tail = NULL;
-		loc->lo_busy = true;
-		pthread_mutex_unlock(&loc->lo_mu);
-
-		if (store_begin(loc->lo_store)) {
-			/* Each change on its own, then. */
-			log_warn(
-			    "location: store: %s", store_errmsg(loc->lo_store));
-			for (w = batch; w; w = w->next)
-				apply(loc->lo_store, w);
-		} else {
-			for (w = batch; w; w = w->next)
-				apply(loc->lo_store, w);
-			if (store_commit(loc->lo_store)) {
-				log_warn("location: store commit: %s",
-				    store_errmsg(loc->lo_store));
-				store_rollback(loc->lo_store);
-			}
-		}
-		while (batch) {
-			w = batch->next;
-			free(batch);
-			batch = w;
-		}
-		pthread_mutex_lock(&loc->lo_mu);
-		loc->lo_busy = false;
-		pthread_cond_broadcast(&loc->lo_cv);
-	}
-	pthread_mutex_unlock(&loc->lo_mu);
-	return NULL;
+	return rc == ENOENT ? 0 : rc;
 }
 
 static void
 enqueue(struct location *loc, struct wop *w)
 {
-	if (!loc->lo_thread_up) {
-		free(w);
-		return;
-	}
-	w->next = NULL;
-	pthread_mutex_lock(&loc->lo_mu);
-	if (loc->lo_tail)
-		loc->lo_tail->next = w;
-	else
-		loc->lo_head = w;
-	loc->lo_tail = w;
-	pthread_cond_signal(&loc->lo_cv);
-	pthread_mutex_unlock(&loc->lo_mu);
+	wbq_push(loc->lo_wbq, &w->op);
 }
 
 static void
@@ -531,6 +461,7 @@ int
 loc_alloc(struct location **lp, struct loop *l, const char *uri)
 {
 	struct location *loc;
+	struct store *st = NULL;
 	struct restore r;
 	char err[256];
 	int rc;
@@ -539,15 +470,13 @@ loc_alloc(struct location **lp, struct loop *l, const char *uri)
 	if (!loc)
 		return ENOMEM;
 	loc->lo_loop = l;
-	pthread_mutex_init(&loc->lo_mu, NULL);
-	pthread_cond_init(&loc->lo_cv, NULL);
 	loc->lo_mask = 4095;
 	loc->lo_buckets = calloc(loc->lo_mask + 1, sizeof(*loc->lo_buckets));
 	if (!loc->lo_buckets) {
 		rc = ENOMEM;
 		goto fail;
 	}
-	rc = store_open(&loc->lo_store, uri, err, sizeof(err));
+	rc = store_open(&st, uri, err, sizeof(err));
 	if (rc) {
 		log_error("location: %s", err);
 		goto fail;
@@ -555,23 +484,24 @@ loc_alloc(struct location **lp, struct loop *l, const char *uri)
 	memset(&r, 0, sizeof(r));
 	r.loc = loc;
 	r.now = (int64_t)time(NULL);
-	rc = store_binding_each(loc->lo_store, restore_one, &r);
+	rc = store_binding_each(st, restore_one, &r);
 	if (rc) {
 		log_error("location: cannot restore: %s",
-		    rc == ENOMEM ? "out of memory" :
-				   store_errmsg(loc->lo_store));
+		    rc == ENOMEM ? "out of memory" : store_errmsg(st));
 		goto fail;
 	}
-	if (store_binding_expire(loc->lo_store, r.now))
-		log_warn("location: %s", store_errmsg(loc->lo_store));
+	if (store_binding_expire(st, r.now))
+		log_warn("location: %s", store_errmsg(st));
 	log_info("location: %u bindings restored%s", r.n,
 	    r.bad ? " (some with an unreadable source skipped)" : "");
-	if ((rc = pthread_create(&loc->lo_thread, NULL, writer_main, loc)))
+	rc = wbq_start(&loc->lo_wbq, "location", st, apply, NULL, 0, NULL);
+	st = NULL; /* the queue's now, even on failure */
+	if (rc)
 		goto fail;
-	loc->lo_thread_up = true;
 	*lp = loc;
 	return 0;
 fail:
+	store_close(st);
 	loc_free(loc);
 	return rc;
 }
@@ -583,13 +513,7 @@ loc_free(struct location *loc)
 
 	if (!loc)
 		return;
-	if (loc->lo_thread_up) {
-		pthread_mutex_lock(&loc->lo_mu);
-		loc->lo_stop = true;
-		pthread_cond_broadcast(&loc->lo_cv);
-		pthread_mutex_unlock(&loc->lo_mu);
-		pthread_join(loc->lo_thread, NULL);
-	}
+	wbq_stop(loc->lo_wbq);
 	for (i = 0; loc->lo_buckets && i <= loc->lo_mask; i++)
 		while (loc->lo_buckets[i]) {
 			struct loc_aor *a = loc->lo_buckets[i];
@@ -604,8 +528,5 @@ loc_free(struct location *loc)
 			free(a);
 		}
 	free(loc->lo_buckets);
-	store_close(loc->lo_store);
-	pthread_mutex_destroy(&loc->lo_mu);
-	pthread_cond_destroy(&loc->lo_cv);
 	free(loc);
 }

@@ -819,9 +819,83 @@ dialog_token_ok(const struct proxy *p, const struct sip_msg *msg)
 	return false;
 }
 
+/*
+ * A request waiting for its DNSBL verdict: a copy of its bytes, where
+ * it came from, and where the guard chain resumes.
+ */
+struct parked {
+	struct parked *next, *prev;
+	struct proxy *p;
+	struct rx_meta in;
+	unsigned resume_at;
+	char *buf;
+	size_t len;
+};
+
+#define PARK_MAX 4096 /* requests waiting at once; then fail open/closed */
+
+static void handle_request(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in, const struct parked *resume,
+    const struct dnsbl_verdict *v);
+
 static void
-handle_request(
-    struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in)
+unpark(struct parked *pk)
+{
+	struct proxy *p = pk->p;
+
+	if (pk->prev)
+		pk->prev->next = pk->next;
+	else
+		p->p_parked = pk->next;
+	if (pk->next)
+		pk->next->prev = pk->prev;
+	p->p_nparked--;
+}
+
+/* The verdict arrived: parse the copy again and resume the chain. */
+static void
+parked_done(const struct dnsbl_verdict *v, void *arg)
+{
+	struct parked *pk = arg;
+	struct proxy *p = pk->p;
+
+	unpark(pk);
+	if (sip_parse(&p->p_cfg->limits, p->p_msg, pk->buf, pk->len) == 0) {
+		p->p_rx_buf = pk->buf;
+		p->p_rx_len = pk->len;
+		handle_request(p, p->p_msg, &pk->in, pk, v);
+	}
+	free(pk->buf);
+	free(pk);
+}
+
+/* Keep the request "msg" until parked_done(). false: out of memory. */
+static bool
+park(struct proxy *p, const struct rx_meta *in, unsigned resume_at)
+{
+	struct parked *pk = p->p_spare;
+
+	if (!(pk->buf = malloc(p->p_rx_len ? p->p_rx_len : 1)))
+		return false;
+	memcpy(pk->buf, p->p_rx_buf, p->p_rx_len);
+	pk->len = p->p_rx_len;
+	pk->p = p;
+	pk->in = *in;
+	pk->resume_at = resume_at;
+	pk->prev = NULL;
+	pk->next = p->p_parked;
+	if (pk->next)
+		pk->next->prev = pk;
+	p->p_parked = pk;
+	p->p_nparked++;
+	p->p_spare = NULL;
+	return true;
+}
+
+static void
+handle_request(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in, const struct parked *resume,
+    const struct dnsbl_verdict *v)
 {
 	struct guard_ctx gx;
 	struct guard_result res;
@@ -831,9 +905,20 @@ handle_request(
 	struct txn *tx = txn_find(&p->p_txns, key);
 	bool reg_retrans = false;
 
-	metrics_request(msg->method);
+	if (!resume)
+		metrics_request(msg->method);
+	if (p->p_cfg->guard.answer_403 &&
+	    !guard_admit(p->p_guard, &in->src, role, false, &res.reason)) {
+		/* Banned, and configured to say so (see on_gate). */
+		if (msg->method != SIP_METHOD_ACK)
+			proxy_reply(
+			    p, msg, in, 403, STR("Forbidden"), STR_NULL);
+		metrics_reject(res.reason);
+		return;
+	}
 	memset(&gx, 0, sizeof(gx));
 	gx.cfg = p->p_cfg;
+	gx.env = p->p_guard;
 	gx.src = &in->src;
 	gx.tp = in->tp;
 	gx.tp_name = sip_transport_lc(in->tp);
@@ -848,11 +933,22 @@ handle_request(
 		gx.in_txn = reg_retrans = true;
 	if (role == ROLE_PUBLIC && msg->to.tag.len && p->p_auth)
 		gx.dialog_ok = dialog_token_ok(p, msg);
+	if (resume) {
+		gx.resume_at = resume->resume_at;
+		gx.dnsbl_have = true;
+		gx.dnsbl_v = *v;
+	} else if (p->p_guard->dnsbl && p->p_nparked < PARK_MAX &&
+	    (p->p_spare || (p->p_spare = calloc(1, sizeof(*p->p_spare))))) {
+		gx.park_done = parked_done;
+		gx.park = p->p_spare;
+	}
 	gx.options_self = msg->method == SIP_METHOD_OPTIONS &&
 	    p->p_cfg->answer_options && !msg->ruri.user.len &&
 	    !msg->to.tag.len && !sip_msg_hdr(msg, SIP_HDR_ROUTE) &&
 	    tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port);
 	vd = guard_chain_run(&gx, msg, &res);
+	if (vd != GUARD_CONTINUE && res.guard == guard_sanity.name)
+		guard_malformed(p->p_guard, &in->src);
 	switch (vd) {
 	case GUARD_CONTINUE:
 		route_request(p, msg, in, role, key, tx, gx.acct, reg_retrans);
@@ -868,9 +964,14 @@ handle_request(
 		reject(
 		    p, msg, in, res.status, res.phrase, res.reason, res.extra);
 		return;
-	case GUARD_DROP:
 	case GUARD_PENDING:
-		/* No guard suspends yet; treat PENDING as a drop. */
+		if (park(p, in, gx.resume_at))
+			return;
+		/* Out of memory: the lookup's answer finds nothing parked. */
+		dnsbl_cancel(p->p_guard->dnsbl, p->p_spare);
+		res.reason = REASON_OVERLOAD;
+		/* fall through */
+	case GUARD_DROP:
 		proxy_log_reject(msg, in, "drop", res.reason, 0, res.guard);
 		metrics_drop(res.reason);
 		return;
@@ -932,11 +1033,23 @@ on_rx(struct tp_rx *rx, void *arg)
 	in.src = rx->src;
 	in.local = rx->local;
 	in.conn_id = rx->conn_id;
+	if (rx->tp != SIP_TP_UDP) {
+		/* Datagrams passed on_gate; stream messages are counted here. */
+		enum reason why;
+
+		if (!guard_admit(p->p_guard, &rx->src,
+			cfg_peer_role(p->p_cfg, &rx->src), true, &why) &&
+		    !(why == REASON_BANNED && p->p_cfg->guard.answer_403)) {
+			metrics_drop(why);
+			return;
+		}
+	}
 	err = sip_parse(&p->p_cfg->limits, msg, rx->buf, rx->len);
 	if (err) {
 		enum reason r =
 		    err == EMSGSIZE ? REASON_MSG_TOO_BIG : REASON_PARSE_ERROR;
 
+		guard_malformed(p->p_guard, &rx->src);
 		metrics_parse_error();
 		metrics_drop(r);
 		proxy_log_reject(NULL, &in, "drop", r, 0,
@@ -944,8 +1057,10 @@ on_rx(struct tp_rx *rx, void *arg)
 				      "malformed message");
 		return;
 	}
+	p->p_rx_buf = rx->buf;
+	p->p_rx_len = rx->len;
 	if (msg->is_request)
-		handle_request(p, msg, &in);
+		handle_request(p, msg, &in, NULL, NULL);
 	else
 		handle_response(p, msg, &in);
 }
@@ -955,9 +1070,17 @@ on_gate(const struct sa *src, enum sip_transport tp, void *arg)
 {
 	struct proxy *p = arg;
 	struct rx_meta in;
+	enum reason why;
 
-	if (!gate_denied(p->p_gate, src))
-		return true;
+	if (!gate_denied(p->p_gate, src)) {
+		/* Datagrams: banset and flood; connections: banset only. */
+		if (guard_admit(p->p_guard, src, cfg_peer_role(p->p_cfg, src),
+			tp == SIP_TP_UDP, &why) ||
+		    (why == REASON_BANNED && p->p_cfg->guard.answer_403))
+			return true;
+		metrics_drop(why);
+		return false;
+	}
 	memset(&in, 0, sizeof(in));
 	in.tp = tp;
 	in.src = *src;
@@ -1002,7 +1125,8 @@ proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg)
 		err = ENOMEM;
 		goto out;
 	}
-	if ((err = gate_alloc(&p->p_gate, cfg)))
+	if ((err = gate_alloc(&p->p_gate, cfg)) ||
+	    (err = guard_env_alloc(&p->p_guard, l, cfg)))
 		goto out;
 	p->p_regbuf = malloc(REG_BUF);
 	if (!p->p_regbuf) {
@@ -1040,10 +1164,25 @@ proxy_free(struct proxy *p)
 	free(p->p_regbuf);
 	tp_free(p->p_tp);
 	gate_free(p->p_gate);
+	guard_env_free(p->p_guard); /* drops the DNSBL callbacks */
+	while (p->p_parked) {
+		struct parked *pk = p->p_parked;
+
+		p->p_parked = pk->next;
+		free(pk->buf);
+		free(pk);
+	}
+	free(p->p_spare);
 	free(p->p_msg);
 	free(p->p_msg2);
 	free(p->p_msg3);
 	free(p->p_obuf);
 	free(p->p_obuf2);
 	free(p);
+}
+
+void
+proxy_reload(struct proxy *p)
+{
+	guard_reload_signatures(p->p_guard);
 }

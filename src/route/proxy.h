@@ -21,5 +21,7 @@ struct proxy;
  */
 int proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg);
 void proxy_free(struct proxy *p);
+/* SIGHUP: reload what can be reloaded (the scanner signatures). */
+void proxy_reload(struct proxy *p);
 
 #endif /* CENTINELA_ROUTE_PROXY_H */

@@ -184,6 +184,12 @@ struct proxy {
 	const struct cfg *p_cfg;
 	struct tp *p_tp;
 	struct gate *p_gate;
+	struct guard_env *p_guard; /* bans, triggers, signatures */
+	const char *p_rx_buf; /* the bytes of the message being handled */
+	size_t p_rx_len;
+	struct parked *p_spare; /* for the next request that must wait */
+	struct parked *p_parked; /* requests waiting for a DNSBL verdict */
+	unsigned p_nparked;
 	struct upstream_pool p_pool;
 	struct txn_table p_txns;
 	uint64_t p_secret[2];

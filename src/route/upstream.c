@@ -283,7 +283,7 @@ upstream_init(struct upstream_pool *pool, struct proxy *p)
 		loop_timer_start(
 		    p->p_loop, &u->us_probe_timer, 50 + 10 * i, probe_send, u);
 	}
-	metrics_set_extra(render, pool);
+	metrics_extra_add(render, pool);
 }
 
 void
@@ -291,7 +291,7 @@ upstream_fini(struct upstream_pool *pool, struct loop *l)
 {
 	unsigned i;
 
-	metrics_set_extra(NULL, NULL);
+	metrics_extra_del(render);
 	for (i = 0; i < pool->n; i++) {
 		loop_timer_cancel(l, &pool->up[i].us_probe_timer);
 		loop_timer_cancel(l, &pool->up[i].us_timeout_timer);

@@ -8,6 +8,8 @@
  * commits, never corrupt), busy timeout 5 s, foreign keys on. Every
  * statement is prepared once per connection, on first use, and reset
  * after every use so no read transaction stays open behind our back.
+ * The statements are the shared ones of store/store_sql.c; their "$N"
+ * parameters are SQLite named parameters, bound by name.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -64,7 +66,11 @@ static const char sq_v1[] =
     "CREATE INDEX bindings_expires ON bindings (expires);"
     "INSERT INTO meta (key, value) VALUES ('generation', 0);";
 
-static const char *const sq_steps[] = { sq_v1 };
+/* Version 2: the guard's state (bans, history, allowlist, commands). */
+static const char sq_v2[] = STORE_SCHEMA_V2(
+    "TEXT NOT NULL", "TEXT", "INTEGER", "INTEGER PRIMARY KEY AUTOINCREMENT");
+
+static const char *const sq_steps[] = { sq_v1, sq_v2 };
 
 _Static_assert(sizeof(sq_steps) / sizeof(sq_steps[0]) == STORE_SCHEMA_VERSION,
     "one SQLite migration step per schema version");
@@ -77,76 +83,25 @@ static const struct store_schema sq_schema = {
 
 /* ---- statements ------------------------------------------------------------- */
 
-enum sq_stmt {
+/* Our own statements, besides the shared store_sql[]. */
+enum sq_txn {
 	SQ_BEGIN,
 	SQ_COMMIT,
 	SQ_ROLLBACK,
-	SQ_META_GET,
-	SQ_META_SET,
-	SQ_ACC_ADD,
-	SQ_ACC_GET,
-	SQ_ACC_UPDATE,
-	SQ_ACC_DEL,
-	SQ_ACC_EACH,
-	SQ_GEN_BUMP,
-	SQ_GEN_GET,
-	SQ_BIND_PUT,
-	SQ_BIND_DEL,
-	SQ_BIND_DEL_AOR,
-	SQ_BIND_EXPIRE,
-	SQ_BIND_EACH,
-	SQ_NSTMT
+	SQ_NTXN
 };
 
-/*
- * Parameters are numbered in the column order of store_int.h, so a
- * whole struct binds as ?1..?11 (the key is ?1, ?2).
- */
-static const char *const sq_sql[SQ_NSTMT] = {
+static const char *const sq_txn_sql[SQ_NTXN] = {
 	/* IMMEDIATE: take the write lock now, not at the first write. */
 	[SQ_BEGIN] = "BEGIN IMMEDIATE",
 	[SQ_COMMIT] = "COMMIT",
 	[SQ_ROLLBACK] = "ROLLBACK",
-	[SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
-	[SQ_META_SET] =
-	    "INSERT INTO meta (key, value) VALUES (?1, ?2) "
-	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-	[SQ_ACC_ADD] = "INSERT INTO accounts (" STORE_ACCOUNT_COLUMNS ") "
-		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-		       "ON CONFLICT (domain, username) DO NOTHING",
-	[SQ_ACC_GET] = "SELECT " STORE_ACCOUNT_COLUMNS " FROM accounts "
-		       "WHERE username = ?1 AND domain = ?2",
-	[SQ_ACC_UPDATE] = "UPDATE accounts SET status = ?3, ha1_md5 = ?4, "
-			  "ha1_sha256 = ?5, pw_hash = ?6, created = ?7, "
-			  "secret_rotated = ?8, pw_changed = ?9, "
-			  "max_contacts = ?10, allow_cidrs = ?11 "
-			  "WHERE username = ?1 AND domain = ?2",
-	[SQ_ACC_DEL] = "DELETE FROM accounts "
-		       "WHERE username = ?1 AND domain = ?2",
-	[SQ_ACC_EACH] = "SELECT " STORE_ACCOUNT_COLUMNS " FROM accounts "
-			"ORDER BY domain, username",
-	[SQ_GEN_BUMP] = "UPDATE meta SET value = value + 1 "
-			"WHERE key = 'generation'",
-	[SQ_GEN_GET] = "SELECT value FROM meta WHERE key = 'generation'",
-	[SQ_BIND_PUT] = "INSERT INTO bindings (" STORE_BINDING_COLUMNS ") "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-			"ON CONFLICT (aor, contact) DO UPDATE SET "
-			"source = excluded.source, path = excluded.path, "
-			"call_id = excluded.call_id, cseq = excluded.cseq, "
-			"instance = excluded.instance, "
-			"reg_id = excluded.reg_id, "
-			"user_agent = excluded.user_agent, q = excluded.q, "
-			"expires = excluded.expires",
-	[SQ_BIND_DEL] = "DELETE FROM bindings WHERE aor = ?1 AND contact = ?2",
-	[SQ_BIND_DEL_AOR] = "DELETE FROM bindings WHERE aor = ?1",
-	[SQ_BIND_EXPIRE] = "DELETE FROM bindings WHERE expires <= ?1",
-	[SQ_BIND_EACH] = "SELECT " STORE_BINDING_COLUMNS " FROM bindings "
-			 "ORDER BY aor, contact",
 };
 
 struct sq {
 	sqlite3 *db;
-	sqlite3_stmt *st[SQ_NSTMT];
+	sqlite3_stmt *st[STORE_NSTMT]; /* store_sql[i], prepared on use */
+	sqlite3_stmt *txn[SQ_NTXN];
 };
 
 /* The error of the last call on the connection; EEXIST for a key clash. */
@@ -163,20 +118,18 @@ sq_fail(struct store *s, const char *what)
 	return store_err(s, err, "sqlite %s: %s", what, sqlite3_errmsg(sq->db));
 }
 
-/* The cached statement "id", prepared on first use. */
+/* The statement in *slot, prepared from "sql" on first use. */
 static int
-sq_stmt(struct store *s, enum sq_stmt id, sqlite3_stmt **stp)
+sq_prepare(struct store *s, sqlite3_stmt **slot, const char *sql)
 {
 	struct sq *sq = s->be;
 
-	*stp = NULL;
-	if (!sq->st[id] &&
-	    sqlite3_prepare_v3(sq->db, sq_sql[id], -1,
-		SQLITE_PREPARE_PERSISTENT, &sq->st[id], NULL) != SQLITE_OK) {
-		sq->st[id] = NULL;
+	if (!*slot &&
+	    sqlite3_prepare_v3(sq->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot,
+		NULL) != SQLITE_OK) {
+		*slot = NULL;
 		return sq_fail(s, "prepare");
 	}
-	*stp = sq->st[id];
 	return 0;
 }
 
@@ -187,38 +140,32 @@ sq_reset(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+/*
+ * Bind v[i] to the parameter named "$i+1". Every parameter of the
+ * statement must be given: SQLite would read a missing one as NULL.
+ */
 static int
-sq_bind_text(struct store *s, sqlite3_stmt *st, int i, const char *v)
+sq_bind(struct store *s, sqlite3_stmt *st, const char *what,
+    const struct store_val *v, size_t nv)
 {
-	if (sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) != SQLITE_OK)
-		return sq_fail(s, "bind");
-	return 0;
-}
-
-static int
-sq_bind_i64(struct store *s, sqlite3_stmt *st, int i, int64_t v)
-{
-	if (sqlite3_bind_int64(st, i, v) != SQLITE_OK)
-		return sq_fail(s, "bind");
-	return 0;
-}
-
-/* Bind every column of "obj" as ?1..?n. */
-static int
-sq_bind_obj(struct store *s, sqlite3_stmt *st, const struct store_col *cols,
-    size_t n, const void *obj)
-{
-	const char *txt;
-	int64_t num;
+	char name[24];
 	size_t i;
-	int err;
+	int idx, rc;
 
-	for (i = 0; i < n; i++) {
-		store_col_value(obj, &cols[i], &txt, &num);
-		err = txt ? sq_bind_text(s, st, (int)i + 1, txt) :
-			    sq_bind_i64(s, st, (int)i + 1, num);
-		if (err)
-			return err;
+	if ((size_t)sqlite3_bind_parameter_count(st) != nv)
+		return store_err(s, EIO, "sqlite %s: %d parameters, %zu given",
+		    what, sqlite3_bind_parameter_count(st), nv);
+	for (i = 0; i < nv; i++) {
+		snprintf(name, sizeof(name), "$%zu", i + 1);
+		idx = sqlite3_bind_parameter_index(st, name);
+		if (idx == 0)
+			return store_err(
+			    s, EIO, "sqlite %s: no parameter %s", what, name);
+		rc = v[i].txt ?
+		    sqlite3_bind_text(st, idx, v[i].txt, -1, SQLITE_STATIC) :
+		    sqlite3_bind_int64(st, idx, v[i].num);
+		if (rc != SQLITE_OK)
+			return sq_fail(s, what);
 	}
 	return 0;
 }
@@ -229,11 +176,13 @@ sq_bind_obj(struct store *s, sqlite3_stmt *st, const struct store_col *cols,
  * EIO; NULL reads as "" or 0.
  */
 static int
-sq_read_row(struct store *s, sqlite3_stmt *st, const struct store_col *cols,
-    size_t n, const char *table, void *obj)
+sq_read_row(
+    struct store *s, sqlite3_stmt *st, const struct store_table *tab, void *obj)
 {
+	const struct store_col *cols = tab->cols;
+	const char *table = tab->name;
 	const unsigned char *p;
-	size_t i;
+	size_t i, n = tab->ncols;
 	int t, err;
 
 	if ((size_t)sqlite3_column_count(st) != n)
@@ -270,54 +219,20 @@ sq_read_row(struct store *s, sqlite3_stmt *st, const struct store_col *cols,
 	return 0;
 }
 
-/*
- * Step a bound statement that returns no rows, then reset it. *changes
- * (may be NULL) gets the number of rows it changed.
- */
+/* BEGIN, COMMIT or ROLLBACK. */
 static int
-sq_exec_stmt(struct store *s, sqlite3_stmt *st, const char *what, int *changes)
+sq_simple(struct store *s, enum sq_txn id)
 {
 	struct sq *sq = s->be;
-	int err = 0;
+	int err;
 
-	if (sqlite3_step(st) != SQLITE_DONE)
-		err = sq_fail(s, what);
-	else if (changes)
-		*changes = sqlite3_changes(sq->db);
-	sq_reset(st);
+	if ((err = sq_prepare(s, &sq->txn[id], sq_txn_sql[id])))
+		return err;
+	err = sqlite3_step(sq->txn[id]) == SQLITE_DONE ?
+	    0 :
+	    sq_fail(s, sq_txn_sql[id]);
+	sqlite3_reset(sq->txn[id]);
 	return err;
-}
-
-/* A statement without parameters nor rows (BEGIN, COMMIT, ...). */
-static int
-sq_simple(struct store *s, enum sq_stmt id, const char *what)
-{
-	sqlite3_stmt *st;
-	int err;
-
-	if ((err = sq_stmt(s, id, &st)))
-		return err;
-	return sq_exec_stmt(s, st, what, NULL);
-}
-
-/* A statement bound with the key (k1, k2); k2 may be NULL. */
-static int
-sq_keyed(struct store *s, enum sq_stmt id, const char *k1, const char *k2,
-    const char *what, int *changes)
-{
-	sqlite3_stmt *st;
-	int err;
-
-	if ((err = sq_stmt(s, id, &st)))
-		return err;
-	err = sq_bind_text(s, st, 1, k1);
-	if (!err && k2)
-		err = sq_bind_text(s, st, 2, k2);
-	if (err) {
-		sq_reset(st);
-		return err;
-	}
-	return sq_exec_stmt(s, st, what, changes);
 }
 
 /* ---- connection -------------------------------------------------------------- */
@@ -449,8 +364,10 @@ sq_close(struct store *s)
 
 	if (!sq)
 		return;
-	for (i = 0; i < SQ_NSTMT; i++)
+	for (i = 0; i < STORE_NSTMT; i++)
 		sqlite3_finalize(sq->st[i]);
+	for (i = 0; i < SQ_NTXN; i++)
+		sqlite3_finalize(sq->txn[i]);
 	sqlite3_close(sq->db);
 	free(sq);
 	s->be = NULL;
@@ -466,63 +383,12 @@ sq_exec(struct store *s, const char *sql)
 	return 0;
 }
 
-/* The INTEGER in column 0 of the current row of "st". */
-static int
-sq_col_i64(struct store *s, sqlite3_stmt *st, const char *what, int64_t *v)
-{
-	if (sqlite3_column_type(st, 0) != SQLITE_INTEGER)
-		return store_err(s, EIO, "sqlite %s: not an integer", what);
-	*v = sqlite3_column_int64(st, 0);
-	return 0;
-}
-
-static int
-sq_meta_get(struct store *s, const char *key, int64_t *value)
-{
-	sqlite3_stmt *st;
-	int rc, err;
-
-	if ((err = sq_stmt(s, SQ_META_GET, &st)))
-		return err;
-	if ((err = sq_bind_text(s, st, 1, key))) {
-		sq_reset(st);
-		return err;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		err = sq_col_i64(s, st, key, value);
-	else if (rc == SQLITE_DONE)
-		err = store_err(s, ENOENT, "sqlite: no meta %s", key);
-	else
-		err = sq_fail(s, "meta");
-	sq_reset(st);
-	return err;
-}
-
-static int
-sq_meta_set(struct store *s, const char *key, int64_t value)
-{
-	sqlite3_stmt *st;
-	int err;
-
-	if ((err = sq_stmt(s, SQ_META_SET, &st)))
-		return err;
-	err = sq_bind_text(s, st, 1, key);
-	if (!err)
-		err = sq_bind_i64(s, st, 2, value);
-	if (err) {
-		sq_reset(st);
-		return err;
-	}
-	return sq_exec_stmt(s, st, "meta", NULL);
-}
-
 /* ---- transactions -------------------------------------------------------------- */
 
 static int
 sq_begin(struct store *s)
 {
-	return sq_simple(s, SQ_BEGIN, "begin");
+	return sq_simple(s, SQ_BEGIN);
 }
 
 static int
@@ -531,7 +397,7 @@ sq_commit(struct store *s)
 	struct sq *sq = s->be;
 	int err;
 
-	err = sq_simple(s, SQ_COMMIT, "commit");
+	err = sq_simple(s, SQ_COMMIT);
 	/* A failed COMMIT (SQLITE_BUSY...) leaves the transaction open. */
 	if (err && !sqlite3_get_autocommit(sq->db))
 		(void)sqlite3_exec(sq->db, "ROLLBACK", NULL, NULL, NULL);
@@ -546,226 +412,47 @@ sq_rollback(struct store *s)
 	/* SQLite may already have rolled back (an I/O error, a full disk). */
 	if (sqlite3_get_autocommit(sq->db))
 		return 0;
-	return sq_simple(s, SQ_ROLLBACK, "rollback");
+	return sq_simple(s, SQ_ROLLBACK);
 }
 
-/* ---- rows --------------------------------------------------------------------- */
-
-/* One of the two row types, for the shared walk and get code. */
-struct sq_rowtype {
-	const char *table;
-	const struct store_col *cols;
-	size_t ncols;
-};
-
-static const struct sq_rowtype sq_accounts = { "accounts", store_account_cols,
-	STORE_ACCOUNT_NCOLS };
-static const struct sq_rowtype sq_bindings = { "bindings", store_binding_cols,
-	STORE_BINDING_NCOLS };
+/* ---- queries ------------------------------------------------------------------ */
 
 /*
- * Walk the rows of statement "id", decoding each into a fresh "row" and
- * calling ah (accounts) or bh (bindings).
+ * Run store_sql[q->stmt]. With RETURNING, SQLite makes every change at
+ * the first step and hands the rows out after, so stopping a walk early
+ * never leaves a write half done.
  */
 static int
-sq_walk(struct store *s, enum sq_stmt id, const struct sq_rowtype *rt,
-    store_account_h *ah, store_binding_h *bh, void *arg)
+sq_query(struct store *s, struct store_query *q)
 {
-	union {
-		struct account a;
-		struct binding b;
-	} row;
+	struct sq *sq = s->be;
+	const char *what = store_sql[q->stmt].name;
+	union store_row row;
 	sqlite3_stmt *st;
 	int rc, err;
 
-	if ((err = sq_stmt(s, id, &st)))
+	if ((err = sq_prepare(s, &sq->st[q->stmt], store_sql[q->stmt].sql)))
 		return err;
+	st = sq->st[q->stmt];
+	if ((err = sq_bind(s, st, what, q->v, q->nv)))
+		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!q->t)
+			continue;
 		memset(&row, 0, sizeof(row));
-		err = sq_read_row(s, st, rt->cols, rt->ncols, rt->table, &row);
+		err = sq_read_row(s, st, q->t, &row);
 		if (!err)
-			err = ah ? ah(&row.a, arg) : bh(&row.b, arg);
+			err = q->h(&row, q->arg);
 		if (err)
-			break;
+			goto out;
 	}
-	if (!err && rc != SQLITE_DONE)
-		err = sq_fail(s, rt->table);
+	if (rc != SQLITE_DONE)
+		err = sq_fail(s, what);
+	else if (!sqlite3_stmt_readonly(st))
+		q->changes = (uint64_t)sqlite3_changes64(sq->db);
+out:
 	sq_reset(st);
 	return err;
-}
-
-static int
-sq_account_add(struct store *s, const struct account *a)
-{
-	sqlite3_stmt *st;
-	int changes = 0, err;
-
-	if ((err = sq_stmt(s, SQ_ACC_ADD, &st)))
-		return err;
-	if ((err = sq_bind_obj(
-		 s, st, store_account_cols, STORE_ACCOUNT_NCOLS, a))) {
-		sq_reset(st);
-		return err;
-	}
-	if ((err = sq_exec_stmt(s, st, "account add", &changes)))
-		return err;
-	if (changes == 0)
-		return store_err(
-		    s, EEXIST, "account %s@%s exists", a->user, a->domain);
-	return 0;
-}
-
-static int
-sq_account_get(
-    struct store *s, const char *user, const char *domain, struct account *a)
-{
-	sqlite3_stmt *st;
-	int rc, err;
-
-	if ((err = sq_stmt(s, SQ_ACC_GET, &st)))
-		return err;
-	err = sq_bind_text(s, st, 1, user);
-	if (!err)
-		err = sq_bind_text(s, st, 2, domain);
-	if (!err) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			err = sq_read_row(s, st, store_account_cols,
-			    STORE_ACCOUNT_NCOLS, "accounts", a);
-		else if (rc == SQLITE_DONE)
-			err = store_err(
-			    s, ENOENT, "no account %s@%s", user, domain);
-		else
-			err = sq_fail(s, "account get");
-	}
-	sq_reset(st);
-	return err;
-}
-
-static int
-sq_account_update(struct store *s, const struct account *a)
-{
-	sqlite3_stmt *st;
-	int changes = 0, err;
-
-	if ((err = sq_stmt(s, SQ_ACC_UPDATE, &st)))
-		return err;
-	if ((err = sq_bind_obj(
-		 s, st, store_account_cols, STORE_ACCOUNT_NCOLS, a))) {
-		sq_reset(st);
-		return err;
-	}
-	if ((err = sq_exec_stmt(s, st, "account update", &changes)))
-		return err;
-	if (changes == 0)
-		return store_err(
-		    s, ENOENT, "no account %s@%s", a->user, a->domain);
-	return 0;
-}
-
-static int
-sq_account_del(struct store *s, const char *user, const char *domain)
-{
-	int changes = 0, err;
-
-	err = sq_keyed(s, SQ_ACC_DEL, user, domain, "account del", &changes);
-	if (!err && changes == 0)
-		err = store_err(s, ENOENT, "no account %s@%s", user, domain);
-	return err;
-}
-
-static int
-sq_account_each(struct store *s, store_account_h *h, void *arg)
-{
-	return sq_walk(s, SQ_ACC_EACH, &sq_accounts, h, NULL, arg);
-}
-
-static int
-sq_generation_bump(struct store *s)
-{
-	sqlite3_stmt *st;
-	int changes = 0, err;
-
-	if ((err = sq_stmt(s, SQ_GEN_BUMP, &st)))
-		return err;
-	if ((err = sq_exec_stmt(s, st, "generation", &changes)))
-		return err;
-	if (changes != 1)
-		return store_err(s, EIO, "sqlite: meta generation row missing");
-	return 0;
-}
-
-static int
-sq_generation(struct store *s, int64_t *gen)
-{
-	sqlite3_stmt *st;
-	int rc, err;
-
-	if ((err = sq_stmt(s, SQ_GEN_GET, &st)))
-		return err;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		err = sq_col_i64(s, st, "generation", gen);
-	else if (rc == SQLITE_DONE)
-		err = store_err(s, EIO, "sqlite: meta generation row missing");
-	else
-		err = sq_fail(s, "generation");
-	sq_reset(st);
-	return err;
-}
-
-static int
-sq_binding_put(struct store *s, const struct binding *b)
-{
-	sqlite3_stmt *st;
-	int err;
-
-	if ((err = sq_stmt(s, SQ_BIND_PUT, &st)))
-		return err;
-	if ((err = sq_bind_obj(
-		 s, st, store_binding_cols, STORE_BINDING_NCOLS, b))) {
-		sq_reset(st);
-		return err;
-	}
-	return sq_exec_stmt(s, st, "binding put", NULL);
-}
-
-static int
-sq_binding_del(struct store *s, const char *aor, const char *contact)
-{
-	int changes = 0, err;
-
-	err = sq_keyed(s, SQ_BIND_DEL, aor, contact, "binding del", &changes);
-	if (!err && changes == 0)
-		err = store_err(s, ENOENT, "no binding %s -> %s", aor, contact);
-	return err;
-}
-
-static int
-sq_binding_del_aor(struct store *s, const char *aor)
-{
-	return sq_keyed(s, SQ_BIND_DEL_AOR, aor, NULL, "binding del", NULL);
-}
-
-static int
-sq_binding_expire(struct store *s, int64_t now)
-{
-	sqlite3_stmt *st;
-	int err;
-
-	if ((err = sq_stmt(s, SQ_BIND_EXPIRE, &st)))
-		return err;
-	if ((err = sq_bind_i64(s, st, 1, now))) {
-		sq_reset(st);
-		return err;
-	}
-	return sq_exec_stmt(s, st, "binding expire", NULL);
-}
-
-static int
-sq_binding_each(struct store *s, store_binding_h *h, void *arg)
-{
-	return sq_walk(s, SQ_BIND_EACH, &sq_bindings, NULL, h, arg);
 }
 
 const struct store_ops store_sqlite_ops = {
@@ -774,21 +461,9 @@ const struct store_ops store_sqlite_ops = {
 	.open = sq_open,
 	.close = sq_close,
 	.exec = sq_exec,
-	.meta_get = sq_meta_get,
-	.meta_set = sq_meta_set,
+	.probe = NULL, /* a missing table fails the prepare, harmlessly */
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
-	.account_add = sq_account_add,
-	.account_get = sq_account_get,
-	.account_update = sq_account_update,
-	.account_del = sq_account_del,
-	.account_each = sq_account_each,
-	.generation_bump = sq_generation_bump,
-	.generation = sq_generation,
-	.binding_put = sq_binding_put,
-	.binding_del = sq_binding_del,
-	.binding_del_aor = sq_binding_del_aor,
-	.binding_expire = sq_binding_expire,
-	.binding_each = sq_binding_each,
+	.query = sq_query,
 };

@@ -1,7 +1,9 @@
 /*
  * store/store.c -- the store front end: URI dispatch to a backend,
- * argument checks, transactions, schema migrations, error messages and
- * the column tables the backends encode and decode rows with.
+ * argument checks, transactions, schema migrations, error messages, the
+ * generic row operations (a struct to parameters and back, through the
+ * column tables of store/store_sql.c), accounts and bindings. The
+ * guard's state is in store/store_ban.c.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -16,46 +18,6 @@
 
 #include "store/store.h"
 #include "store/store_int.h"
-
-/* ---- column tables ------------------------------------------------------ */
-
-/* clang-format off */
-#define MEMBER_SIZE(type, m)	sizeof(((type *)0)->m)
-#define ACOL(name, kind, m, key) \
-	{ name, kind, offsetof(struct account, m), \
-	  MEMBER_SIZE(struct account, m), key }
-#define BCOL(name, kind, m, key) \
-	{ name, kind, offsetof(struct binding, m), \
-	  MEMBER_SIZE(struct binding, m), key }
-
-const struct store_col store_account_cols[STORE_ACCOUNT_NCOLS] = {
-	ACOL("username",	STORE_COL_TEXT,		user,		true),
-	ACOL("domain",		STORE_COL_TEXT,		domain,		true),
-	ACOL("status",		STORE_COL_STATUS,	status,		false),
-	ACOL("ha1_md5",		STORE_COL_TEXT,		ha1_md5,	false),
-	ACOL("ha1_sha256",	STORE_COL_TEXT,		ha1_sha256,	false),
-	ACOL("pw_hash",		STORE_COL_TEXT,		pw_hash,	false),
-	ACOL("created",		STORE_COL_I64,		created,	false),
-	ACOL("secret_rotated",	STORE_COL_I64,		secret_rotated,	false),
-	ACOL("pw_changed",	STORE_COL_I64,		pw_changed,	false),
-	ACOL("max_contacts",	STORE_COL_U32,		max_contacts,	false),
-	ACOL("allow_cidrs",	STORE_COL_TEXT,		allow_cidrs,	false),
-};
-
-const struct store_col store_binding_cols[STORE_BINDING_NCOLS] = {
-	BCOL("aor",		STORE_COL_TEXT,		aor,		true),
-	BCOL("contact",		STORE_COL_TEXT,		contact,	true),
-	BCOL("source",		STORE_COL_TEXT,		source,		false),
-	BCOL("path",		STORE_COL_TEXT,		path,		false),
-	BCOL("call_id",		STORE_COL_TEXT,		call_id,	false),
-	BCOL("cseq",		STORE_COL_U32,		cseq,		false),
-	BCOL("instance",	STORE_COL_TEXT,		instance,	false),
-	BCOL("reg_id",		STORE_COL_U32,		reg_id,		false),
-	BCOL("user_agent",	STORE_COL_TEXT,		user_agent,	false),
-	BCOL("q",		STORE_COL_U32,		q,		false),
-	BCOL("expires",		STORE_COL_I64,		expires,	false),
-};
-/* clang-format on */
 
 /* ---- backends ------------------------------------------------------------ */
 
@@ -116,8 +78,9 @@ rollback_quietly(struct store *s)
 
 /* ---- columns --------------------------------------------------------------- */
 
-void
-store_col_value(
+/* The value of column "c" of "obj" as a query parameter. */
+static void
+col_value(
     const void *obj, const struct store_col *c, const char **txt, int64_t *num)
 {
 	const char *p = (const char *)obj + c->off;
@@ -227,35 +190,33 @@ store_parse_i64(struct store *s, const char *txt, const char *table,
 	return 0;
 }
 
-/*
- * Every text member of "obj" must be NUL-terminated inside its array
- * (else it is over-long) and the key members must not be empty.
- */
-static int
-check_obj(struct store *s, const void *obj, const struct store_col *cols,
-    size_t n, const char *what)
+int
+store_check_obj(struct store *s, const struct store_table *t, const void *obj)
 {
+	const struct store_col *c;
 	const char *p;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (cols[i].kind != STORE_COL_TEXT)
+	if (!obj)
+		return store_err(s, EINVAL, "%s: NULL", t->what);
+	for (i = 0; i < t->ncols; i++) {
+		c = &t->cols[i];
+		if (c->kind != STORE_COL_TEXT)
 			continue;
-		p = (const char *)obj + cols[i].off;
-		if (!memchr(p, '\0', cols[i].size))
+		p = (const char *)obj + c->off;
+		if (!memchr(p, '\0', c->size))
 			return store_err(s, EINVAL,
 			    "%s %s: longer than %zu bytes or not terminated",
-			    what, cols[i].name, cols[i].size - 1);
-		if (cols[i].key && !*p)
+			    t->what, c->name, c->size - 1);
+		if (c->key && !*p)
 			return store_err(
-			    s, EINVAL, "%s %s: empty", what, cols[i].name);
+			    s, EINVAL, "%s %s: empty", t->what, c->name);
 	}
 	return 0;
 }
 
-/* A key passed as a C string: not NULL, not empty, shorter than "max". */
-static int
-check_key(struct store *s, const char *name, const char *v, size_t max)
+int
+store_check_key(struct store *s, const char *name, const char *v, size_t max)
 {
 	if (!v || !*v)
 		return store_err(s, EINVAL, "%s: missing or empty", name);
@@ -265,9 +226,8 @@ check_key(struct store *s, const char *name, const char *v, size_t max)
 	return 0;
 }
 
-/* Every call but store_close() starts here. */
-static int
-check_store(struct store *s)
+int
+store_check(struct store *s)
 {
 	if (!s)
 		return EINVAL;
@@ -275,6 +235,270 @@ check_store(struct store *s)
 		return store_err(s, EINVAL,
 		    "store called from inside its own *_each() callback");
 	return 0;
+}
+
+int
+store_check_each(struct store *s, bool handler, const char *what)
+{
+	int err;
+
+	if ((err = store_check(s)))
+		return err;
+	if (!handler)
+		return store_err(s, EINVAL, "%s: no handler", what);
+	return 0;
+}
+
+/* ---- generic row operations ------------------------------------------------- */
+
+/* The parameters of a whole "obj" of table "t", the serial id left out. */
+static size_t
+obj_vals(const struct store_table *t, const void *obj, struct store_val *v)
+{
+	size_t i, n = 0;
+
+	for (i = t->serial ? 1 : 0; i < t->ncols; i++, n++) {
+		v[n].name = t->cols[i].name;
+		col_value(obj, &t->cols[i], &v[n].txt, &v[n].num);
+	}
+	return n;
+}
+
+/* The key texts v[0 .. nkey - 1] for a message: "alice@example.com". */
+static void
+key_text(const struct store_table *t, const struct store_val *v, size_t nkey,
+    char *buf, size_t len)
+{
+	size_t i, at = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < nkey && at < len; i++) {
+		n = snprintf(buf + at, len - at, "%s%s", i ? t->key_sep : "",
+		    v[i].txt ? v[i].txt : "");
+		if (n < 0)
+			break;
+		at += (size_t)n;
+	}
+}
+
+/* Copies the first row a statement returns and counts them. */
+struct first_row {
+	const struct store_table *t;
+	void *dst; /* may be NULL */
+	size_t n;
+};
+
+static int
+copy_first(const void *row, void *arg)
+{
+	struct first_row *fr = arg;
+
+	if (fr->n++ == 0 && fr->dst)
+		memcpy(fr->dst, row, fr->t->size);
+	return 0;
+}
+
+/*
+ * Run "stmt", copying its first row (of table "t", may be NULL) into
+ * "dst". *found: it returned or changed at least one row.
+ */
+static int
+run_first(struct store *s, enum store_stmt stmt, const struct store_val *v,
+    size_t nv, const struct store_table *t, void *dst, bool *found)
+{
+	struct first_row fr = { t, dst, 0 };
+	struct store_query q = { .stmt = stmt,
+		.v = v,
+		.nv = nv,
+		.t = t,
+		.h = copy_first,
+		.arg = &fr };
+	int err;
+
+	err = s->ops->query(s, &q);
+	*found = !err && (fr.n > 0 || q.changes > 0);
+	return err;
+}
+
+int
+store_run(struct store *s, enum store_stmt stmt, const struct store_val *v,
+    size_t nv, uint64_t *changes)
+{
+	struct store_query q = { .stmt = stmt, .v = v, .nv = nv };
+	int err;
+
+	err = s->ops->query(s, &q);
+	if (!err && changes)
+		*changes = q.changes;
+	return err;
+}
+
+int
+store_obj_write(struct store *s, enum store_stmt stmt,
+    const struct store_table *t, const void *obj, int none, int64_t *id)
+{
+	struct store_val v[STORE_PARAMS_MAX];
+	char key[STORE_ERRMSG_MAX];
+	int64_t newid = 0;
+	bool found;
+	size_t n;
+	int err;
+
+	if ((err = store_check_obj(s, t, obj)))
+		return err;
+	n = obj_vals(t, obj, v);
+	err = run_first(s, stmt, v, n, id ? &store_i64 : NULL, &newid, &found);
+	if (err)
+		return err;
+	if (!found && none) {
+		key_text(t, v, t->nkey, key, sizeof(key));
+		return none == EEXIST ?
+		    store_err(s, none, "%s %s exists", t->what, key) :
+		    store_err(s, none, "no %s %s", t->what, key);
+	}
+	if (id) {
+		/* Both backends count ids from 1. */
+		if (newid <= 0)
+			return store_err(
+			    s, EIO, "%s: no id assigned", store_sql[stmt].name);
+		*id = newid;
+	}
+	return 0;
+}
+
+int
+store_key_run(struct store *s, enum store_stmt stmt,
+    const struct store_table *t, const char *const *key, size_t nkey, void *obj,
+    bool must)
+{
+	struct store_val v[STORE_PARAMS_MAX];
+	char txt[STORE_ERRMSG_MAX];
+	bool found;
+	size_t i;
+	int err;
+
+	if (nkey > t->ncols || nkey > STORE_PARAMS_MAX)
+		return store_err(s, EINVAL, "%s: %zu key values",
+		    store_sql[stmt].name, nkey);
+	for (i = 0; i < nkey; i++) {
+		err = store_check_key(
+		    s, t->cols[i].name, key[i], t->cols[i].size);
+		if (err)
+			return err;
+		v[i] = (struct store_val){ t->cols[i].name, key[i], 0 };
+	}
+	if (obj)
+		memset(obj, 0, t->size);
+	err = run_first(s, stmt, v, nkey, obj ? t : NULL, obj, &found);
+	if (!err && !found && must) {
+		key_text(t, v, nkey, txt, sizeof(txt));
+		err = store_err(s, ENOENT, "no %s %s", t->what, txt);
+	}
+	return err;
+}
+
+/* A walk: the typed handler of the public call behind the generic one. */
+struct walk {
+	const struct store_table *t;
+	union store_each_h h;
+	void *arg;
+};
+
+static int
+walk_row(const void *row, void *arg)
+{
+	const struct walk *w = arg;
+
+	switch (w->t->kind) {
+	case STORE_ROW_ACCOUNT:
+		return w->h.account(row, w->arg);
+	case STORE_ROW_BINDING:
+		return w->h.binding(row, w->arg);
+	case STORE_ROW_BAN:
+		return w->h.ban(row, w->arg);
+	case STORE_ROW_BAN_EVENT:
+		return w->h.event(row, w->arg);
+	case STORE_ROW_ALLOW:
+		return w->h.allow(row, w->arg);
+	case STORE_ROW_BAN_CMD:
+		return w->h.cmd(row, w->arg);
+	case STORE_ROW_I64:
+		break;
+	}
+	return EINVAL;
+}
+
+int
+store_walk(struct store *s, enum store_stmt stmt, const struct store_table *t,
+    const struct store_val *v, size_t nv, union store_each_h h, void *arg)
+{
+	struct walk w = { t, h, arg };
+	struct store_query q = {
+		.stmt = stmt, .v = v, .nv = nv, .t = t, .h = walk_row, .arg = &w
+	};
+	int err;
+
+	s->in_walk = true;
+	err = s->ops->query(s, &q);
+	s->in_walk = false;
+	return err;
+}
+
+/* ---- meta ---------------------------------------------------------------------- */
+
+/* meta[key]; ENOENT when the row (or, SQLite, the table) is missing. */
+static int
+meta_get(struct store *s, const char *key, int64_t *value)
+{
+	const struct store_val v[] = { { "key", key, 0 } };
+	bool found;
+	int err;
+
+	err = run_first(s, STORE_META_GET, v, 1, &store_i64, value, &found);
+	if (!err && !found)
+		err = store_err(s, ENOENT, "%s: no meta %s", s->ops->name, key);
+	return err;
+}
+
+static int
+meta_set(struct store *s, const char *key, int64_t value)
+{
+	const struct store_val v[] = { { "key", key, 0 },
+		{ "value", NULL, value } };
+
+	return store_run(s, STORE_META_SET, v, 2, NULL);
+}
+
+int
+store_meta_bump(struct store *s, const char *key)
+{
+	const struct store_val v[] = { { "key", key, 0 } };
+	uint64_t changes = 0;
+	int err;
+
+	if ((err = store_run(s, STORE_META_BUMP, v, 1, &changes)))
+		return err;
+	if (changes != 1)
+		return store_err(
+		    s, EIO, "%s: meta %s row missing", s->ops->name, key);
+	return 0;
+}
+
+int
+store_meta_value(struct store *s, const char *key, int64_t *gen)
+{
+	int err;
+
+	if ((err = store_check(s)))
+		return err;
+	if (!gen)
+		return store_err(s, EINVAL, "%s: NULL", key);
+	err = meta_get(s, key, gen);
+	if (err == ENOENT)
+		err = store_err(
+		    s, EIO, "%s: meta %s row missing", s->ops->name, key);
+	return err;
 }
 
 /* ---- open, close, migrations ---------------------------------------------- */
@@ -316,7 +540,8 @@ migrate(struct store *s)
 	int err;
 
 	/* Any error here (no meta table yet) sends us the long way. */
-	if (s->ops->meta_get(s, STORE_META_VERSION, &v) == 0) {
+	if ((!s->ops->probe || s->ops->probe(s) == 0) &&
+	    meta_get(s, STORE_META_VERSION, &v) == 0) {
 		if ((err = check_version(s, v)))
 			return err;
 		if (v == (int64_t)sc->nsteps)
@@ -328,7 +553,7 @@ migrate(struct store *s)
 	err = s->ops->exec(s, sc->bootstrap);
 	if (err)
 		goto out;
-	err = s->ops->meta_get(s, STORE_META_VERSION, &v);
+	err = meta_get(s, STORE_META_VERSION, &v);
 	if (err == ENOENT) {
 		v = 0;
 		err = 0;
@@ -348,8 +573,7 @@ migrate(struct store *s)
 		}
 	}
 	if (v != (int64_t)sc->nsteps)
-		err = s->ops->meta_set(
-		    s, STORE_META_VERSION, (int64_t)sc->nsteps);
+		err = meta_set(s, STORE_META_VERSION, (int64_t)sc->nsteps);
 	if (err)
 		goto out;
 	if ((err = s->ops->commit(s)))
@@ -473,7 +697,7 @@ store_begin(struct store *s)
 {
 	int err;
 
-	if ((err = check_store(s)))
+	if ((err = store_check(s)))
 		return err;
 	if (s->in_txn)
 		return store_err(s, EINVAL,
@@ -489,7 +713,7 @@ store_commit(struct store *s)
 {
 	int err;
 
-	if ((err = check_store(s)))
+	if ((err = store_check(s)))
 		return err;
 	if (!s->in_txn)
 		return store_err(s, EINVAL, "commit: no transaction is open");
@@ -502,7 +726,7 @@ store_rollback(struct store *s)
 {
 	int err;
 
-	if ((err = check_store(s)))
+	if ((err = store_check(s)))
 		return err;
 	if (!s->in_txn)
 		return store_err(s, EINVAL, "rollback: no transaction is open");
@@ -510,16 +734,15 @@ store_rollback(struct store *s)
 	return s->ops->rollback(s);
 }
 
-/* Outside store_begin(), an account change gets a transaction of its own. */
-static int
-own_begin(struct store *s, bool *own)
+int
+store_own_begin(struct store *s, bool *own)
 {
 	*own = !s->in_txn;
 	return *own ? s->ops->begin(s) : 0;
 }
 
-static int
-own_end(struct store *s, bool own, int err)
+int
+store_own_end(struct store *s, bool own, int err)
 {
 	if (!own)
 		return err;
@@ -533,32 +756,29 @@ own_end(struct store *s, bool own, int err)
 /* ---- accounts -------------------------------------------------------------- */
 
 /*
- * Check "a", then write it with "op" (the backend's add or update) and
- * bump the generation, in one transaction.
+ * Check "a", then write it with "stmt" (add or update; "none" is the
+ * error when no row changed) and bump the generation, in one
+ * transaction.
  */
 static int
-account_write(struct store *s, const struct account *a,
-    int (*op)(struct store *, const struct account *))
+account_write(
+    struct store *s, const struct account *a, enum store_stmt stmt, int none)
 {
 	bool own;
 	int err;
 
-	if ((err = check_store(s)))
-		return err;
-	if (!a)
-		return store_err(s, EINVAL, "account: NULL");
-	if ((err = check_obj(
-		 s, a, store_account_cols, STORE_ACCOUNT_NCOLS, "account")))
+	if ((err = store_check(s)) ||
+	    (err = store_check_obj(s, &store_accounts, a)))
 		return err;
 	if (a->status != ACCOUNT_ACTIVE && a->status != ACCOUNT_SUSPENDED)
 		return store_err(s, EINVAL, "account status: unknown value %d",
 		    (int)a->status);
-	if ((err = own_begin(s, &own)))
+	if ((err = store_own_begin(s, &own)))
 		return err;
-	err = op(s, a);
+	err = store_obj_write(s, stmt, &store_accounts, a, none, NULL);
 	if (!err)
-		err = s->ops->generation_bump(s);
-	return own_end(s, own, err);
+		err = store_meta_bump(s, STORE_META_GENERATION);
+	return store_own_end(s, own, err);
 }
 
 /*
@@ -570,7 +790,7 @@ account_write(struct store *s, const struct account *a,
 int
 store_account_add(struct store *s, const struct account *a)
 {
-	return account_write(s, a, s ? s->ops->account_add : NULL);
+	return account_write(s, a, STORE_ACC_ADD, EEXIST);
 }
 
 /*
@@ -582,17 +802,15 @@ int
 store_account_get(
     struct store *s, const char *user, const char *domain, struct account *a)
 {
+	const char *key[] = { user, domain };
 	int err;
 
-	if ((err = check_store(s)))
+	if ((err = store_check(s)))
 		return err;
 	if (!a)
 		return store_err(s, EINVAL, "account: NULL");
-	if ((err = check_key(s, "user", user, STORE_USER_MAX)) ||
-	    (err = check_key(s, "domain", domain, STORE_DOMAIN_MAX)))
-		return err;
-	memset(a, 0, sizeof(*a));
-	return s->ops->account_get(s, user, domain, a);
+	return store_key_run(
+	    s, STORE_ACC_GET, &store_accounts, key, 2, a, true);
 }
 
 /*
@@ -602,7 +820,7 @@ store_account_get(
 int
 store_account_update(struct store *s, const struct account *a)
 {
-	return account_write(s, a, s ? s->ops->account_update : NULL);
+	return account_write(s, a, STORE_ACC_UPDATE, ENOENT);
 }
 
 /*
@@ -612,20 +830,23 @@ store_account_update(struct store *s, const struct account *a)
 int
 store_account_del(struct store *s, const char *user, const char *domain)
 {
+	const char *key[] = { user, domain };
 	bool own;
 	int err;
 
-	if ((err = check_store(s)))
+	if ((err = store_check(s)))
 		return err;
-	if ((err = check_key(s, "user", user, STORE_USER_MAX)) ||
-	    (err = check_key(s, "domain", domain, STORE_DOMAIN_MAX)))
+	/* Checked before the transaction: a bad key costs no round trip. */
+	if ((err = store_check_key(s, "username", user, STORE_USER_MAX)) ||
+	    (err = store_check_key(s, "domain", domain, STORE_DOMAIN_MAX)))
 		return err;
-	if ((err = own_begin(s, &own)))
+	if ((err = store_own_begin(s, &own)))
 		return err;
-	err = s->ops->account_del(s, user, domain);
+	err = store_key_run(
+	    s, STORE_ACC_DEL, &store_accounts, key, 2, NULL, true);
 	if (!err)
-		err = s->ops->generation_bump(s);
-	return own_end(s, own, err);
+		err = store_meta_bump(s, STORE_META_GENERATION);
+	return store_own_end(s, own, err);
 }
 
 /*
@@ -639,30 +860,21 @@ store_account_each(struct store *s, store_account_h *h, void *arg)
 {
 	int err;
 
-	if ((err = check_store(s)))
+	if ((err = store_check_each(s, h != NULL, "account_each")))
 		return err;
-	if (!h)
-		return store_err(s, EINVAL, "account_each: no handler");
-	s->in_walk = true;
-	err = s->ops->account_each(s, h, arg);
-	s->in_walk = false;
-	return err;
+	return store_walk(s, STORE_ACC_EACH, &store_accounts, NULL, 0,
+	    (union store_each_h){ .account = h }, arg);
 }
 
 /*
  * The account generation: bumped by every successful add, update and
- * del, in their transaction; a read never changes it. Returns 0, EIO.
+ * del, in their transaction; a read never changes it. Returns 0,
+ * EINVAL, EIO.
  */
 int
 store_generation(struct store *s, int64_t *gen)
 {
-	int err;
-
-	if ((err = check_store(s)))
-		return err;
-	if (!gen)
-		return store_err(s, EINVAL, "generation: NULL");
-	return s->ops->generation(s, gen);
+	return store_meta_value(s, STORE_META_GENERATION, gen);
 }
 
 /* ---- bindings -------------------------------------------------------------- */
@@ -677,28 +889,22 @@ store_binding_put(struct store *s, const struct binding *b)
 {
 	int err;
 
-	if ((err = check_store(s)))
+	if ((err = store_check(s)))
 		return err;
-	if (!b)
-		return store_err(s, EINVAL, "binding: NULL");
-	if ((err = check_obj(
-		 s, b, store_binding_cols, STORE_BINDING_NCOLS, "binding")))
-		return err;
-	return s->ops->binding_put(s, b);
+	return store_obj_write(s, STORE_BIND_PUT, &store_bindings, b, 0, NULL);
 }
 
 /* Delete binding (aor, contact). Returns 0, ENOENT, EINVAL, EIO. */
 int
 store_binding_del(struct store *s, const char *aor, const char *contact)
 {
+	const char *key[] = { aor, contact };
 	int err;
 
-	if ((err = check_store(s)))
+	if ((err = store_check(s)))
 		return err;
-	if ((err = check_key(s, "aor", aor, STORE_AOR_MAX)) ||
-	    (err = check_key(s, "contact", contact, STORE_URI_MAX)))
-		return err;
-	return s->ops->binding_del(s, aor, contact);
+	return store_key_run(
+	    s, STORE_BIND_DEL, &store_bindings, key, 2, NULL, true);
 }
 
 /*
@@ -710,22 +916,22 @@ store_binding_del_aor(struct store *s, const char *aor)
 {
 	int err;
 
-	if ((err = check_store(s)))
+	if ((err = store_check(s)))
 		return err;
-	if ((err = check_key(s, "aor", aor, STORE_AOR_MAX)))
-		return err;
-	return s->ops->binding_del_aor(s, aor);
+	return store_key_run(
+	    s, STORE_BIND_DEL_AOR, &store_bindings, &aor, 1, NULL, false);
 }
 
 /* Delete every binding with expires <= now. Returns 0 or EIO. */
 int
 store_binding_expire(struct store *s, int64_t now)
 {
+	const struct store_val v[] = { { "expires", NULL, now } };
 	int err;
 
-	if ((err = check_store(s)))
+	if ((err = store_check(s)))
 		return err;
-	return s->ops->binding_expire(s, now);
+	return store_run(s, STORE_BIND_EXPIRE, v, 1, NULL);
 }
 
 /*
@@ -737,12 +943,8 @@ store_binding_each(struct store *s, store_binding_h *h, void *arg)
 {
 	int err;
 
-	if ((err = check_store(s)))
+	if ((err = store_check_each(s, h != NULL, "binding_each")))
 		return err;
-	if (!h)
-		return store_err(s, EINVAL, "binding_each: no handler");
-	s->in_walk = true;
-	err = s->ops->binding_each(s, h, arg);
-	s->in_walk = false;
-	return err;
+	return store_walk(s, STORE_BIND_EACH, &store_bindings, NULL, 0,
+	    (union store_each_h){ .binding = h }, arg);
 }

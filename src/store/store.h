@@ -123,7 +123,7 @@ int store_binding_each(struct store *s, store_binding_h *h, void *arg);
  * forget. Keyed by the canonical range text ("192.0.2.7/32",
  * "2001:db8:1:2::/64", see cidr_fmt()).
  */
-#define STORE_ADDR_MAX 48
+#define STORE_ADDR_MAX 56 /* CIDR_STRLEN and then some */
 #define STORE_REASON_MAX 32
 #define STORE_ORIGIN_MAX 64
 #define STORE_DETAIL_MAX 256

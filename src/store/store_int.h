@@ -1,14 +1,18 @@
 /*
- * store/store_int.h -- what the store front end (store/store.c) and its
- * backends (store/sqlite.c, store/pgsql.c) share: the backend ops table,
- * the connection struct, the column tables that map struct account and
- * struct binding to table columns, and the helpers every backend uses
- * to validate, encode and decode them.
+ * store/store_int.h -- what the store front end (store/store.c,
+ * store/store_ban.c) and its backends (store/sqlite.c, store/pgsql.c)
+ * share: the backend ops table, the connection struct, the tables that
+ * map each row struct to its columns, the statements every backend
+ * runs (store/store_sql.c) and the helpers that validate, encode and
+ * decode rows.
  *
- * Division of labour: store.c checks arguments, owns the transaction
- * state (an account change and its generation bump share one
- * transaction), runs the migrations and keeps the error message; a
- * backend only speaks its database's protocol.
+ * Division of labour: the front end checks arguments, owns the
+ * transaction state (an account change and its generation bump share
+ * one transaction), runs the migrations, turns rows into the public
+ * structs and keeps the error message; a backend only speaks its
+ * database's protocol: it runs statement N with parameters and decodes
+ * result rows by a column table. No backend knows about accounts or
+ * bans.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -26,20 +30,22 @@
  * this many migration steps; step i takes the database from version i
  * to i + 1. Version 0 is a database without our tables.
  */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 #define STORE_ERRMSG_MAX 256
 
 /* The keys of the meta table (name -> bigint). */
 #define STORE_META_VERSION "schema_version"
 #define STORE_META_GENERATION "generation"
+#define STORE_META_ALLOW_GENERATION "allow_generation"
 
 /*
- * Column lists, in the order of store_account_cols[] and
- * store_binding_cols[]: every SELECT and INSERT of a backend uses them
- * so that column i is always table entry i. The account column is
- * "username" because USER is a reserved word in PostgreSQL (an
- * unquoted "SELECT user FROM accounts" returns the role name).
+ * Column lists, in the order of the column tables (store_sql.c): every
+ * SELECT and INSERT uses them so that column i is always table entry i.
+ * The account column is "username" because USER is a reserved word in
+ * PostgreSQL (an unquoted "SELECT user FROM accounts" returns the role
+ * name). A *_DATA list is the same without the id the database
+ * assigns (what an INSERT names).
  */
 #define STORE_ACCOUNT_COLUMNS                                      \
 	"username, domain, status, ha1_md5, ha1_sha256, pw_hash, " \
@@ -47,8 +53,60 @@
 #define STORE_BINDING_COLUMNS                                           \
 	"aor, contact, source, path, call_id, cseq, instance, reg_id, " \
 	"user_agent, q, expires"
-#define STORE_ACCOUNT_NCOLS 11
-#define STORE_BINDING_NCOLS 11
+#define STORE_BAN_COLUMNS                                              \
+	"addr, reason, origin, rung, strikes, first_seen, last_seen, " \
+	"expires, forget"
+#define STORE_BAN_EVENT_DATA "addr, at, what, reason, rung, duration, detail"
+#define STORE_BAN_EVENT_COLUMNS "id, " STORE_BAN_EVENT_DATA
+#define STORE_ALLOW_COLUMNS "addr, note, created"
+#define STORE_BAN_CMD_DATA "op, addr, duration, reason, created"
+#define STORE_BAN_CMD_COLUMNS "id, " STORE_BAN_CMD_DATA
+
+/* The most parameters a statement takes (a whole account or binding). */
+#define STORE_PARAMS_MAX 11
+
+/*
+ * Schema version 2, the guard's state, written once for both backends:
+ * each passes its spelling of a byte-ordered non-empty key column
+ * ("KEY"), a text type, an integer type (64 bits) and an id primary
+ * key the database assigns in increasing order and never reuses
+ * ("SERIAL": SQLite AUTOINCREMENT, PostgreSQL bigserial).
+ */
+#define STORE_SCHEMA_V2(KEY, TEXT, INT, SERIAL)                  \
+	"CREATE TABLE bans ("                                    \
+	" addr " KEY " PRIMARY KEY,"                             \
+	" reason " TEXT " NOT NULL DEFAULT '',"                  \
+	" origin " TEXT " NOT NULL DEFAULT '',"                  \
+	" rung " INT " NOT NULL DEFAULT 0,"                      \
+	" strikes " INT " NOT NULL DEFAULT 0,"                   \
+	" first_seen " INT " NOT NULL DEFAULT 0,"                \
+	" last_seen " INT " NOT NULL DEFAULT 0,"                 \
+	" expires " INT " NOT NULL DEFAULT 0,"                   \
+	" forget " INT " NOT NULL DEFAULT 0);"                   \
+	"CREATE INDEX bans_forget ON bans (forget);"             \
+	"CREATE TABLE ban_events ("                              \
+	" id " SERIAL ","                                        \
+	" addr " KEY ","                                         \
+	" at " INT " NOT NULL,"                                  \
+	" what " TEXT " NOT NULL,"                               \
+	" reason " TEXT " NOT NULL DEFAULT '',"                  \
+	" rung " INT " NOT NULL DEFAULT 0,"                      \
+	" duration " INT " NOT NULL DEFAULT 0,"                  \
+	" detail " TEXT " NOT NULL DEFAULT '');"                 \
+	"CREATE INDEX ban_events_addr ON ban_events (addr, id);" \
+	"CREATE TABLE allowlist ("                               \
+	" addr " KEY " PRIMARY KEY,"                             \
+	" note " TEXT " NOT NULL DEFAULT '',"                    \
+	" created " INT " NOT NULL DEFAULT 0);"                  \
+	"CREATE TABLE ban_cmds ("                                \
+	" id " SERIAL ","                                        \
+	" op " TEXT " NOT NULL,"                                 \
+	" addr " KEY ","                                         \
+	" duration " INT " NOT NULL DEFAULT 0,"                  \
+	" reason " TEXT " NOT NULL DEFAULT '',"                  \
+	" created " INT " NOT NULL DEFAULT 0);"                  \
+	"INSERT INTO meta (key, value) "                         \
+	"VALUES ('" STORE_META_ALLOW_GENERATION "', 0);"
 
 enum store_col_kind {
 	STORE_COL_TEXT, /* char[size], NUL-terminated */
@@ -63,11 +121,123 @@ struct store_col {
 	enum store_col_kind kind;
 	size_t off; /* offsetof() the member */
 	size_t size; /* sizeof() the member */
-	bool key; /* part of the primary key: must not be empty */
+	bool key; /* a key (or address) text: must not be empty */
 };
 
-extern const struct store_col store_account_cols[STORE_ACCOUNT_NCOLS];
-extern const struct store_col store_binding_cols[STORE_BINDING_NCOLS];
+/* Which struct a table's rows are, for the typed walk callbacks. */
+enum store_row_kind {
+	STORE_ROW_ACCOUNT,
+	STORE_ROW_BINDING,
+	STORE_ROW_BAN,
+	STORE_ROW_BAN_EVENT,
+	STORE_ROW_ALLOW,
+	STORE_ROW_BAN_CMD,
+	STORE_ROW_I64 /* one integer: a meta value, a new id */
+};
+
+/* How one struct maps to the rows of one SQL table. */
+struct store_table {
+	const char *name; /* the SQL table, in messages ("accounts") */
+	const char *what; /* one row, in messages ("account") */
+	const char *key_sep; /* joins a two-column key in messages */
+	enum store_row_kind kind;
+	const struct store_col *cols;
+	size_t ncols;
+	size_t nkey; /* the primary key is cols[0 .. nkey - 1] (text) */
+	bool serial; /* cols[0] is an id the database assigns */
+	size_t size; /* sizeof() the struct */
+};
+
+extern const struct store_table store_accounts;
+extern const struct store_table store_bindings;
+extern const struct store_table store_bans;
+extern const struct store_table store_ban_events;
+extern const struct store_table store_allowlist;
+extern const struct store_table store_ban_cmds;
+extern const struct store_table store_i64; /* one int64_t "value" */
+
+/* Room for any row: what a backend decodes into. */
+union store_row {
+	struct account account;
+	struct binding binding;
+	struct ban_rec ban;
+	struct ban_event event;
+	struct allow_rec allow;
+	struct ban_cmd cmd;
+	int64_t i64;
+};
+
+/* The statements every backend runs, SQL in store_sql[]. */
+enum store_stmt {
+	STORE_META_GET,
+	STORE_META_SET,
+	STORE_META_BUMP,
+	STORE_ACC_ADD,
+	STORE_ACC_GET,
+	STORE_ACC_UPDATE,
+	STORE_ACC_DEL,
+	STORE_ACC_EACH,
+	STORE_BIND_PUT,
+	STORE_BIND_DEL,
+	STORE_BIND_DEL_AOR,
+	STORE_BIND_EXPIRE,
+	STORE_BIND_EACH,
+	STORE_BAN_PUT,
+	STORE_BAN_GET,
+	STORE_BAN_DEL,
+	STORE_BAN_FORGET,
+	STORE_BAN_EACH,
+	STORE_EVENT_ADD,
+	STORE_EVENT_EACH,
+	STORE_EVENT_EACH_ADDR,
+	STORE_EVENT_TRIM,
+	STORE_ALLOW_PUT,
+	STORE_ALLOW_DEL,
+	STORE_ALLOW_EACH,
+	STORE_CMD_ADD,
+	STORE_CMD_EACH,
+	STORE_CMD_TRIM,
+	STORE_NSTMT
+};
+
+/*
+ * One statement, in the SQL both backends accept. Parameters are
+ * written $1, $2, ... (PostgreSQL's spelling; SQLite reads "$1" as a
+ * named parameter and the backend binds it by that name), each used at
+ * least once so PostgreSQL can infer its type.
+ */
+struct store_sql {
+	const char *name; /* identifier-like, in messages: "account_add" */
+	const char *sql;
+};
+
+extern const struct store_sql store_sql[STORE_NSTMT];
+
+/* One parameter: text when txt != NULL, else the integer num. */
+struct store_val {
+	const char *name; /* the column it goes to, for messages */
+	const char *txt;
+	int64_t num;
+};
+
+/* Called by a backend for each decoded row of a query. */
+typedef int(store_row_h)(const void *row, void *arg);
+
+/*
+ * One run of a statement (ops->query). With a table "t", each result
+ * row is decoded into a zeroed union store_row by t's columns and
+ * passed to h(row, arg); a non-zero return stops the walk and is
+ * returned. Without, result rows are ignored.
+ */
+struct store_query {
+	enum store_stmt stmt;
+	const struct store_val *v; /* v[i] is $i+1 */
+	size_t nv;
+	const struct store_table *t;
+	store_row_h *h;
+	void *arg;
+	uint64_t changes; /* out: rows inserted, updated or deleted */
+};
 
 /* The schema of one backend: what creates "meta", then the steps. */
 struct store_schema {
@@ -85,7 +255,7 @@ struct store_schema {
 /*
  * A backend. Every function returns 0 or an errno value and, on error,
  * leaves a message with store_err(). None of them checks arguments or
- * transaction state: store.c has done that.
+ * transaction state: the front end has done that.
  */
 struct store_ops {
 	const char *name; /* "sqlite", "pgsql" */
@@ -101,34 +271,24 @@ struct store_ops {
 
 	/* A parameter-free SQL script (migrations). */
 	int (*exec)(struct store *s, const char *sql);
-	/* meta[key]: ENOENT when the row is missing. */
-	int (*meta_get)(struct store *s, const char *key, int64_t *value);
-	/* meta[key] = value, inserted or replaced. */
-	int (*meta_set)(struct store *s, const char *key, int64_t value);
+	/*
+	 * ENOENT when the meta table is missing, found without an error
+	 * the server would log. NULL: just try the query.
+	 */
+	int (*probe)(struct store *s);
 
 	int (*begin)(struct store *s);
 	/* On failure the transaction has been rolled back. */
 	int (*commit)(struct store *s);
 	int (*rollback)(struct store *s);
 
-	/* EEXIST on a duplicate key, without aborting the transaction. */
-	int (*account_add)(struct store *s, const struct account *a);
-	int (*account_get)(struct store *s, const char *user,
-	    const char *domain, struct account *a);
-	int (*account_update)(struct store *s, const struct account *a);
-	int (*account_del)(
-	    struct store *s, const char *user, const char *domain);
-	int (*account_each)(struct store *s, store_account_h *h, void *arg);
-	/* meta generation += 1 (EIO when the row is missing). */
-	int (*generation_bump)(struct store *s);
-	int (*generation)(struct store *s, int64_t *gen);
-
-	int (*binding_put)(struct store *s, const struct binding *b);
-	int (*binding_del)(
-	    struct store *s, const char *aor, const char *contact);
-	int (*binding_del_aor)(struct store *s, const char *aor);
-	int (*binding_expire)(struct store *s, int64_t now);
-	int (*binding_each)(struct store *s, store_binding_h *h, void *arg);
+	/*
+	 * Run q->stmt with q->v (see struct store_query). A duplicate key
+	 * is EEXIST; text the database cannot hold (PostgreSQL: not
+	 * UTF-8) EINVAL, refused before it reaches the server so the
+	 * transaction survives; anything else EIO.
+	 */
+	int (*query)(struct store *s, struct store_query *q);
 };
 
 /* One connection (the struct store.h keeps opaque). */
@@ -144,6 +304,8 @@ struct store {
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pgsql_ops;
 
+/* ---- shared by the backends (store.c) ---------------------------------- */
+
 /*
  * Set the message of "s" (printf format, folded onto one line: control
  * characters become spaces) and return "err", so a backend can write
@@ -151,13 +313,6 @@ extern const struct store_ops store_pgsql_ops;
  */
 int store_err(struct store *s, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/*
- * The value of column "c" of "obj" (a struct account or binding) for a
- * query parameter: text columns set *txt, the others *num.
- */
-void store_col_value(
-    const void *obj, const struct store_col *c, const char **txt, int64_t *num);
 
 /*
  * Store a text value read from table "table" into column "c" of "obj".
@@ -181,5 +336,90 @@ int store_col_set_num(struct store *s, void *obj, const struct store_col *c,
  */
 int store_parse_i64(struct store *s, const char *txt, const char *table,
     const char *col, int64_t *out);
+
+/* ---- the front end's generic row operations (store.c) --------------------- */
+
+/* Every public call but store_close() starts here: EINVAL for NULL or
+ * for a call from inside a walk callback. */
+int store_check(struct store *s);
+
+/* A key passed as a C string: not NULL, not empty, shorter than "max".
+ * Returns 0 or EINVAL with a message naming it. */
+int store_check_key(
+    struct store *s, const char *name, const char *v, size_t max);
+
+/*
+ * Outside store_begin(), a change that spans statements gets a
+ * transaction of its own: store_own_begin() opens it when needed,
+ * store_own_end() commits it (err == 0) or rolls it back and returns
+ * err.
+ */
+int store_own_begin(struct store *s, bool *own);
+int store_own_end(struct store *s, bool own, int err);
+
+/* meta[key] += 1; EIO when the row is missing. */
+int store_meta_bump(struct store *s, const char *key);
+/* meta[key] for a public getter: EINVAL for gen NULL, EIO when missing. */
+int store_meta_value(struct store *s, const char *key, int64_t *gen);
+
+/*
+ * Check "obj" with store_check_obj(), then run "stmt" with its columns as
+ * $1..$n (the serial id left out). When the statement changed no row
+ * and "none" is not 0, return "none" (EEXIST for an insert that found
+ * the key, ENOENT for an update that did not) with a message naming
+ * the key. *id (may be NULL) gets the first column of a row the
+ * statement returns (INSERT ... RETURNING id).
+ */
+int store_obj_write(struct store *s, enum store_stmt stmt,
+    const struct store_table *t, const void *obj, int none, int64_t *id);
+
+/*
+ * Run "stmt" with the key texts key[0 .. nkey - 1] (checked with
+ * store_check_key() against t's key columns) as $1.. and, when "obj" is
+ * set, copy the one row it returns there. ENOENT (with a message naming
+ * the key) when it returned or changed no row and "must" is set.
+ */
+int store_key_run(struct store *s, enum store_stmt stmt,
+    const struct store_table *t, const char *const *key, size_t nkey, void *obj,
+    bool must);
+
+/* A typed walk callback; the member is the one of t->kind. */
+union store_each_h {
+	store_account_h *account;
+	store_binding_h *binding;
+	store_ban_h *ban;
+	store_ban_event_h *event;
+	store_allow_h *allow;
+	store_ban_cmd_h *cmd;
+};
+
+/*
+ * "obj", a struct of table "t": not NULL, every text member terminated
+ * inside its array (else it is over-long), key texts not empty.
+ * Returns 0 or EINVAL with a message naming the member.
+ */
+int store_check_obj(
+    struct store *s, const struct store_table *t, const void *obj);
+
+/*
+ * The checks of every public walk: store_check(), then EINVAL when
+ * "handler" is false (the caller passes h != NULL) with a message
+ * naming "what".
+ */
+int store_check_each(struct store *s, bool handler, const char *what);
+
+/*
+ * Run "stmt" with v[0 .. nv - 1] and call the member of "h" for t->kind
+ * on every row, which is valid during the call only; the caller has
+ * passed store_check_each(). The handler must not call into "s"
+ * (EINVAL). Returns 0, the handler's first non-zero value, or EIO.
+ */
+int store_walk(struct store *s, enum store_stmt stmt,
+    const struct store_table *t, const struct store_val *v, size_t nv,
+    union store_each_h h, void *arg);
+
+/* A plain statement (a trim, an expiry); *changes may be NULL. */
+int store_run(struct store *s, enum store_stmt stmt, const struct store_val *v,
+    size_t nv, uint64_t *changes);
 
 #endif /* CENTINELA_STORE_STORE_INT_H */

@@ -39,7 +39,13 @@ TEST_ID=31
 need_pkg python3 curl sipvicious
 
 PEERS='peers = ( { name = "trusted"; cidr = "127.0.0.3/32"; role = "pbx"; } );'
-EXTRA="$PEERS"
+# This test is about what the answers give away, so the guard must not
+# ban the scanners first (t_guard_tools covers that).
+NOGUARD='triggers = { scanner = { enabled = false; };
+	auth_failures = { enabled = false; }; enumeration = { enabled = false; }; };
+flood = { public = { rate = 0; }; };'
+EXTRA="$PEERS
+$NOGUARD"
 write_conf "$T/centinela.conf"
 CTL=$(dirname "$BIN")/centinelactl
 ctl() { "$CTL" user -c "$T/centinela.conf" "$@"; }
@@ -224,6 +230,7 @@ ok "control: from a trusted peer svwar finds $found"
 stop_centinela || fail "centinela did not stop cleanly"
 LOG=$T/centinela-md5.log
 EXTRA="$PEERS
+$NOGUARD
 auth = { algorithms = [ \"MD5\", \"SHA-256\" ]; };"
 write_conf "$T/centinela-md5.conf"
 start_centinela "$T/centinela-md5.conf"

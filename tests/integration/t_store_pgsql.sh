@@ -10,10 +10,16 @@
 #   every cmocka case passed both times, with no sanitizer report, and
 #   the tables really are in PostgreSQL. The server is stopped by the
 #   postmaster's PID (fast shutdown) and the directory removed.
+#   The cases cover the guard's tables too (bans, ban_events, allowlist,
+#   ban_cmds, schema version 2) and the migration of a version-1
+#   database; afterwards the schema the last case left is checked from
+#   psql: version 2, every table and index, bigserial ids, byte-order
+#   key columns.
 #   The test binary matches the daemon under test: build/san/tests/
 #   when $CENTINELA_BIN is the ASan+UBSan build, else build/tests/
-#   (made, or brought up to date, here). Missing packages are
-#   installed; nothing is skipped.
+#   (made, or brought up to date, here); $STORE_TEST_BIN, when set,
+#   names a test_store already built (used as it is). Missing packages
+#   are installed; nothing is skipped.
 TEST_ID=23
 . "$(dirname "$0")/lib.sh"
 
@@ -34,9 +40,13 @@ case $BIN in
 	MKARGS=""
 	;;
 esac
-# shellcheck disable=SC2086
-make -C "$TOP" --no-print-directory $MKARGS "${TS#"$TOP"/}" \
-    >"$T/make.out" 2>&1 || fail "cannot build $TS"
+if [ -n "${STORE_TEST_BIN:-}" ]; then
+	case $STORE_TEST_BIN in /*) TS=$STORE_TEST_BIN ;; *) TS=$TOP/$STORE_TEST_BIN ;; esac
+else
+	# shellcheck disable=SC2086
+	make -C "$TOP" --no-print-directory $MKARGS "${TS#"$TOP"/}" \
+	    >"$T/make.out" 2>&1 || fail "cannot build $TS"
+fi
 [ -x "$TS" ] || fail "no $TS after make"
 say "test binary $TS"
 
@@ -66,15 +76,31 @@ run_store_tests() {
 run_store_tests 1
 run_store_tests 2
 
-# The schema the last case left behind is in the server, at version 1.
-v=$(as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" \
-    -XAtc "SELECT value FROM $PG_SCHEMA.meta WHERE key = 'schema_version'" \
-    2>"$T/psql.err")
-expect_num "schema_version in PostgreSQL" "$v" -eq 1
-n=$(as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" \
-    -XAtc "SELECT count(*) FROM information_schema.tables WHERE table_schema = '$PG_SCHEMA' AND table_name IN ('accounts', 'bindings', 'meta')" \
-    2>>"$T/psql.err")
-expect_num "store tables in PostgreSQL" "$n" -eq 3
+# The schema the last case left behind is in the server, at version 2.
+
+# psql_val SQL -- one value from the test database.
+psql_val() {
+	as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" \
+	    -XAtc "$1" 2>>"$T/psql.err"
+}
+
+v=$(psql_val "SELECT value FROM $PG_SCHEMA.meta WHERE key = 'schema_version'")
+expect_num "schema_version in PostgreSQL" "$v" -eq 2
+n=$(psql_val "SELECT count(*) FROM information_schema.tables WHERE table_schema = '$PG_SCHEMA' AND table_name IN ('accounts', 'bindings', 'meta', 'bans', 'ban_events', 'allowlist', 'ban_cmds')")
+expect_num "store tables in PostgreSQL" "$n" -eq 7
+n=$(psql_val "SELECT count(*) FROM pg_indexes WHERE schemaname = '$PG_SCHEMA' AND indexname IN ('bindings_expires', 'bans_forget', 'ban_events_addr')")
+expect_num "store indexes in PostgreSQL" "$n" -eq 3
+n=$(psql_val "SELECT count(*) FROM $PG_SCHEMA.meta WHERE key = 'allow_generation'")
+expect_num "meta allow_generation row" "$n" -eq 1
+# Ids from a sequence (bigserial), never reused.
+n=$(psql_val "SELECT count(*) FROM information_schema.columns WHERE table_schema = '$PG_SCHEMA' AND table_name IN ('ban_events', 'ban_cmds') AND column_name = 'id' AND data_type = 'bigint' AND column_default LIKE 'nextval(%'")
+expect_num "bigserial ids" "$n" -eq 2
+# Address columns sort bytewise whatever the database's collation.
+n=$(psql_val "SELECT count(*) FROM information_schema.columns WHERE table_schema = '$PG_SCHEMA' AND column_name = 'addr' AND collation_name = 'C'")
+expect_num "addr columns with COLLATE \"C\"" "$n" -eq 4
+# Every integer column of the guard's tables is 64 bits.
+n=$(psql_val "SELECT count(*) FROM information_schema.columns WHERE table_schema = '$PG_SCHEMA' AND table_name IN ('bans', 'ban_events', 'allowlist', 'ban_cmds') AND data_type NOT IN ('bigint', 'text')")
+expect_num "guard columns other than bigint or text" "$n" -eq 0
 
 # ---- stop by PID ----------------------------------------------------------------
 

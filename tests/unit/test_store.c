@@ -1,14 +1,16 @@
 /*
  * tests/unit/test_store.c -- the store (store/store.h) against a real
  * database: schema creation and versioning, accounts, the generation
- * counter, bindings, argument and stored-value checks, transactions.
+ * counter, bindings, argument and stored-value checks, transactions;
+ * the guard's state (bans, their history, the allowlist and its
+ * generation, the command queue) and the migration from version 1.
  *
  * The database is STORE_TEST_URI when set, else a fresh SQLite file per
  * test in a mkdtemp(3) directory removed at the end. With a PostgreSQL
  * URI every test runs in the schema "centinela_store_test", dropped and
  * recreated before each test (so reruns start clean; nothing outside
- * that schema is touched); with an "sqlite:PATH" URI our three tables
- * in PATH are dropped before each test. The SQLite-specific cases (bad
+ * that schema is touched); with an "sqlite:PATH" URI our tables in
+ * PATH are dropped before each test. The SQLite-specific cases (bad
  * directory, a file that is not a database) always run, in the
  * temporary directory.
  *
@@ -76,8 +78,9 @@ sq_connect(void)
 {
 	sqlite3 *db = NULL;
 
-	if (sqlite3_open_v2(fx.path, &db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK)
+	/* CREATE: make_v1_db() starts from no file. */
+	if (sqlite3_open_v2(fx.path, &db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		fail_msg("cannot open %s: %s", fx.path, sqlite3_errmsg(db));
 	sqlite3_busy_timeout(db, 5000);
 	return db;
@@ -233,6 +236,10 @@ fresh_db(void)
 		if (file_exists(fx.path))
 			raw_exec("DROP TABLE IF EXISTS accounts; "
 				 "DROP TABLE IF EXISTS bindings; "
+				 "DROP TABLE IF EXISTS bans; "
+				 "DROP TABLE IF EXISTS ban_events; "
+				 "DROP TABLE IF EXISTS allowlist; "
+				 "DROP TABLE IF EXISTS ban_cmds; "
 				 "DROP TABLE IF EXISTS meta");
 	} else {
 		snprintf(fx.path, sizeof(fx.path), "%s/t%d.db", fx.dir, fx.n);
@@ -361,6 +368,15 @@ generation(struct store *s)
 	return g;
 }
 
+static int64_t
+allow_generation(struct store *s)
+{
+	int64_t g = -1;
+
+	assert_int_equal(store_allow_generation(s, &g), 0);
+	return g;
+}
+
 /* Collects what a walk saw. */
 #define SEEN_MAX 16
 struct seen {
@@ -369,7 +385,19 @@ struct seen {
 	char key[SEEN_MAX][STORE_URI_MAX + STORE_AOR_MAX + 2];
 	struct account a[SEEN_MAX];
 	struct binding b[SEEN_MAX];
+	struct ban_rec ban[SEEN_MAX];
+	struct ban_event ev[SEEN_MAX];
+	struct allow_rec allow[SEEN_MAX];
+	struct ban_cmd cmd[SEEN_MAX];
 };
+
+/* Count the row just recorded; 42 stops the walk at stop_at. */
+static int
+seen_next(struct seen *sn)
+{
+	sn->n++;
+	return sn->n == sn->stop_at ? 42 : 0;
+}
 
 static int
 see_account(const struct account *a, void *arg)
@@ -397,6 +425,54 @@ see_binding(const struct binding *b, void *arg)
 	    sn->key[sn->n], sizeof(sn->key[0]), "%s %s", b->aor, b->contact);
 	sn->n++;
 	return sn->n == sn->stop_at ? 42 : 0;
+}
+
+static int
+see_ban(const struct ban_rec *b, void *arg)
+{
+	struct seen *sn = arg;
+
+	if (sn->n >= SEEN_MAX)
+		return -1;
+	sn->ban[sn->n] = *b;
+	snprintf(sn->key[sn->n], sizeof(sn->key[0]), "%s", b->addr);
+	return seen_next(sn);
+}
+
+static int
+see_event(const struct ban_event *e, void *arg)
+{
+	struct seen *sn = arg;
+
+	if (sn->n >= SEEN_MAX)
+		return -1;
+	sn->ev[sn->n] = *e;
+	snprintf(sn->key[sn->n], sizeof(sn->key[0]), "%s %s", e->addr, e->what);
+	return seen_next(sn);
+}
+
+static int
+see_allow(const struct allow_rec *a, void *arg)
+{
+	struct seen *sn = arg;
+
+	if (sn->n >= SEEN_MAX)
+		return -1;
+	sn->allow[sn->n] = *a;
+	snprintf(sn->key[sn->n], sizeof(sn->key[0]), "%s", a->addr);
+	return seen_next(sn);
+}
+
+static int
+see_cmd(const struct ban_cmd *c, void *arg)
+{
+	struct seen *sn = arg;
+
+	if (sn->n >= SEEN_MAX)
+		return -1;
+	sn->cmd[sn->n] = *c;
+	snprintf(sn->key[sn->n], sizeof(sn->key[0]), "%s %s", c->op, c->addr);
+	return seen_next(sn);
 }
 
 static int
@@ -435,6 +511,41 @@ assert_msg_has(const char *msg, const char *want)
 
 /* ---- schema ------------------------------------------------------------------ */
 
+/* What each schema version creates. */
+#define V1_TABLES "('accounts', 'bindings', 'meta')"
+#define V2_TABLES "('bans', 'ban_events', 'allowlist', 'ban_cmds')"
+#define V1_INDEXES "('bindings_expires')"
+#define V2_INDEXES "('bans_forget', 'ban_events_addr')"
+
+/* How many of the tables "names" (an SQL list) the database has. */
+static int64_t
+count_tables(const char *names)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+	    fx.pg ? "SELECT count(*) FROM information_schema.tables WHERE "
+		    "table_schema = current_schema() AND table_name IN %s" :
+		    "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+		    "AND name IN %s",
+	    names);
+	return raw_int(sql);
+}
+
+static int64_t
+count_indexes(const char *names)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+	    fx.pg ? "SELECT count(*) FROM pg_indexes WHERE "
+		    "schemaname = current_schema() AND indexname IN %s" :
+		    "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+		    "AND name IN %s",
+	    names);
+	return raw_int(sql);
+}
+
 static void
 open_creates_schema(void **state)
 {
@@ -444,31 +555,16 @@ open_creates_schema(void **state)
 	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"),
 	    STORE_SCHEMA_VERSION);
 	assert_true(generation(fx.s) == 0);
-	if (fx.pg) {
-		assert_int_equal(raw_int("SELECT count(*) FROM "
-					 "information_schema.tables WHERE "
-					 "table_schema = current_schema() AND "
-					 "table_name IN ('accounts', "
-					 "'bindings', 'meta')"),
-		    3);
-		assert_int_equal(raw_int("SELECT count(*) FROM pg_indexes "
-					 "WHERE schemaname = current_schema() "
-					 "AND indexname = 'bindings_expires'"),
-		    1);
-	} else {
-		assert_int_equal(raw_int("SELECT count(*) FROM sqlite_master "
-					 "WHERE type = 'table' AND name IN "
-					 "('accounts', 'bindings', 'meta')"),
-		    3);
-		assert_int_equal(raw_int("SELECT count(*) FROM sqlite_master "
-					 "WHERE type = 'index' AND "
-					 "name = 'bindings_expires'"),
-		    1);
+	assert_true(allow_generation(fx.s) == 0);
+	assert_int_equal(count_tables(V1_TABLES), 3);
+	assert_int_equal(count_tables(V2_TABLES), 4);
+	assert_int_equal(count_indexes(V1_INDEXES), 1);
+	assert_int_equal(count_indexes(V2_INDEXES), 2);
+	if (!fx.pg)
 		assert_int_equal(raw_int("SELECT count(*) FROM "
 					 "pragma_journal_mode "
 					 "WHERE journal_mode = 'wal'"),
 		    1);
-	}
 	assert_string_equal(store_errmsg(fx.s), "");
 }
 
@@ -490,7 +586,8 @@ reopen_does_not_migrate(void **state)
 	assert_int_equal(
 	    store_account_get(fx.s, "alice", "example.com", &got), 0);
 	assert_account_eq(&got, &a);
-	assert_int_equal(raw_int("SELECT count(*) FROM meta"), 2);
+	/* schema_version, generation, allow_generation. */
+	assert_int_equal(raw_int("SELECT count(*) FROM meta"), 3);
 }
 
 static void
@@ -1149,6 +1246,782 @@ each_reentry_refused(void **state)
 	assert_int_equal(count_accounts(fx.s), 1);
 }
 
+/* ---- the guard's state: sample data -------------------------------------------- */
+
+static void
+sample_ban(struct ban_rec *b, const char *addr, int64_t forget)
+{
+	memset(b, 0, sizeof(*b));
+	snprintf(b->addr, sizeof(b->addr), "%s", addr);
+	snprintf(b->reason, sizeof(b->reason), "%s", "auth_fail");
+	snprintf(b->origin, sizeof(b->origin), "%s", "guard");
+	b->rung = 2;
+	b->strikes = 3;
+	b->first_seen = 1700000000;
+	b->last_seen = 1700000500;
+	b->expires = 1700003600;
+	b->forget = forget;
+}
+
+static void
+assert_ban_eq(const struct ban_rec *x, const struct ban_rec *y)
+{
+	assert_string_equal(x->addr, y->addr);
+	assert_string_equal(x->reason, y->reason);
+	assert_string_equal(x->origin, y->origin);
+	assert_int_equal(x->rung, y->rung);
+	assert_int_equal(x->strikes, y->strikes);
+	assert_true(x->first_seen == y->first_seen);
+	assert_true(x->last_seen == y->last_seen);
+	assert_true(x->expires == y->expires);
+	assert_true(x->forget == y->forget);
+}
+
+static void
+sample_event(
+    struct ban_event *e, const char *addr, int64_t at, const char *what)
+{
+	memset(e, 0, sizeof(*e));
+	e->id = -7; /* ignored by add */
+	snprintf(e->addr, sizeof(e->addr), "%s", addr);
+	e->at = at;
+	snprintf(e->what, sizeof(e->what), "%s", what);
+	snprintf(e->reason, sizeof(e->reason), "%s", "scanner");
+	e->rung = 1;
+	e->duration = 600;
+	snprintf(
+	    e->detail, sizeof(e->detail), "%s", "User-Agent: friendly-scanner");
+}
+
+static void
+assert_event_eq(const struct ban_event *x, const struct ban_event *y)
+{
+	assert_true(x->id == y->id);
+	assert_string_equal(x->addr, y->addr);
+	assert_true(x->at == y->at);
+	assert_string_equal(x->what, y->what);
+	assert_string_equal(x->reason, y->reason);
+	assert_int_equal(x->rung, y->rung);
+	assert_true(x->duration == y->duration);
+	assert_string_equal(x->detail, y->detail);
+}
+
+static void
+sample_allow(struct allow_rec *a, const char *addr, const char *note)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->addr, sizeof(a->addr), "%s", addr);
+	snprintf(a->note, sizeof(a->note), "%s", note);
+	a->created = 1700000000;
+}
+
+static void
+sample_cmd(struct ban_cmd *c, const char *op, const char *addr, int64_t created)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = -7; /* ignored by add */
+	snprintf(c->op, sizeof(c->op), "%s", op);
+	snprintf(c->addr, sizeof(c->addr), "%s", addr);
+	c->duration = 3600;
+	snprintf(c->reason, sizeof(c->reason), "%s", "manual");
+	c->created = created;
+}
+
+static void
+assert_cmd_eq(const struct ban_cmd *x, const struct ban_cmd *y)
+{
+	assert_true(x->id == y->id);
+	assert_string_equal(x->op, y->op);
+	assert_string_equal(x->addr, y->addr);
+	assert_true(x->duration == y->duration);
+	assert_string_equal(x->reason, y->reason);
+	assert_true(x->created == y->created);
+}
+
+static int
+count_bans(struct store *s)
+{
+	struct seen sn = { 0 };
+
+	assert_int_equal(store_ban_each(s, see_ban, &sn), 0);
+	return sn.n;
+}
+
+static int
+count_events(struct store *s)
+{
+	struct seen sn = { 0 };
+
+	assert_int_equal(store_ban_event_each(s, NULL, 0, see_event, &sn), 0);
+	return sn.n;
+}
+
+static int
+count_cmds(struct store *s, int64_t after)
+{
+	struct seen sn = { 0 };
+
+	assert_int_equal(store_ban_cmd_each(s, after, see_cmd, &sn), 0);
+	return sn.n;
+}
+
+/* ---- the guard's state: migration ---------------------------------------------- */
+
+/*
+ * A version-1 database, as a program before the guard's tables made it:
+ * the backend's own bootstrap and first step, nothing else, with an
+ * account and a moved generation in it.
+ */
+static void
+make_v1_db(void)
+{
+	const struct store_schema *sc =
+	    fx.pg ? store_pgsql_ops.schema : store_sqlite_ops.schema;
+
+	store_close(fx.s);
+	fx.s = NULL;
+	if (!fx.pg && !fx.env)
+		rm_sqlite_files(fx.path);
+	fresh_db();
+	raw_exec(sc->bootstrap);
+	raw_exec(sc->steps[0]);
+	raw_exec("INSERT INTO meta (key, value) VALUES ('schema_version', 1)");
+	raw_exec("UPDATE meta SET value = 5 WHERE key = 'generation'");
+	raw_exec("INSERT INTO accounts (username, domain, ha1_md5) "
+		 "VALUES ('old', 'example.com', 'abc')");
+	assert_int_equal(count_tables(V1_TABLES), 3);
+	assert_int_equal(count_tables(V2_TABLES), 0);
+}
+
+static void
+migrate_v1_to_v2(void **state)
+{
+	struct account got;
+	struct ban_rec b, bgot;
+	struct allow_rec a;
+	struct ban_cmd c;
+
+	(void)state;
+	make_v1_db();
+	open_ok(&fx.s);
+	assert_int_equal(store_schema_version(fx.s), 2);
+	assert_int_equal(
+	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+	assert_int_equal(count_tables(V2_TABLES), 4);
+	assert_int_equal(count_indexes(V1_INDEXES), 1);
+	assert_int_equal(count_indexes(V2_INDEXES), 2);
+	/* Version-1 data is untouched. */
+	assert_int_equal(
+	    store_account_get(fx.s, "old", "example.com", &got), 0);
+	assert_string_equal(got.ha1_md5, "abc");
+	assert_true(generation(fx.s) == 5);
+	assert_true(allow_generation(fx.s) == 0);
+
+	/* The new tables work. */
+	sample_ban(&b, "192.0.2.7/32", 100);
+	assert_int_equal(store_ban_put(fx.s, &b), 0);
+	assert_int_equal(store_ban_get(fx.s, b.addr, &bgot), 0);
+	assert_ban_eq(&bgot, &b);
+	sample_allow(&a, "198.51.100.0/24", "office");
+	assert_int_equal(store_allow_put(fx.s, &a), 0);
+	assert_true(allow_generation(fx.s) == 1);
+	sample_cmd(&c, "ban", "203.0.113.9/32", 1);
+	assert_int_equal(store_ban_cmd_add(fx.s, &c), 0);
+	assert_true(c.id == 1);
+
+	/* Opening again migrates nothing. */
+	store_close(fx.s);
+	fx.s = NULL;
+	open_ok(&fx.s);
+	assert_int_equal(store_schema_version(fx.s), 2);
+	assert_true(allow_generation(fx.s) == 1);
+	assert_int_equal(count_bans(fx.s), 1);
+}
+
+/* A step that fails leaves the database at version 1, step 2 undone. */
+static void
+migrate_v1_failure_rolls_back(void **state)
+{
+	struct store *s2 = (struct store *)0x1;
+	char err[256];
+
+	(void)state;
+	make_v1_db();
+	/* Something of that name is in the way of step 2. */
+	raw_exec("CREATE TABLE allowlist (x integer)");
+	assert_int_equal(store_open(&s2, fx.uri, err, sizeof(err)), EIO);
+	assert_true(s2 == (struct store *)0x1);
+	assert_msg_has(err, "1 -> 2");
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(
+	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"), 1);
+	assert_int_equal(raw_int("SELECT count(*) FROM meta WHERE "
+				 "key = 'allow_generation'"),
+	    0);
+	/* Only the table we made; the ones step 2 made before are gone. */
+	assert_int_equal(count_tables(V2_TABLES), 1);
+	assert_int_equal(count_indexes(V2_INDEXES), 0);
+	/* Out of the way, the next open migrates. */
+	raw_exec("DROP TABLE allowlist");
+	open_ok(&fx.s);
+	assert_int_equal(store_schema_version(fx.s), 2);
+	assert_true(generation(fx.s) == 5);
+}
+
+/* ---- the guard's state: bans ---------------------------------------------------- */
+
+static void
+ban_roundtrip(void **state)
+{
+	char addr[STORE_ADDR_MAX];
+	struct ban_rec b, got;
+
+	(void)state;
+	/* Every field at its largest. */
+	fill(addr, sizeof(addr), 'a');
+	sample_ban(&b, addr, INT64_MAX);
+	fill(b.reason, sizeof(b.reason), 'r');
+	fill(b.origin, sizeof(b.origin), 'o');
+	b.rung = UINT32_MAX;
+	b.strikes = UINT32_MAX;
+	b.first_seen = INT64_MIN;
+	b.last_seen = -1;
+	b.expires = INT64_MAX;
+	assert_int_equal(store_ban_put(fx.s, &b), 0);
+	memset(&got, 'z', sizeof(got));
+	assert_int_equal(store_ban_get(fx.s, addr, &got), 0);
+	assert_ban_eq(&got, &b);
+
+	/* put again: every column replaced, still one record. */
+	sample_ban(&b, addr, 5);
+	b.origin[0] = '\0';
+	b.rung = 0;
+	assert_int_equal(store_ban_put(fx.s, &b), 0);
+	assert_int_equal(store_ban_get(fx.s, addr, &got), 0);
+	assert_ban_eq(&got, &b);
+	assert_int_equal(count_bans(fx.s), 1);
+
+	/* Missing: ENOENT naming it. Keys are bytes. */
+	assert_int_equal(store_ban_get(fx.s, "192.0.2.1/32", &got), ENOENT);
+	assert_msg_has(store_errmsg(fx.s), "192.0.2.1/32");
+	assert_int_equal(store_ban_del(fx.s, "192.0.2.1/32"), ENOENT);
+	sample_ban(&b, "2001:db8::/64", 5);
+	assert_int_equal(store_ban_put(fx.s, &b), 0);
+	assert_int_equal(store_ban_get(fx.s, "2001:DB8::/64", &got), ENOENT);
+
+	assert_int_equal(store_ban_del(fx.s, addr), 0);
+	assert_int_equal(store_ban_get(fx.s, addr, &got), ENOENT);
+	assert_int_equal(store_ban_del(fx.s, addr), ENOENT);
+	assert_int_equal(count_bans(fx.s), 1);
+	/* Bans are neither accounts nor allowlist entries. */
+	assert_true(generation(fx.s) == 0);
+	assert_true(allow_generation(fx.s) == 0);
+}
+
+static void
+ban_each_order(void **state)
+{
+	static const char *const add[] = { "2001:db8::/64", "192.0.2.7/32",
+		"10.0.0.1/32", "192.0.2.10/32" };
+	/* Byte order, whatever the locale. */
+	static const char *const want[] = { "10.0.0.1/32", "192.0.2.10/32",
+		"192.0.2.7/32", "2001:db8::/64" };
+	struct seen sn = { 0 };
+	struct ban_rec b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		sample_ban(&b, add[i], 100);
+		b.strikes = (uint32_t)i;
+		assert_int_equal(store_ban_put(fx.s, &b), 0);
+	}
+	assert_int_equal(store_ban_each(fx.s, see_ban, &sn), 0);
+	assert_int_equal(sn.n, 4);
+	for (i = 0; i < 4; i++)
+		assert_string_equal(sn.key[i], want[i]);
+	assert_int_equal(sn.ban[0].strikes, 2);
+	sample_ban(&b, "10.0.0.1/32", 100);
+	b.strikes = 2;
+	assert_ban_eq(&sn.ban[0], &b);
+
+	memset(&sn, 0, sizeof(sn));
+	sn.stop_at = 2;
+	assert_int_equal(store_ban_each(fx.s, see_ban, &sn), 42);
+	assert_int_equal(sn.n, 2);
+}
+
+static void
+ban_forget_expired_only(void **state)
+{
+	struct seen sn = { 0 };
+	struct ban_rec b;
+	uint64_t n = 99;
+
+	(void)state;
+	sample_ban(&b, "192.0.2.1/32", 100);
+	assert_int_equal(store_ban_put(fx.s, &b), 0);
+	sample_ban(&b, "192.0.2.2/32", 200);
+	assert_int_equal(store_ban_put(fx.s, &b), 0);
+	sample_ban(&b, "192.0.2.3/32", 300);
+	/* Still banned or not does not matter: forget decides. */
+	b.expires = 0;
+	assert_int_equal(store_ban_put(fx.s, &b), 0);
+
+	assert_int_equal(store_ban_forget(fx.s, 99, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(count_bans(fx.s), 3);
+	/* forget <= now goes. */
+	assert_int_equal(store_ban_forget(fx.s, 200, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_ban_each(fx.s, see_ban, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	assert_string_equal(sn.key[0], "192.0.2.3/32");
+	assert_true(sn.ban[0].forget == 300);
+	/* n may be NULL. */
+	assert_int_equal(store_ban_forget(fx.s, 299, NULL), 0);
+	assert_int_equal(count_bans(fx.s), 1);
+	assert_int_equal(store_ban_forget(fx.s, INT64_MAX, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(count_bans(fx.s), 0);
+}
+
+static void
+ban_bad_arguments(void **state)
+{
+	char longa[STORE_ADDR_MAX + 1], maxa[STORE_ADDR_MAX];
+	struct ban_rec b, got;
+
+	(void)state;
+	/* A key one byte too long (no room for the NUL) is EINVAL... */
+	fill(longa, STORE_ADDR_MAX + 1, 'a');
+	fill(maxa, sizeof(maxa), 'a');
+	assert_int_equal(store_ban_get(fx.s, longa, &got), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "addr");
+	assert_int_equal(store_ban_del(fx.s, longa), EINVAL);
+	/* ...at the limit it is just missing. */
+	assert_int_equal(store_ban_get(fx.s, maxa, &got), ENOENT);
+	assert_int_equal(store_ban_get(fx.s, "", &got), EINVAL);
+	assert_int_equal(store_ban_get(fx.s, NULL, &got), EINVAL);
+	assert_int_equal(store_ban_get(fx.s, "192.0.2.1/32", NULL), EINVAL);
+	assert_int_equal(store_ban_del(fx.s, ""), EINVAL);
+	assert_int_equal(store_ban_get(NULL, "192.0.2.1/32", &got), EINVAL);
+
+	/* Members filled to the brim: over-long, never truncated. */
+	sample_ban(&b, "192.0.2.1/32", 100);
+	memset(b.addr, 'a', sizeof(b.addr));
+	assert_int_equal(store_ban_put(fx.s, &b), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "addr");
+	sample_ban(&b, "192.0.2.1/32", 100);
+	memset(b.reason, 'r', sizeof(b.reason));
+	assert_int_equal(store_ban_put(fx.s, &b), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "reason");
+	sample_ban(&b, "192.0.2.1/32", 100);
+	memset(b.origin, 'o', sizeof(b.origin));
+	assert_int_equal(store_ban_put(fx.s, &b), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "origin");
+	sample_ban(&b, "", 100);
+	assert_int_equal(store_ban_put(fx.s, &b), EINVAL);
+	assert_int_equal(store_ban_put(fx.s, NULL), EINVAL);
+	assert_int_equal(store_ban_each(fx.s, NULL, NULL), EINVAL);
+	assert_int_equal(store_ban_forget(NULL, 1, NULL), EINVAL);
+	assert_int_equal(count_bans(fx.s), 0);
+}
+
+static int
+ban_reenter(const struct ban_rec *b, void *arg)
+{
+	struct ban_rec got;
+
+	(void)arg;
+	return store_ban_get(fx.s, b->addr, &got);
+}
+
+/* Values the store did not write are checked on the way out. */
+static void
+ban_stored_values_checked(void **state)
+{
+	struct seen sn = { 0 };
+	struct ban_rec b, got;
+
+	(void)state;
+	sample_ban(&b, "192.0.2.1/32", 100);
+	assert_int_equal(store_ban_put(fx.s, &b), 0);
+	assert_int_equal(store_ban_each(fx.s, ban_reenter, NULL), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "callback");
+
+	raw_exec("UPDATE bans SET rung = -1");
+	assert_int_equal(store_ban_get(fx.s, "192.0.2.1/32", &got), EIO);
+	assert_msg_has(store_errmsg(fx.s), "bans.rung");
+	raw_exec("UPDATE bans SET rung = 1, reason = "
+		 "'rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr'"); /* 32 bytes */
+	assert_int_equal(store_ban_each(fx.s, see_ban, &sn), EIO);
+	assert_int_equal(sn.n, 0);
+	assert_msg_has(store_errmsg(fx.s), "bans.reason");
+	raw_exec("UPDATE bans SET reason = "
+		 "'rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr'"); /* 31 bytes */
+	assert_int_equal(store_ban_get(fx.s, "192.0.2.1/32", &got), 0);
+	assert_int_equal(strlen(got.reason), STORE_REASON_MAX - 1);
+}
+
+/* ---- the guard's state: history -------------------------------------------------- */
+
+static void
+ban_event_add_each_limit(void **state)
+{
+	static const char *const whats[] = { "strike", "trigger", "ban",
+		"unban" };
+	struct ban_event e, a[6];
+	struct seen sn = { 0 };
+	int64_t last = 0;
+	int i;
+
+	(void)state;
+	/* 192.0.2.1 gets events 0, 2, 4, 6, 8, 9; 192.0.2.2 the rest. */
+	for (i = 0; i < 10; i++) {
+		sample_event(&e,
+		    i % 2 == 0 || i == 9 ? "192.0.2.1/32" : "192.0.2.2/32",
+		    1000 + i, whats[i % 4]);
+		if (i == 9)
+			fill(e.detail, sizeof(e.detail), 'd');
+		assert_int_equal(store_ban_event_add(fx.s, &e), 0);
+		/* Ids increase; add sets them. */
+		assert_true(e.id > last);
+		last = e.id;
+		if (i % 2 == 0 || i == 9)
+			a[i == 9 ? 5 : i / 2] = e;
+	}
+
+	/* All of one address, oldest first. */
+	assert_int_equal(
+	    store_ban_event_each(fx.s, "192.0.2.1/32", 0, see_event, &sn), 0);
+	assert_int_equal(sn.n, 6);
+	for (i = 0; i < 6; i++)
+		assert_event_eq(&sn.ev[i], &a[i]);
+
+	/* The newest 2, still oldest first. */
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(
+	    store_ban_event_each(fx.s, "192.0.2.1/32", 2, see_event, &sn), 0);
+	assert_int_equal(sn.n, 2);
+	assert_event_eq(&sn.ev[0], &a[4]);
+	assert_event_eq(&sn.ev[1], &a[5]);
+	/* A limit above the count is all. */
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(
+	    store_ban_event_each(fx.s, "192.0.2.1/32", 100, see_event, &sn), 0);
+	assert_int_equal(sn.n, 6);
+	assert_event_eq(&sn.ev[0], &a[0]);
+
+	/* Every address: all ten, or the newest three in id order. */
+	assert_int_equal(count_events(fx.s), 10);
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(
+	    store_ban_event_each(fx.s, NULL, 3, see_event, &sn), 0);
+	assert_int_equal(sn.n, 3);
+	assert_true(sn.ev[0].at == 1007);
+	assert_true(sn.ev[1].at == 1008);
+	assert_true(sn.ev[2].at == 1009);
+	assert_true(sn.ev[0].id < sn.ev[1].id && sn.ev[1].id < sn.ev[2].id);
+
+	/* Unknown address: nothing. A walk stops on non-zero. */
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(
+	    store_ban_event_each(fx.s, "192.0.2.3/32", 0, see_event, &sn), 0);
+	assert_int_equal(sn.n, 0);
+	sn.stop_at = 1;
+	assert_int_equal(
+	    store_ban_event_each(fx.s, NULL, 0, see_event, &sn), 42);
+	assert_int_equal(sn.n, 1);
+}
+
+static void
+ban_event_bad_arguments(void **state)
+{
+	char longa[STORE_ADDR_MAX + 1];
+	struct ban_event e;
+	struct seen sn = { 0 };
+
+	(void)state;
+	sample_event(&e, "192.0.2.1/32", 1, "kick");
+	assert_int_equal(store_ban_event_add(fx.s, &e), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "what");
+	assert_msg_has(store_errmsg(fx.s), "kick");
+	sample_event(&e, "192.0.2.1/32", 1, "BAN");
+	assert_int_equal(store_ban_event_add(fx.s, &e), EINVAL);
+	sample_event(&e, "192.0.2.1/32", 1, "");
+	assert_int_equal(store_ban_event_add(fx.s, &e), EINVAL);
+	sample_event(&e, "192.0.2.1/32", 1, "ban");
+	memset(e.what, 'b', sizeof(e.what));
+	assert_int_equal(store_ban_event_add(fx.s, &e), EINVAL);
+	sample_event(&e, "192.0.2.1/32", 1, "ban");
+	memset(e.detail, 'd', sizeof(e.detail));
+	assert_int_equal(store_ban_event_add(fx.s, &e), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "detail");
+	sample_event(&e, "192.0.2.1/32", 1, "ban");
+	memset(e.addr, 'a', sizeof(e.addr));
+	assert_int_equal(store_ban_event_add(fx.s, &e), EINVAL);
+	sample_event(&e, "", 1, "ban");
+	assert_int_equal(store_ban_event_add(fx.s, &e), EINVAL);
+	assert_true(e.id == -7); /* untouched on failure */
+	assert_int_equal(store_ban_event_add(fx.s, NULL), EINVAL);
+
+	fill(longa, sizeof(longa), 'a');
+	assert_int_equal(
+	    store_ban_event_each(fx.s, longa, 0, see_event, &sn), EINVAL);
+	assert_int_equal(
+	    store_ban_event_each(fx.s, "", 0, see_event, &sn), EINVAL);
+	assert_int_equal(
+	    store_ban_event_each(fx.s, NULL, 0, NULL, NULL), EINVAL);
+	assert_int_equal(sn.n, 0);
+	assert_int_equal(count_events(fx.s), 0);
+}
+
+static void
+ban_event_trim(void **state)
+{
+	struct seen sn = { 0 };
+	struct ban_event e;
+	int64_t last;
+
+	(void)state;
+	sample_event(&e, "192.0.2.1/32", 100, "strike");
+	assert_int_equal(store_ban_event_add(fx.s, &e), 0);
+	sample_event(&e, "192.0.2.1/32", 200, "ban");
+	assert_int_equal(store_ban_event_add(fx.s, &e), 0);
+	sample_event(&e, "192.0.2.2/32", 300, "trigger");
+	assert_int_equal(store_ban_event_add(fx.s, &e), 0);
+	last = e.id;
+
+	assert_int_equal(store_ban_event_trim(fx.s, 100), 0);
+	assert_int_equal(count_events(fx.s), 3);
+	/* at < before goes. */
+	assert_int_equal(store_ban_event_trim(fx.s, 201), 0);
+	assert_int_equal(
+	    store_ban_event_each(fx.s, NULL, 0, see_event, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	assert_true(sn.ev[0].at == 300);
+	assert_int_equal(store_ban_event_trim(fx.s, INT64_MAX), 0);
+	assert_int_equal(count_events(fx.s), 0);
+	/* An emptied table never hands an id out again. */
+	sample_event(&e, "192.0.2.1/32", 400, "unban");
+	assert_int_equal(store_ban_event_add(fx.s, &e), 0);
+	assert_true(e.id > last);
+}
+
+/* ---- the guard's state: allowlist ------------------------------------------------- */
+
+static void
+allow_put_del_generation(void **state)
+{
+	struct allow_rec a;
+	struct seen sn = { 0 };
+	struct store *s2 = NULL;
+	struct account acc;
+
+	(void)state;
+	assert_true(allow_generation(fx.s) == 0);
+	sample_allow(&a, "198.51.100.0/24", "office");
+	assert_int_equal(store_allow_put(fx.s, &a), 0);
+	assert_true(allow_generation(fx.s) == 1);
+	/* put again replaces the entry, and bumps. */
+	fill(a.note, sizeof(a.note), 'n');
+	a.created = 42;
+	assert_int_equal(store_allow_put(fx.s, &a), 0);
+	assert_true(allow_generation(fx.s) == 2);
+	assert_int_equal(store_allow_each(fx.s, see_allow, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	assert_string_equal(sn.allow[0].addr, a.addr);
+	assert_string_equal(sn.allow[0].note, a.note);
+	assert_true(sn.allow[0].created == 42);
+
+	/* Failures and reads change nothing. */
+	memset(a.note, 'n', sizeof(a.note));
+	assert_int_equal(store_allow_put(fx.s, &a), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "note");
+	assert_int_equal(store_allow_del(fx.s, "192.0.2.1/32"), ENOENT);
+	assert_msg_has(store_errmsg(fx.s), "192.0.2.1/32");
+	assert_int_equal(store_allow_del(fx.s, ""), EINVAL);
+	assert_true(allow_generation(fx.s) == 2);
+
+	/* The two generations are separate counters. */
+	sample_account(&acc, "alice", "example.com");
+	assert_int_equal(store_account_add(fx.s, &acc), 0);
+	assert_true(allow_generation(fx.s) == 2);
+	assert_true(generation(fx.s) == 1);
+
+	/* Another connection (a daemon polling) sees the same. */
+	open_ok(&s2);
+	assert_true(allow_generation(s2) == 2);
+	assert_int_equal(store_allow_del(fx.s, "198.51.100.0/24"), 0);
+	assert_true(allow_generation(s2) == 3);
+	assert_true(generation(s2) == 1);
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_allow_each(s2, see_allow, &sn), 0);
+	assert_int_equal(sn.n, 0);
+	store_close(s2);
+	assert_int_equal(store_allow_generation(fx.s, NULL), EINVAL);
+	assert_int_equal(store_allow_generation(NULL, NULL), EINVAL);
+}
+
+static void
+allow_txn_and_order(void **state)
+{
+	static const char *const add[] = { "2001:db8::/32", "192.0.2.0/24",
+		"10.0.0.0/8" };
+	struct allow_rec a;
+	struct seen sn = { 0 };
+	size_t i;
+
+	(void)state;
+	/* Inside store_begin(): entry and bump share its fate. */
+	assert_int_equal(store_begin(fx.s), 0);
+	sample_allow(&a, "192.0.2.0/24", "lab");
+	assert_int_equal(store_allow_put(fx.s, &a), 0);
+	assert_true(allow_generation(fx.s) == 1);
+	assert_int_equal(store_rollback(fx.s), 0);
+	assert_true(allow_generation(fx.s) == 0);
+	assert_int_equal(store_allow_each(fx.s, see_allow, &sn), 0);
+	assert_int_equal(sn.n, 0);
+
+	for (i = 0; i < 3; i++) {
+		sample_allow(&a, add[i], "x");
+		assert_int_equal(store_allow_put(fx.s, &a), 0);
+	}
+	assert_true(allow_generation(fx.s) == 3);
+	assert_int_equal(store_allow_each(fx.s, see_allow, &sn), 0);
+	assert_int_equal(sn.n, 3);
+	assert_string_equal(sn.key[0], "10.0.0.0/8");
+	assert_string_equal(sn.key[1], "192.0.2.0/24");
+	assert_string_equal(sn.key[2], "2001:db8::/32");
+	memset(&sn, 0, sizeof(sn));
+	sn.stop_at = 1;
+	assert_int_equal(store_allow_each(fx.s, see_allow, &sn), 42);
+	assert_int_equal(store_allow_each(fx.s, NULL, NULL), EINVAL);
+}
+
+/* ---- the guard's state: command queue ----------------------------------------------- */
+
+static void
+ban_cmd_queue(void **state)
+{
+	static const char *const ops[] = { "ban", "unban", "allow", "unallow" };
+	struct ban_cmd c[4];
+	struct seen sn = { 0 };
+	struct store *s2 = NULL;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		sample_cmd(&c[i], ops[i], "192.0.2.9/32", 1000 + i);
+		assert_int_equal(store_ban_cmd_add(fx.s, &c[i]), 0);
+		assert_true(i == 0 || c[i].id > c[i - 1].id);
+	}
+	c[0].duration = 0; /* check the last add did not alias the first */
+	c[0].duration = 3600;
+
+	/* id > after, oldest first, as another connection sees it. */
+	open_ok(&s2);
+	assert_int_equal(store_ban_cmd_each(s2, 0, see_cmd, &sn), 0);
+	assert_int_equal(sn.n, 4);
+	for (i = 0; i < 4; i++)
+		assert_cmd_eq(&sn.cmd[i], &c[i]);
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_ban_cmd_each(s2, c[1].id, see_cmd, &sn), 0);
+	assert_int_equal(sn.n, 2);
+	assert_cmd_eq(&sn.cmd[0], &c[2]);
+	assert_cmd_eq(&sn.cmd[1], &c[3]);
+	assert_int_equal(count_cmds(s2, c[3].id), 0);
+	assert_int_equal(count_cmds(s2, -1), 4);
+	store_close(s2);
+
+	memset(&sn, 0, sizeof(sn));
+	sn.stop_at = 3;
+	assert_int_equal(store_ban_cmd_each(fx.s, 0, see_cmd, &sn), 42);
+	assert_int_equal(sn.n, 3);
+
+	/* Trim: created < before. */
+	assert_int_equal(store_ban_cmd_trim(fx.s, 1000), 0);
+	assert_int_equal(count_cmds(fx.s, 0), 4);
+	assert_int_equal(store_ban_cmd_trim(fx.s, 1002), 0);
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_ban_cmd_each(fx.s, 0, see_cmd, &sn), 0);
+	assert_int_equal(sn.n, 2);
+	assert_cmd_eq(&sn.cmd[0], &c[2]);
+	/* After a trim of everything ids keep growing: a poller that
+	 * applied id N must never see a new command at N or below. */
+	assert_int_equal(store_ban_cmd_trim(fx.s, INT64_MAX), 0);
+	assert_int_equal(count_cmds(fx.s, 0), 0);
+	sample_cmd(&c[0], "ban", "192.0.2.10/32", 2000);
+	assert_int_equal(store_ban_cmd_add(fx.s, &c[0]), 0);
+	assert_true(c[0].id > c[3].id);
+	assert_int_equal(count_cmds(fx.s, c[3].id), 1);
+}
+
+static void
+ban_cmd_bad_arguments(void **state)
+{
+	struct ban_cmd c;
+
+	(void)state;
+	sample_cmd(&c, "kick", "192.0.2.9/32", 1);
+	assert_int_equal(store_ban_cmd_add(fx.s, &c), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "op");
+	assert_msg_has(store_errmsg(fx.s), "kick");
+	sample_cmd(&c, "Ban", "192.0.2.9/32", 1);
+	assert_int_equal(store_ban_cmd_add(fx.s, &c), EINVAL);
+	sample_cmd(&c, "", "192.0.2.9/32", 1);
+	assert_int_equal(store_ban_cmd_add(fx.s, &c), EINVAL);
+	sample_cmd(&c, "ban", "192.0.2.9/32", 1);
+	memset(c.op, 'b', sizeof(c.op));
+	assert_int_equal(store_ban_cmd_add(fx.s, &c), EINVAL);
+	sample_cmd(&c, "ban", "", 1);
+	assert_int_equal(store_ban_cmd_add(fx.s, &c), EINVAL);
+	sample_cmd(&c, "ban", "192.0.2.9/32", 1);
+	memset(c.addr, 'a', sizeof(c.addr));
+	assert_int_equal(store_ban_cmd_add(fx.s, &c), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "addr");
+	sample_cmd(&c, "unban", "192.0.2.9/32", 1);
+	memset(c.reason, 'r', sizeof(c.reason));
+	assert_int_equal(store_ban_cmd_add(fx.s, &c), EINVAL);
+	assert_true(c.id == -7);
+	assert_int_equal(store_ban_cmd_add(fx.s, NULL), EINVAL);
+	assert_int_equal(store_ban_cmd_add(NULL, &c), EINVAL);
+	assert_int_equal(store_ban_cmd_each(fx.s, 0, NULL, NULL), EINVAL);
+	assert_int_equal(store_ban_cmd_trim(NULL, 0), EINVAL);
+	assert_int_equal(count_cmds(fx.s, 0), 0);
+}
+
+/*
+ * PostgreSQL: text that is not UTF-8 is refused before the server sees
+ * it, so a transaction survives it (as for bindings).
+ */
+static void
+guard_non_utf8_text(void **state)
+{
+	struct ban_rec b, got;
+	struct ban_cmd c;
+	int want = fx.pg ? EINVAL : 0;
+
+	(void)state;
+	assert_int_equal(store_begin(fx.s), 0);
+	sample_ban(&b, "192.0.2.1/32", 100);
+	assert_int_equal(store_ban_put(fx.s, &b), 0);
+	sample_ban(&b, "192.0.2.2/32", 100);
+	snprintf(b.origin, sizeof(b.origin), "%s", "feed:\xff");
+	assert_int_equal(store_ban_put(fx.s, &b), want);
+	sample_cmd(&c, "ban", "192.0.2.3/32", 1);
+	snprintf(c.reason, sizeof(c.reason), "%s", "\xc0\xaf");
+	assert_int_equal(store_ban_cmd_add(fx.s, &c), want);
+	if (want)
+		assert_msg_has(store_errmsg(fx.s), "reason");
+	assert_int_equal(
+	    store_ban_get(fx.s, "\xed\xa0\x80", &got), fx.pg ? EINVAL : ENOENT);
+	assert_int_equal(store_commit(fx.s), 0);
+	assert_int_equal(store_ban_get(fx.s, "192.0.2.1/32", &got), 0);
+	assert_int_equal(count_bans(fx.s), fx.pg ? 1 : 2);
+}
+
 /* ---- SQLite files ---------------------------------------------------------------- */
 
 static void
@@ -1239,6 +2112,21 @@ main(void)
 		T(txn_commit_and_misuse),
 		T(each_reentry_refused),
 		T(non_utf8_text),
+		T(migrate_v1_to_v2),
+		T(migrate_v1_failure_rolls_back),
+		T(ban_roundtrip),
+		T(ban_each_order),
+		T(ban_forget_expired_only),
+		T(ban_bad_arguments),
+		T(ban_stored_values_checked),
+		T(ban_event_add_each_limit),
+		T(ban_event_bad_arguments),
+		T(ban_event_trim),
+		T(allow_put_del_generation),
+		T(allow_txn_and_order),
+		T(ban_cmd_queue),
+		T(ban_cmd_bad_arguments),
+		T(guard_non_utf8_text),
 		cmocka_unit_test(sqlite_bad_dir),
 		cmocka_unit_test(sqlite_not_a_database),
 	};

@@ -1,0 +1,217 @@
+/*
+ * guard/env.c -- the guard's state as one object, the pre-parse
+ * admission (banset, flood) and the action every guard shares.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin/metrics.h"
+#include "core/event.h"
+#include "core/log.h"
+#include "guard/ban.h"
+#include "guard/banset.h"
+#include "guard/feed.h"
+#include "guard/geo.h"
+#include "guard/guard.h"
+#include "guard/scanner.h"
+#include "guard/watch.h"
+
+#define IMPORT_CHUNK 65536
+
+/* A feed's validated list, on the feed thread: into the banset. */
+static void
+feed_apply(const struct cfg_feed *f, const struct feed_entry *entries, size_t n,
+    void *arg)
+{
+	struct guard_env *e = arg;
+	struct cidr *r;
+	size_t i, k, chunk;
+	unsigned idx;
+
+	for (idx = 0; idx < e->cfg->guard.nfeeds; idx++)
+		if (strcmp(e->cfg->guard.feeds[idx].name, f->name) == 0)
+			break;
+	chunk = n < IMPORT_CHUNK ? n : IMPORT_CHUNK;
+	if (!n || !(r = malloc(chunk * sizeof(*r))))
+		return;
+	for (i = 0; i < n; i += k) {
+		for (k = 0; k < chunk && i + k < n; k++)
+			r[k] = entries[i + k].range;
+		ban_import(e->ban, r, k, f->ban_for, idx, f->name);
+	}
+	free(r);
+}
+
+static void
+tick(void *arg)
+{
+	struct guard_env *e = arg;
+	struct banset_stats st;
+
+	ban_tick(e->ban, (uint32_t)time(NULL));
+	banset_stats(e->banset, &st);
+	metrics_gauge_set(MG_BANSET_ENTRIES, st.entries);
+	metrics_gauge_set(MG_BANSET_BYTES, st.bytes);
+	loop_timer_start(e->loop, &e->tick, 1000, tick, e);
+}
+
+int
+guard_env_alloc(struct guard_env **ep, struct loop *l, const struct cfg *cfg)
+{
+	struct guard_env *e;
+	int err;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return ENOMEM;
+	e->cfg = cfg;
+	e->loop = l;
+	if ((err = sig_load(&e->sigs,
+		 cfg->guard.signatures[0] ? cfg->guard.signatures : NULL,
+		 stderr))) {
+		log_error("guard: the signature file has errors");
+		goto fail;
+	}
+	if ((err = banset_alloc(&e->banset)) ||
+	    (err = ban_alloc(&e->ban, cfg, e->banset)) ||
+	    (err = watch_alloc(&e->watch, cfg, e->ban)))
+		goto fail;
+	if ((err = event_subscribe(watch_event, e->watch)))
+		goto fail;
+	if (cfg->guard.geo_db[0]) {
+		char msg[256];
+
+		if ((err = geo_open(
+			 &e->geo, cfg->guard.geo_db, msg, sizeof(msg)))) {
+			log_error("guard: %s", msg);
+			goto fail;
+		}
+	}
+	if (cfg->guard.ndnsbl &&
+	    (err = dnsbl_alloc(&e->dnsbl, l, &cfg->guard))) {
+		log_error("guard: DNS blocklists: %s", strerror(err));
+		goto fail;
+	}
+	if (cfg->guard.nfeeds &&
+	    (err = feed_sched_start(&e->feeds, &cfg->guard, feed_apply, e))) {
+		log_error("guard: feeds: %s", strerror(err));
+		goto fail;
+	}
+	metrics_extra_add(sig_render, NULL);
+	log_info("guard: %s, %u scanner signatures (version %u)",
+	    cfg->guard.shadow ? "shadow mode" : "enforcing", sig_count(e->sigs),
+	    sig_version(e->sigs));
+	loop_timer_start(l, &e->tick, 1000, tick, e);
+	*ep = e;
+	return 0;
+fail:
+	guard_env_free(e);
+	return err;
+}
+
+void
+guard_env_free(struct guard_env *e)
+{
+	if (!e)
+		return;
+	if (e->loop)
+		loop_timer_cancel(e->loop, &e->tick);
+	if (e->feeds)
+		feed_sched_stop(e->feeds);
+	if (e->watch)
+		event_unsubscribe(watch_event, e->watch);
+	metrics_extra_del(sig_render);
+	if (e->dnsbl)
+		dnsbl_free(e->dnsbl);
+	if (e->geo)
+		geo_close(e->geo);
+	watch_free(e->watch);
+	ban_free(e->ban);
+	banset_free(e->banset);
+	sig_free(e->sigs);
+	free(e);
+}
+
+bool
+guard_admit(struct guard_env *e, const struct sa *src, enum peer_role role,
+    bool rate, enum reason *why)
+{
+	if (banset_check(e->banset, src, (uint32_t)time(NULL), NULL) &&
+	    !ban_allowed(e->ban, src)) {
+		*why = REASON_BANNED;
+		return false;
+	}
+	if (rate && !watch_flood(e->watch, src, role, loop_now(e->loop))) {
+		*why = REASON_FLOOD;
+		return false;
+	}
+	return true;
+}
+
+void
+guard_malformed(struct guard_env *e, const struct sa *src)
+{
+	watch_malformed(e->watch, src);
+}
+
+int
+guard_reload_signatures(struct guard_env *e)
+{
+	const char *path =
+	    e->cfg->guard.signatures[0] ? e->cfg->guard.signatures : NULL;
+	struct sigset *n;
+	int err;
+
+	if ((err = sig_load(&n, path, stderr))) {
+		log_error("guard: signatures %s not reloaded: it has errors; "
+			  "version %u stays",
+		    path ? path : "<embedded>", sig_version(e->sigs));
+		return err;
+	}
+	sig_free(e->sigs);
+	e->sigs = n;
+	log_info("guard: %u scanner signatures reloaded (version %u)",
+	    sig_count(n), sig_version(n));
+	return 0;
+}
+
+enum guard_vd
+guard_act(struct guard_ctx *gx, const struct sip_msg *msg,
+    struct guard_result *res, enum guard_action action, enum reason why,
+    bool shadow, bool top, const char *detail)
+{
+	const struct cfg_guard *gc = &gx->cfg->guard;
+	struct event ev;
+	char d[256];
+
+	shadow = shadow || gc->shadow;
+	snprintf(d, sizeof(d), "action=%s mode=%s guard=%s %s",
+	    guard_action_name(action), shadow ? "shadow" : "enforce",
+	    res->guard ? res->guard : "?", detail ? detail : "");
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_TRIGGER;
+	ev.reason = why;
+	ev.src = gx->src;
+	ev.tp = gx->tp_name;
+	ev.method = msg->method_s;
+	ev.call_id = msg->call_id;
+	ev.detail = str_make(d, strlen(d));
+	event_emit(&ev);
+	if (action == GA_BAN)
+		ban_strike(
+		    gx->env->ban, gx->src, gx->role, why, top, shadow, detail);
+	if (action == GA_LOG || shadow || ban_allowed(gx->env->ban, gx->src))
+		return GUARD_CONTINUE;
+	res->reason = why;
+	if (action == GA_REJECT || gc->answer_403) {
+		res->status = 403;
+		res->phrase = STR("Forbidden");
+		return msg->method == SIP_METHOD_ACK ? GUARD_DROP : GUARD_REPLY;
+	}
+	return GUARD_DROP;
+}
