@@ -8,6 +8,9 @@
 #ifndef CENTINELA_TOOLS_CTL_H
 #define CENTINELA_TOOLS_CTL_H
 
+/* "centinelactl: " + the message + newline on stderr; returns 1. */
+int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 int ctl_user(int argc, char **argv);
 int ctl_ban(int argc, char **argv);
 int ctl_allow(int argc, char **argv);

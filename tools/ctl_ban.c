@@ -58,21 +58,6 @@ ban_usage(FILE *f)
 	    "  add IP|CIDR [--note TEXT] | del IP|CIDR | list [--json]\n");
 }
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("centinelactl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
 static int
 parse_opts(int argc, char **argv, int i, struct bopts *o)
 {
@@ -83,8 +68,9 @@ parse_opts(int argc, char **argv, int i, struct bopts *o)
 		if (strcmp(a, "--for") == 0 && more) {
 			if (cfg_duration_parse(argv[++i], &o->secs) ||
 			    o->secs == 0)
-				return fail("--for: \"%s\" is not a duration "
-					    "(like 30s, 5m, 1h, 1d, 2w)",
+				return ctl_fail(
+					   "--for: \"%s\" is not a duration "
+					   "(like 30s, 5m, 1h, 1d, 2w)",
 					   argv[i]) +
 				    1;
 			o->has_for = true;
@@ -94,15 +80,16 @@ parse_opts(int argc, char **argv, int i, struct bopts *o)
 			o->reason = argv[++i];
 			if (reason_parse(
 				str_make(o->reason, strlen(o->reason)), &r))
-				return fail("--reason: \"%s\" is not a reason "
-					    "code (e.g. manual, scanner, "
-					    "brute_force)",
+				return ctl_fail(
+					   "--reason: \"%s\" is not a reason "
+					   "code (e.g. manual, scanner, "
+					   "brute_force)",
 					   o->reason) +
 				    1;
 		} else if (strcmp(a, "--note") == 0 && more) {
 			o->note = argv[++i];
 			if (strlen(o->note) >= STORE_NOTE_MAX)
-				return fail("--note: longer than %d bytes",
+				return ctl_fail("--note: longer than %d bytes",
 					   STORE_NOTE_MAX - 1) +
 				    1;
 		} else if (strcmp(a, "--format") == 0 && more)
@@ -112,11 +99,11 @@ parse_opts(int argc, char **argv, int i, struct bopts *o)
 		else if (strcmp(a, "--all") == 0)
 			o->all = true;
 		else if (a[0] == '-' && a[1])
-			return fail("unknown option \"%s\"", a) + 1;
+			return ctl_fail("unknown option \"%s\"", a) + 1;
 		else if (!o->arg)
 			o->arg = a;
 		else
-			return fail("unexpected argument \"%s\"", a) + 1;
+			return ctl_fail("unexpected argument \"%s\"", a) + 1;
 	}
 	return 0;
 }
@@ -126,14 +113,14 @@ static int
 range_arg(const char *s, struct cidr *c, char *txt, size_t cap)
 {
 	if (!s)
-		return fail("an address or CIDR range is needed");
+		return ctl_fail("an address or CIDR range is needed");
 	if (cidr_parse(s, c))
-		return fail(
+		return ctl_fail(
 		    "\"%s\" is not an IPv4/IPv6 address or CIDR range", s);
 	cidr_mask(c);
 	if (c->prefix == 0)
-		return fail("\"%s\": refusing a range that covers every "
-			    "address",
+		return ctl_fail("\"%s\": refusing a range that covers every "
+				"address",
 		    s);
 	cidr_fmt(c, txt, cap);
 	return 0;
@@ -149,7 +136,7 @@ format_arg(const char *s, enum feed_format *f)
 	else if (strcmp(s, "json") == 0)
 		*f = FEED_JSON;
 	else
-		return fail(
+		return ctl_fail(
 		    "--format: \"%s\" is not plain, rbldnsd or json", s);
 	return 0;
 }
@@ -278,8 +265,8 @@ do_add(const struct cfg *cfg, struct store *s, const struct bopts *o,
 	bool have;
 
 	if (allowlisted(cfg, s, c))
-		return fail("%s is allowlisted: not banned (centinelactl "
-			    "allow del first)",
+		return ctl_fail("%s is allowlisted: not banned (centinelactl "
+				"allow del first)",
 		    addr);
 	have = store_ban_get(s, addr, &old) == 0;
 	memset(&r, 0, sizeof(r));
@@ -291,7 +278,7 @@ do_add(const struct cfg *cfg, struct store *s, const struct bopts *o,
 	    history(s, addr, "ban", reason, r.rung, secs) ||
 	    queue_cmd(s, "ban", addr, secs, reason) || store_commit(s)) {
 		store_rollback(s);
-		return fail("%s", store_errmsg(s));
+		return ctl_fail("%s", store_errmsg(s));
 	}
 	printf("banned %s for %us (rung %u, strike %u)\n", addr, secs, r.rung,
 	    r.strikes);
@@ -304,12 +291,12 @@ do_del(struct store *s, const char *addr)
 	struct ban_rec r;
 
 	if (store_ban_get(s, addr, &r))
-		return fail("%s is not banned", addr);
+		return ctl_fail("%s is not banned", addr);
 	if (store_begin(s) || store_ban_del(s, addr) ||
 	    history(s, addr, "unban", r.reason, r.rung, 0) ||
 	    queue_cmd(s, "unban", addr, 0, NULL) || store_commit(s)) {
 		store_rollback(s);
-		return fail("%s", store_errmsg(s));
+		return ctl_fail("%s", store_errmsg(s));
 	}
 	printf("lifted %s\n", addr);
 	return 0;
@@ -546,27 +533,28 @@ do_import(const struct cfg *cfg, struct store *s, const struct bopts *o)
 	int rc;
 
 	if (!o->arg)
-		return fail("import: a file (or - for stdin) is needed");
+		return ctl_fail("import: a file (or - for stdin) is needed");
 	if (format_arg(o->format, &fmt))
 		return 1;
 	if (!(buf = read_file(o->arg, &len)))
-		return fail("%s: %s", o->arg, strerror(errno ? errno : EIO));
+		return ctl_fail(
+		    "%s: %s", o->arg, strerror(errno ? errno : EIO));
 	/* Everything is validated before the first write. */
 	rc = feed_parse(fmt, buf, len, NULL, NULL, NULL, 0, err, sizeof(err));
 	if (rc) {
 		free(buf);
-		return fail("%s: %s; nothing imported", o->arg, err);
+		return ctl_fail("%s: %s; nothing imported", o->arg, err);
 	}
 	if (store_begin(s)) {
 		free(buf);
-		return fail("%s", store_errmsg(s));
+		return ctl_fail("%s", store_errmsg(s));
 	}
 	rc = feed_parse(
 	    fmt, buf, len, import_one, &im, NULL, 0, err, sizeof(err));
 	free(buf);
 	if (rc || store_commit(s)) {
 		store_rollback(s);
-		return fail("import: %s; nothing imported",
+		return ctl_fail("import: %s; nothing imported",
 		    rc ? store_errmsg(s) : store_errmsg(s));
 	}
 	printf("imported %u ranges%s", im.n, im.skipped ? "" : "\n");
@@ -602,7 +590,7 @@ print_json(json_t *j)
 
 	json_decref(j);
 	if (!txt)
-		return fail("out of memory");
+		return ctl_fail("out of memory");
 	printf("%s\n", txt);
 	free(txt);
 	return 0;
@@ -624,7 +612,7 @@ run_allow(const struct cfg *cfg, struct store *s, const char *sub,
 			printf("%-43s %-20s %s\n", "RANGE", "ADDED", "NOTE");
 		if (store_allow_each(s, allow_print, arr)) {
 			json_decref(arr);
-			return fail("%s", store_errmsg(s));
+			return ctl_fail("%s", store_errmsg(s));
 		}
 		return arr ? print_json(arr) : 0;
 	}
@@ -643,7 +631,7 @@ run_allow(const struct cfg *cfg, struct store *s, const char *sub,
 			    queue_cmd(s, "unban", addr, 0, NULL))) ||
 		    store_commit(s)) {
 			store_rollback(s);
-			return fail("%s", store_errmsg(s));
+			return ctl_fail("%s", store_errmsg(s));
 		}
 		printf("allowed %s\n", addr);
 		return 0;
@@ -652,9 +640,9 @@ run_allow(const struct cfg *cfg, struct store *s, const char *sub,
 		int rc = store_allow_del(s, addr);
 
 		if (rc == ENOENT)
-			return fail("%s is not on the allowlist", addr);
+			return ctl_fail("%s is not on the allowlist", addr);
 		if (rc || queue_cmd(s, "unallow", addr, 0, NULL))
-			return fail("%s", store_errmsg(s));
+			return ctl_fail("%s", store_errmsg(s));
 		printf("removed %s from the allowlist\n", addr);
 		return 0;
 	}
@@ -687,7 +675,7 @@ run_ban(const struct cfg *cfg, struct store *s, const char *sub,
 			    "UNTIL");
 		if (store_ban_each(s, list_one, &w)) {
 			json_decref(w.arr);
-			return fail("%s", store_errmsg(s));
+			return ctl_fail("%s", store_errmsg(s));
 		}
 		return w.arr ? print_json(w.arr) : 0;
 	}
@@ -697,7 +685,7 @@ run_ban(const struct cfg *cfg, struct store *s, const char *sub,
 		if (store_ban_each(s, stats_one, &w)) {
 			json_decref(w.by_reason);
 			json_decref(w.by_origin);
-			return fail("%s", store_errmsg(s));
+			return ctl_fail("%s", store_errmsg(s));
 		}
 		if (o->json)
 			return print_json(json_pack("{s:i, s:i, s:o, s:o}",
@@ -737,7 +725,7 @@ run_ban(const struct cfg *cfg, struct store *s, const char *sub,
 		free(w.reasons);
 		free(w.ents);
 		if (rc)
-			return fail("export: %s",
+			return ctl_fail("export: %s",
 			    rc == EIO ? "cannot write" : store_errmsg(s));
 		return 0;
 	}
@@ -766,7 +754,7 @@ run_ban(const struct cfg *cfg, struct store *s, const char *sub,
 			    "%s: no record (not banned, no strikes)\n", addr);
 		printf("history:\n");
 		if (store_ban_event_each(s, addr, 50, show_event, NULL))
-			return fail("%s", store_errmsg(s));
+			return ctl_fail("%s", store_errmsg(s));
 		return 0;
 	}
 	ban_usage(stderr);
@@ -818,7 +806,7 @@ ctl_ban_or_allow(int argc, char **argv, bool allow)
 	if (store_open(
 		&s, o.store ? o.store : cfg->store_uri, err, sizeof(err))) {
 		cfg_free(cfg);
-		return fail("%s", err);
+		return ctl_fail("%s", err);
 	}
 	rc = allow ? run_allow(cfg, s, sub, &o) : run_ban(cfg, s, sub, &o);
 	store_close(s);

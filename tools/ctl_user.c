@@ -59,21 +59,6 @@ user_usage(FILE *f)
 	    "configuration's domains.\n");
 }
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("centinelactl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
 /* Extensions and user names: letters, digits, . _ + - (1-63). */
 static bool
 user_ok(const char *u)
@@ -160,26 +145,27 @@ resolve(const struct cfg *cfg, const struct uopts *o, char *user, char *domain)
 	size_t ul;
 
 	if (!o->ext)
-		return fail("user: missing EXT");
+		return ctl_fail("user: missing EXT");
 	ul = at ? (size_t)(at - o->ext) : strlen(o->ext);
 	if (ul >= STORE_USER_MAX)
-		return fail("user \"%s\": longer than %d characters", o->ext,
-		    STORE_USER_MAX - 1);
+		return ctl_fail("user \"%s\": longer than %d characters",
+		    o->ext, STORE_USER_MAX - 1);
 	memcpy(user, o->ext, ul);
 	user[ul] = '\0';
 	if (!user_ok(user))
-		return fail("user \"%s\": use letters, digits and . _ + - "
-			    "only",
+		return ctl_fail("user \"%s\": use letters, digits and . _ + - "
+				"only",
 		    o->ext);
 	if (at && d && strcmp(at + 1, d) != 0)
-		return fail("user: \"%s\" and --domain %s disagree", o->ext, d);
+		return ctl_fail(
+		    "user: \"%s\" and --domain %s disagree", o->ext, d);
 	if (at)
 		d = at + 1;
 	if (!d)
 		d = cfg->domains[0];
 	if (!cfg_domain(cfg, str_make(d, strlen(d))))
-		return fail("domain \"%s\" is not one of the configured "
-			    "domains",
+		return ctl_fail("domain \"%s\" is not one of the configured "
+				"domains",
 		    d);
 	snprintf(domain, STORE_DOMAIN_MAX, "%s",
 	    cfg_domain(cfg, str_make(d, strlen(d))));
@@ -197,7 +183,7 @@ get_password(const struct uopts *o, const char *user, char *pw, size_t cap,
 	pw[0] = '\0';
 	if (o->generate) {
 		if (cred_gen_password(user, pw, cap))
-			return fail("cannot generate a password");
+			return ctl_fail("cannot generate a password");
 		*generated = true;
 		return 0;
 	}
@@ -207,16 +193,16 @@ get_password(const struct uopts *o, const char *user, char *pw, size_t cap,
 		size_t n;
 
 		if (!fgets(pw, (int)cap, stdin))
-			return fail("no password on standard input");
+			return ctl_fail("no password on standard input");
 		n = strlen(pw);
 		while (n && (pw[n - 1] == '\n' || pw[n - 1] == '\r'))
 			pw[--n] = '\0';
 	} else
 		return 0;
 	if (strlen(pw) >= cap - 1)
-		return fail("password refused: too long");
+		return ctl_fail("password refused: too long");
 	if (cred_policy_check(user, pw, why, sizeof(why)))
-		return fail("password refused: %s", why);
+		return ctl_fail("password refused: %s", why);
 	return 0;
 }
 
@@ -274,7 +260,8 @@ store_exists(const char *uri)
 	if (strncmp(uri, "sqlite:", 7) != 0)
 		return 0;
 	if (stat(uri + 7, &st) != 0)
-		return fail("no database at %s (user add creates it)", uri + 7);
+		return ctl_fail(
+		    "no database at %s (user add creates it)", uri + 7);
 	return 0;
 }
 
@@ -338,7 +325,7 @@ ctl_user(int argc, char **argv)
 	if (strcmp(sub, "add") != 0 && store_exists(uri))
 		goto out;
 	if (store_open(&s, uri, err, sizeof(err))) {
-		fail("%s", err);
+		ctl_fail("%s", err);
 		goto out;
 	}
 
@@ -346,7 +333,7 @@ ctl_user(int argc, char **argv)
 		printf("%-20s %-24s %-9s %-20s %-20s %s\n", "USER", "DOMAIN",
 		    "STATUS", "CREATED", "SECRET-ROTATED", "PASSWORD");
 		if (store_account_each(s, print_row, NULL)) {
-			fail("%s", store_errmsg(s));
+			ctl_fail("%s", store_errmsg(s));
 			goto out;
 		}
 		rc = 0;
@@ -357,7 +344,7 @@ ctl_user(int argc, char **argv)
 		snprintf(a.user, sizeof(a.user), "%s", user);
 		snprintf(a.domain, sizeof(a.domain), "%s", domain);
 		if (store_account_get(s, user, domain, &a) == 0) {
-			fail("user %s@%s already exists", user, domain);
+			ctl_fail("user %s@%s already exists", user, domain);
 			goto out;
 		}
 		memset(&a, 0, sizeof(a));
@@ -371,7 +358,7 @@ ctl_user(int argc, char **argv)
 			char buf[STORE_CIDRS_MAX], *tok, *save = NULL;
 
 			if (strlen(o.allow) >= sizeof(buf)) {
-				fail("--allow: longer than %d characters",
+				ctl_fail("--allow: longer than %d characters",
 				    STORE_CIDRS_MAX - 1);
 				goto out;
 			}
@@ -379,8 +366,8 @@ ctl_user(int argc, char **argv)
 			for (tok = strtok_r(buf, ",", &save); tok;
 			     tok = strtok_r(NULL, ",", &save))
 				if (cidr_parse(tok, &c)) {
-					fail("--allow: \"%s\" is not an "
-					     "address or CIDR range",
+					ctl_fail("--allow: \"%s\" is not an "
+						 "address or CIDR range",
 					    tok);
 					goto out;
 				}
@@ -392,17 +379,17 @@ ctl_user(int argc, char **argv)
 		if (pw[0]) {
 			if (cred_password_hash(
 				pw, a.pw_hash, sizeof(a.pw_hash))) {
-				fail("cannot hash the password");
+				ctl_fail("cannot hash the password");
 				goto out;
 			}
 			a.pw_changed = a.created;
 		}
 		if (set_secret(&a, secret, sizeof(secret))) {
-			fail("cannot generate a device secret");
+			ctl_fail("cannot generate a device secret");
 			goto out;
 		}
 		if ((rc = store_account_add(s, &a))) {
-			fail("%s",
+			ctl_fail("%s",
 			    rc == EEXIST ? "user already exists" :
 					   store_errmsg(s));
 			rc = 1;
@@ -421,7 +408,7 @@ ctl_user(int argc, char **argv)
 	}
 
 	if ((rc = store_account_get(s, user, domain, &a))) {
-		fail("user %s@%s: %s", user, domain,
+		ctl_fail("user %s@%s: %s", user, domain,
 		    rc == ENOENT ? "no such account" : store_errmsg(s));
 		rc = 1;
 		goto out;
@@ -448,7 +435,7 @@ ctl_user(int argc, char **argv)
 	}
 	if (strcmp(sub, "del") == 0) {
 		if ((rc = store_account_del(s, user, domain))) {
-			fail("%s", store_errmsg(s));
+			ctl_fail("%s", store_errmsg(s));
 			rc = 1;
 			goto out;
 		}
@@ -457,21 +444,21 @@ ctl_user(int argc, char **argv)
 	}
 	if (strcmp(sub, "passwd") == 0) {
 		if (!o.generate && !o.password && !o.pw_stdin) {
-			fail("passwd: give --generate, --password PW or "
-			     "--password-stdin");
+			ctl_fail("passwd: give --generate, --password PW or "
+				 "--password-stdin");
 			rc = 2;
 			goto out;
 		}
 		if (get_password(&o, user, pw, sizeof(pw), &generated))
 			goto out;
 		if (cred_password_hash(pw, a.pw_hash, sizeof(a.pw_hash))) {
-			fail("cannot hash the password");
+			ctl_fail("cannot hash the password");
 			goto out;
 		}
 		a.pw_changed = (int64_t)time(NULL);
 	} else if (strcmp(sub, "rotate-secret") == 0) {
 		if (set_secret(&a, secret, sizeof(secret))) {
-			fail("cannot generate a device secret");
+			ctl_fail("cannot generate a device secret");
 			goto out;
 		}
 	} else if (strcmp(sub, "suspend") == 0)
@@ -479,7 +466,7 @@ ctl_user(int argc, char **argv)
 	else if (strcmp(sub, "resume") == 0)
 		a.status = ACCOUNT_ACTIVE;
 	if ((rc = store_account_update(s, &a))) {
-		fail("%s", store_errmsg(s));
+		ctl_fail("%s", store_errmsg(s));
 		rc = 1;
 		goto out;
 	}

@@ -481,23 +481,11 @@ bool
 banset_check(
     struct banset *b, const struct sa *src, uint32_t now, struct ban_info *bi)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-		0xff };
 	const uint8_t *a;
 	bool hit = false;
 	int fam;
 
-	if (sa_family(src) == AF_INET) {
-		a = (const uint8_t *)&src->u.in.sin_addr;
-		fam = 4;
-	} else if (sa_family(src) == AF_INET6) {
-		a = (const uint8_t *)&src->u.in6.sin6_addr;
-		fam = 6;
-		if (memcmp(a, mapped, 12) == 0) {
-			a += 12;
-			fam = 4;
-		}
-	} else
+	if (!(a = sa_addr_bytes(src, &fam)))
 		return false;
 	pthread_rwlock_rdlock(&b->lock);
 	if (fam == 4 && b->used4) {

@@ -681,26 +681,15 @@ dnsbl_free(struct dnsbl *d)
 static bool
 key_make(struct dnsbl_key *k, const struct sa *addr, uint8_t zones)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-		0xff };
+	const uint8_t *a;
+	int fam;
 
 	memset(k, 0, sizeof(*k));
 	k->zones = zones;
-	if (sa_family(addr) == AF_INET) {
-		k->family = 4;
-		memcpy(k->addr, &addr->u.in.sin_addr, 4);
-		return true;
-	}
-	if (sa_family(addr) != AF_INET6)
+	if (!(a = sa_addr_bytes(addr, &fam)))
 		return false;
-	if (memcmp(&addr->u.in6.sin6_addr, mapped, 12) == 0) {
-		k->family = 4;
-		memcpy(
-		    k->addr, (const uint8_t *)&addr->u.in6.sin6_addr + 12, 4);
-	} else {
-		k->family = 6;
-		memcpy(k->addr, &addr->u.in6.sin6_addr, 16);
-	}
+	k->family = (uint8_t)fam;
+	memcpy(k->addr, a, fam == 4 ? 4 : 16);
 	return true;
 }
 

@@ -142,8 +142,6 @@ gate_free(struct gate *g)
 bool
 gate_denied(const struct gate *g, const struct sa *src)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-		0xff };
 	const uint8_t *a;
 	const uint8_t *plen;
 	unsigned n, i;
@@ -152,17 +150,7 @@ gate_denied(const struct gate *g, const struct sa *src)
 
 	if (!g || (g->nplen4 == 0 && g->nplen6 == 0))
 		return false;
-	if (sa_family(src) == AF_INET) {
-		a = (const uint8_t *)&src->u.in.sin_addr;
-		fam = 4;
-	} else if (sa_family(src) == AF_INET6) {
-		a = (const uint8_t *)&src->u.in6.sin6_addr;
-		fam = 6;
-		if (memcmp(a, mapped, 12) == 0) {
-			a += 12;
-			fam = 4;
-		}
-	} else
+	if (!(a = sa_addr_bytes(src, &fam)))
 		return false;
 	plen = fam == 4 ? g->plen4 : g->plen6;
 	n = fam == 4 ? g->nplen4 : g->nplen6;

@@ -232,27 +232,15 @@ cidr_mask(struct cidr *c)
 int
 cidr_from_sa(struct cidr *c, const struct sa *sa, unsigned v6_prefix)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-		0xff };
+	const uint8_t *a;
+	int fam;
 
 	memset(c, 0, sizeof(*c));
-	if (sa_family(sa) == AF_INET) {
-		c->family = AF_INET;
-		memcpy(c->addr, &sa->u.in.sin_addr, 4);
-		c->prefix = 32;
-		return 0;
-	}
-	if (sa_family(sa) != AF_INET6)
+	if (!(a = sa_addr_bytes(sa, &fam)))
 		return EAFNOSUPPORT;
-	if (memcmp(&sa->u.in6.sin6_addr, mapped, 12) == 0) {
-		c->family = AF_INET;
-		memcpy(c->addr, (const uint8_t *)&sa->u.in6.sin6_addr + 12, 4);
-		c->prefix = 32;
-		return 0;
-	}
-	c->family = AF_INET6;
-	memcpy(c->addr, &sa->u.in6.sin6_addr, 16);
-	c->prefix = v6_prefix > 128 ? 128 : v6_prefix;
+	c->family = fam == 4 ? AF_INET : AF_INET6;
+	memcpy(c->addr, a, fam == 4 ? 4 : 16);
+	c->prefix = fam == 4 ? 32 : v6_prefix > 128 ? 128 : v6_prefix;
 	cidr_mask(c);
 	return 0;
 }
@@ -314,4 +302,26 @@ sa_parse_hostport(const char *s, struct sa *sa, uint16_t defport)
 		pv == 0))
 		return EINVAL;
 	return sa_set_cstr(sa, host, (uint16_t)pv);
+}
+
+const uint8_t *
+sa_addr_bytes(const struct sa *sa, int *fam)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+		0xff };
+	const uint8_t *a;
+
+	if (sa_family(sa) == AF_INET) {
+		*fam = 4;
+		return (const uint8_t *)&sa->u.in.sin_addr;
+	}
+	if (sa_family(sa) != AF_INET6)
+		return NULL;
+	a = (const uint8_t *)&sa->u.in6.sin6_addr;
+	if (memcmp(a, mapped, 12) == 0) {
+		*fam = 4;
+		return a + 12;
+	}
+	*fam = 6;
+	return a;
 }

@@ -50,6 +50,11 @@ bool sa_eq_addr(const struct sa *a, const struct sa *b);
 const char *sa_ntop(const struct sa *sa, char *buf, size_t cap);
 /* "1.2.3.4:5060" or "[2001:db8::1]:5060" into buf; returns buf. */
 const char *sa_fmt(const struct sa *sa, char *buf, size_t cap);
+/*
+ * The address bytes of "sa": 4 (IPv4, also an IPv4-mapped IPv6
+ * address) or 16, *fam set to 4 or 6. NULL for another family.
+ */
+const uint8_t *sa_addr_bytes(const struct sa *sa, int *fam);
 /* Hash of the address only (for per-IP tables). */
 uint64_t sa_hash_addr(const struct sa *sa);
 
