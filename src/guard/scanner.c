@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "guard/guard.h"
 #include "guard/scanner.h"
@@ -36,6 +37,7 @@ struct sig {
 	char value[SIG_VALUE_MAX];
 	size_t vlen;
 	enum sip_method method; /* SIP_METHOD_UNKNOWN: any */
+	bool ruri; /* header "Request-URI": the request line's URI */
 };
 
 struct sigset {
@@ -139,16 +141,23 @@ sig_match(const struct sigset *s, const struct sip_msg *msg)
 
 		if (g->method != SIP_METHOD_UNKNOWN && msg->method != g->method)
 			continue;
+		if (g->ruri) {
+			if (value_match(g, msg->ruri_raw))
+				goto hit;
+			continue;
+		}
 		h = g->hid == SIP_HDR_OTHER ?
 		    sip_msg_hdr_by_name(
 			msg, str_make(g->hname, strlen(g->hname))) :
 		    sip_msg_hdr(msg, g->hid);
 		for (; h; h = sip_msg_hdr_next(msg, h))
-			if (value_match(g, h->value)) {
-				atomic_fetch_add_explicit(&slots[g->slot].hits,
-				    1, memory_order_relaxed);
-				return slots[g->slot].name;
-			}
+			if (value_match(g, h->value))
+				goto hit;
+		continue;
+hit:
+		atomic_fetch_add_explicit(
+		    &slots[g->slot].hits, 1, memory_order_relaxed);
+		return slots[g->slot].name;
 	}
 	return NULL;
 }
@@ -308,6 +317,7 @@ load_one(struct sigset *set, const config_setting_t *e, const char *file,
 		}
 	}
 	g->hid = sip_hdr_id_from_name(str_make(hdr, strlen(hdr)));
+	g->ruri = strcasecmp(hdr, "Request-URI") == 0;
 	snprintf(g->hname, sizeof(g->hname), "%s", hdr);
 	g->vlen = strlen(v);
 	memcpy(g->value, v, g->vlen + 1);

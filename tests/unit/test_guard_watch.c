@@ -426,6 +426,12 @@ test_signatures_embedded(void **state)
 	assert_string_equal(sig_match(s, m), "sipvicious-from");
 	assert_int_equal(parse(m, legit), 0);
 	assert_null(sig_match(s, m));
+	/* a request shape: svmap's default To on an OPTIONS */
+	snprintf(buf, sizeof(buf), req, "", "Zoiper");
+	memcpy(strstr(buf, "To: <sip:100@192.0.2.1>"),
+	    "To: <sip:100@1.1.1.1>  ", 23);
+	assert_int_equal(parse(m, buf), 0);
+	assert_string_equal(sig_match(s, m), "svmap-probe");
 	/* every required name is in the shipped file */
 	for (i = 0; i < sizeof(must) / sizeof(must[0]); i++) {
 		char f[256];
@@ -499,6 +505,11 @@ test_signatures_bad(void **state)
 				   "\"b\"; method = \"FROB\"; } );\n",
 			     errs, sizeof(errs)),
 	    EINVAL);
+	assert_int_equal(load_text("version = 1;\nsignatures = ( { name = "
+				   "\"u\"; header = \"Request-URI\"; prefix "
+				   "= \"sip:666\"; method = \"INVITE\"; } );\n",
+			     errs, sizeof(errs)),
+	    0);
 	assert_int_equal(
 	    load_text("version = 1;\nsignatures = ( { ", errs, sizeof(errs)),
 	    EINVAL);
