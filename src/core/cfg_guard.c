@@ -634,7 +634,7 @@ cfg_guard_defaults(struct cfg_guard *g)
 	g->nladder = 2;
 	g->memory = 7 * 86400;
 	g->v6_prefix = 64;
-	g->max_sources = 1000000;
+	g->max_sources = 262144;
 	g->auth_failures = (struct cfg_trigger){ true, false, GA_BAN, 5, 600 };
 	g->auth_per_user = true;
 	g->auth_ip_count = 20;
