@@ -15,6 +15,7 @@
 #include "core/cfg.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "guard/geo.h"
 #include "guard/scanner.h"
 #include "route/proxy.h"
 
@@ -140,6 +141,19 @@ main(int argc, char **argv)
 					       "<embedded>");
 		cfg_free(cfg);
 		return 1;
+	}
+	if (cfg->guard.geo_db[0]) {
+		/* The GeoIP database too: a bad one would stop the start. */
+		struct geo *g;
+		char msg[256];
+
+		if (geo_open(&g, cfg->guard.geo_db, msg, sizeof(msg))) {
+			fprintf(stderr, "%s: %s\n", path ? path : "<embedded>",
+			    msg);
+			cfg_free(cfg);
+			return 1;
+		}
+		geo_close(g);
 	}
 	if (check_only) {
 		printf("%s: configuration OK\n", path ? path : "<embedded>");

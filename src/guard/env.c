@@ -143,8 +143,18 @@ guard_admit(struct guard_env *e, const struct sa *src, enum peer_role role,
 {
 	if (banset_check(e->banset, src, (uint32_t)time(NULL), NULL) &&
 	    !ban_allowed(e->ban, src)) {
-		*why = REASON_BANNED;
-		return false;
+		if (e->cfg->guard.shadow) {
+			/* Shadow: even a ban only says what it would do. */
+			struct event ev = { .type = EV_SHADOW,
+				.reason = REASON_BANNED,
+				.src = src,
+				.detail = STR("would drop: banned") };
+
+			event_emit(&ev);
+		} else {
+			*why = REASON_BANNED;
+			return false;
+		}
 	}
 	if (rate && !watch_flood(e->watch, src, role, loop_now(e->loop))) {
 		*why = REASON_FLOOD;
@@ -189,6 +199,8 @@ guard_act(struct guard_ctx *gx, const struct sip_msg *msg,
 	struct event ev;
 	char d[256];
 
+	if (ban_allowed(gx->env->ban, gx->src))
+		return GUARD_CONTINUE; /* the allowlist overrides every guard */
 	shadow = shadow || gc->shadow;
 	snprintf(d, sizeof(d), "action=%s mode=%s guard=%s %s",
 	    guard_action_name(action), shadow ? "shadow" : "enforce",
@@ -205,7 +217,7 @@ guard_act(struct guard_ctx *gx, const struct sip_msg *msg,
 	if (action == GA_BAN)
 		ban_strike(
 		    gx->env->ban, gx->src, gx->role, why, top, shadow, detail);
-	if (action == GA_LOG || shadow || ban_allowed(gx->env->ban, gx->src))
+	if (action == GA_LOG || shadow)
 		return GUARD_CONTINUE;
 	res->reason = why;
 	if (action == GA_REJECT || gc->answer_403) {

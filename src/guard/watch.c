@@ -189,6 +189,8 @@ fire(struct watch *w, const struct sa *src, enum reason why,
 {
 	bool shadow = t->shadow || w->gc->shadow;
 
+	if (ban_allowed(w->ban, src))
+		return; /* the allowlist overrides every guard */
 	trigger_event(src, why, t, shadow, "%s", detail);
 	if (t->action == GA_BAN)
 		ban_strike(w->ban, src, cfg_peer_role(w->cfg, src), why, false,
@@ -225,6 +227,8 @@ watch_flood(
 		return true;
 	}
 	r->tokens = (int32_t)t;
+	if (ban_allowed(w->ban, src))
+		return true; /* the allowlist overrides every guard */
 	shadow = w->gc->flood_shadow || w->gc->shadow;
 	if (!r->flooding) {
 		struct cfg_trigger tr = { true, shadow, f->action, f->burst,
@@ -239,7 +243,7 @@ watch_flood(
 			ban_strike(
 			    w->ban, src, role, REASON_FLOOD, false, shadow, d);
 	}
-	return shadow || ban_allowed(w->ban, src);
+	return shadow;
 }
 
 void

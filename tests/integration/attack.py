@@ -23,9 +23,16 @@ answered). The exit status is 0 unless the command could not run.
          one OPTIONS to centinela; answered=1 or silenced_at=1
   ua     --bind IP --port P --agent TEXT
          one OPTIONS with that User-Agent
+  flood  --bind IP --port P --count N [--rate R]
+         N OPTIONS to centinela back to back (R per second; 0, the
+         default: as fast as the socket takes them), without waiting
+         for answers; then the answers are collected until none came
+         for --wait seconds. N counts the OPTIONS answered, K the
+         first one that was not (a flood cap drops from there on).
 """
 import argparse
 import os
+import re
 import socket
 import sys
 import time
@@ -121,10 +128,38 @@ def cmd_ua(a):
     run(ua, [options(ua, a.agent)], a.wait)
 
 
+def cmd_flood(a):
+    ua = sipauth.UA("127.0.0.1", a.port, a.bind)
+    index = {}
+    gap = 1.0 / a.rate if a.rate > 0 else 0.0
+    t = time.monotonic()
+    for i in range(1, a.count + 1):
+        data = options(ua)
+        m = re.search(rb"\r\nVia:[^\r]*;branch=([^;,\s]+)", data)
+        index[m.group(1).decode()] = i
+        ua.s.sendto(data, ua.dst)
+        if gap:
+            t += gap
+            time.sleep(max(0.0, t - time.monotonic()))
+    answered = set()
+    ua.s.settimeout(a.wait)
+    while len(answered) < a.count:
+        try:
+            d, _ = ua.s.recvfrom(65536)
+        except socket.timeout:
+            break
+        r = sipauth.Rsp(d)
+        i = index.get(r.branch())
+        if i and r.status and r.status >= 200:
+            answered.add(i)
+    first = next((i for i in range(1, a.count + 1) if i not in answered), 0)
+    result(len(answered), first)
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("enum", "crack", "forge", "junk", "ping", "ua"):
+    for name in ("enum", "crack", "forge", "junk", "ping", "ua", "flood"):
         s = sub.add_parser(name)
         s.add_argument("--bind", required=True)
         s.add_argument("--port", type=int, required=True)
@@ -134,8 +169,10 @@ def main():
             s.add_argument("--method", default="REGISTER")
         if name in ("crack", "forge"):
             s.add_argument("--user", required=True)
-        if name in ("crack", "forge", "junk"):
+        if name in ("crack", "forge", "junk", "flood"):
             s.add_argument("--count", type=int, required=True)
+        if name == "flood":
+            s.add_argument("--rate", type=float, default=0.0)
         if name == "forge":
             s.add_argument("--as", required=True)
         if name == "ua":
@@ -143,7 +180,8 @@ def main():
     a = p.parse_args()
     try:
         {"enum": cmd_enum, "crack": cmd_crack, "forge": cmd_forge,
-         "junk": cmd_junk, "ping": cmd_ping, "ua": cmd_ua}[a.cmd](a)
+         "junk": cmd_junk, "ping": cmd_ping, "ua": cmd_ua,
+         "flood": cmd_flood}[a.cmd](a)
     except OSError as e:
         print("attack.py: %s" % e, file=sys.stderr)
         return 1
