@@ -8,6 +8,8 @@
 #   make fuzz         build the libFuzzer harnesses (FUZZ_SECONDS=N runs them)
 #   make bench        benchmarks against Kamailio (see docs/PERFORMANCE.md)
 #   make bench-register  REGISTER with digest vs Kamailio, memory per contact
+#   make bench-flood     guard: banset (5M entries) + flood vs Kamailio pike/htable
+#   make bench-banset    the banset part alone
 #   make format       reformat the tree with clang-format
 #   make SANITIZE=address,undefined   sanitizer build in build/san/
 #   make WERROR=1     warnings are errors (CI sets this)
@@ -56,7 +58,8 @@ LIB	:= $(BUILD)/libcentinela.a
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit check fuzz bench bench-register format format-check deps clean
+.PHONY: all run test unit check fuzz bench bench-register bench-flood bench-banset \
+	format format-check deps clean
 
 all: $(BUILD)/centinela $(BUILD)/centinelactl
 
@@ -119,6 +122,20 @@ bench: $(DEPS_STAMP) all
 
 bench-register: $(DEPS_STAMP) all
 	@sh bench/register.sh
+
+$(BUILD)/bench/banset_bench: bench/banset_bench.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/bench/flood_gen: bench/flood_gen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench-banset: $(BUILD)/bench/banset_bench
+	$(BUILD)/bench/banset_bench
+
+bench-flood: $(DEPS_STAMP) all
+	@sh bench/flood.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
