@@ -31,7 +31,7 @@ DIR=${1:?usage: flood_summarize.sh DIR [ELAPSED_S]}
 ELAPSED=${2:-}
 RES="$DIR/results.tsv"
 
-field() { awk -F'\t' -v k="$1" '$1 == k { sub(/^[^\t]*\t/, ""); print; exit }' "$DIR/machine.tsv"; }
+. "$(dirname "$0")/table.sh"
 
 echo "## bench/flood.sh results, $(field date_utc)"
 echo
@@ -69,35 +69,7 @@ echo
 
 proxies=$(awk -F'\t' '$1 == "flood" {print $2}' "$RES" | awk '!seen[$0]++' | tr '\n' ' ')
 
-# med KIND FIELD PROXY -> "median [v1 v2 v3]"
-med() {
-	awk -F'\t' -v k="$1" -v f="$2" -v p="$3" '
-	    $1 == k && $2 == p && $f != "-" { v[++n] = $f; raw = raw (n > 1 ? " " : "") $f }
-	    END {
-		if (!n) { print "-"; exit }
-		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
-			if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
-		m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-		if (n > 1) printf "%s [%s]\n", m, raw; else print m
-	    }' "$RES"
-}
-num() { echo "${1%% *}"; }
-ratio() {
-	awk -v a="$(num "$1")" -v b="$(num "$2")" 'BEGIN {
-	    if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
-}
-
-others=""
-for p in $proxies; do [ "$p" != centinela ] && others="$others $p"; done
-
-hdr="| measurement (median [repeats]) |"
-sep="|---|"
-for p in $proxies; do hdr="$hdr $p |"; sep="$sep---|"; done
-if [[ " $proxies " == *" centinela "* ]]; then
-	for o in $others; do hdr="$hdr centinela/$o |"; sep="$sep---|"; done
-fi
-echo "$hdr"
-echo "$sep"
+table_header "$proxies"
 
 row() {
 	local label=$1 kind=$2 f=$3 line p v

@@ -21,7 +21,7 @@ ELAPSED=${2:-}
 RES="$DIR/results.tsv"
 [ -s "$RES" ] || { echo "no results in $DIR" >&2; exit 1; }
 
-field() { awk -F'\t' -v k="$1" '$1 == k { sub(/^[^\t]*\t/, ""); print; exit }' "$DIR/machine.tsv"; }
+. "$(dirname "$0")/table.sh"
 
 echo "## bench/register.sh results, $(field date_utc)"
 echo
@@ -36,17 +36,6 @@ if [ -s "$DIR/busy-at-start.txt" ]; then
 fi
 echo
 
-# med FILTER_AWK FIELD -> "median [v1 v2 ...]" over the matching lines
-med() {
-	awk -F'\t' -v f="$2" "$1"' { v[++n] = $f; raw = raw (n > 1 ? " " : "") $f }
-	    END {
-		if (!n) { print "-"; exit }
-		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
-			if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
-		m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-		if (n > 1) printf "%s [%s]\n", m, raw; else print m
-	    }' "$RES"
-}
 
 rproxies=$(awk -F'\t' '$1 == "rate" {print $2}' "$RES" | awk '!seen[$0]++' | tr '\n' ' ')
 
@@ -56,7 +45,7 @@ if [ -n "$rproxies" ]; then
 	echo "| | $(for p in $rproxies; do printf '%s | ' "$p"; done)"
 	echo "|---|$(for p in $rproxies; do printf -- '---|'; done)"
 	line="| max registrations/s at >= 99.9 % success, p99 < $(field p99_ms) ms (median [repeats]) |"
-	for p in $rproxies; do line="$line $(med "\$1 == \"max\" && \$2 == \"$p\"" 4) |"; done
+	for p in $rproxies; do line="$line $(med_where "\$1 == \"max\" && \$2 == \"$p\"" 4) |"; done
 	echo "$line"
 	echo
 	echo "### Per rate (medians over the repeats that reached the rate; n = repeats)"
@@ -72,7 +61,7 @@ if [ -n "$rproxies" ]; then
 		for p in $rproxies; do
 			f="\$1 == \"rate\" && \$2 == \"$p\" && \$4 == \"$r\""
 			np=$(awk -F'\t' "$f"' { n++; s += $7 } END { if (n) printf "%d/%d", s, n; else print "-" }' "$RES")
-			line="$line $(med "$f" 6 | cut -d' ' -f1) | $(med "$f" 9 | cut -d' ' -f1) | $(med "$f" 20 | cut -d' ' -f1) | $(med "$f" 12 | cut -d' ' -f1) | $np |"
+			line="$line $(med_where "$f" 6 | cut -d' ' -f1) | $(med_where "$f" 9 | cut -d' ' -f1) | $(med_where "$f" 20 | cut -d' ' -f1) | $(med_where "$f" 12 | cut -d' ' -f1) | $np |"
 		done
 		echo "$line"
 	done
@@ -97,7 +86,7 @@ if grep -q '^alg' "$RES"; then
 	for a in MD5 SHA-256; do
 		f="\$1 == \"alg\" && \$4 == \"$a\""
 		awk -F'\t' -v a="$a" '$1 == "alg" && $4 == a { f = 1 } END { exit !f }' "$RES" || continue
-		echo "| $a ($(awk -F'\t' "$f"' { print $5; exit }' "$RES")/s offered) | $(awk -F'\t' "$f"' { o = o (n++ ? " " : "") $7 "/" $8 } END { print o }' "$RES") | $(med "$f" 6) | $(med "$f" 9) | $(med "$f" 10) | $(med "$f" 11) | $(med "$f" 12) |"
+		echo "| $a ($(awk -F'\t' "$f"' { print $5; exit }' "$RES")/s offered) | $(awk -F'\t' "$f"' { o = o (n++ ? " " : "") $7 "/" $8 } END { print o }' "$RES") | $(med_where "$f" 6) | $(med_where "$f" 9) | $(med_where "$f" 10) | $(med_where "$f" 11) | $(med_where "$f" 12) |"
 	done
 	echo
 fi

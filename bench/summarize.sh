@@ -13,7 +13,7 @@ ELAPSED=${2:-}
 RES="$DIR/results.tsv"
 [ -s "$RES" ] || { echo "no results in $DIR" >&2; exit 1; }
 
-field() { awk -F'\t' -v k="$1" '$1 == k { sub(/^[^\t]*\t/, ""); print; exit }' "$DIR/machine.tsv"; }
+. "$(dirname "$0")/table.sh"
 
 echo "## bench/run.sh results, $(field date_utc)"
 echo
@@ -37,36 +37,10 @@ echo
 
 proxies=$(awk -F'\t' '{print $2}' "$RES" | awk '!seen[$0]++' | tr '\n' ' ')
 
-# med KIND FIELD PROXY -> "median [v1 v2 v3]"
-med() {
-	awk -F'\t' -v k="$1" -v f="$2" -v p="$3" '
-	    # A fixed-rate run with failed calls measured something else
-	    # (it is listed below the table), so it is left out.
-	    $1 == "fixed" && $6 < 0.999 * $7 { next }
-	    $1 == k && $2 == p { v[++n] = $f; raw = raw (n > 1 ? " " : "") $f }
-	    END {
-		if (!n) { print "-"; exit }
-		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
-			if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
-		m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-		if (n > 1) printf "%s [%s]\n", m, raw; else print m
-	    }' "$RES"
-}
-num() { echo "${1%% *}"; }
-ratio() {
-	awk -v a="$(num "$1")" -v b="$(num "$2")" 'BEGIN {
-	    if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
-}
-
-others=""
-for p in $proxies; do [ "$p" != centinela ] && others="$others $p"; done
-
-hdr="| measurement (median [repeats]) |"
-sep="|---|"
-for p in $proxies; do hdr="$hdr $p |"; sep="$sep---|"; done
-for o in $others; do hdr="$hdr centinela/$o |"; sep="$sep---|"; done
-echo "$hdr"
-echo "$sep"
+# A fixed-rate run with failed calls measured something else (it is
+# listed below the table), so it is left out of the medians.
+MED_SKIP='$1 == "fixed" && $6 < 0.999 * $7'
+table_header "$proxies"
 
 row() {
 	local label=$1 kind=$2 f=$3 line p v

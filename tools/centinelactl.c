@@ -65,6 +65,28 @@ ctl_fail(const char *fmt, ...)
 	return 1;
 }
 
+int
+ctl_head(int argc, char **argv, const char **conf, const char **store,
+    const char **sub)
+{
+	int i = 1;
+
+	*conf = *store = NULL;
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			*conf = argv[i + 1];
+		else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc)
+			*store = argv[i + 1];
+		else
+			return 0;
+		i += 2;
+	}
+	if (i >= argc)
+		return 0;
+	*sub = argv[i];
+	return i + 1;
+}
+
 static void
 usage(FILE *f)
 {

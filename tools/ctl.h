@@ -11,6 +11,14 @@
 /* "centinelactl: " + the message + newline on stderr; returns 1. */
 int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * The head every store command shares: [-c CONF] [--store URI] SUB.
+ * Sets *conf and *store (NULL when absent) and *sub; returns the index
+ * of the first argument after SUB, or 0 on a usage error.
+ */
+int ctl_head(int argc, char **argv, const char **conf, const char **store,
+    const char **sub);
+
 int ctl_user(int argc, char **argv);
 int ctl_ban(int argc, char **argv);
 int ctl_allow(int argc, char **argv);

@@ -157,9 +157,10 @@ fmt_time(int64_t t, char *buf, size_t cap)
 
 /* ---- allowlist checks ------------------------------------------------ */
 
-struct allow_hit {
-	const struct cidr *c;
-	bool hit;
+/* The allowlist: guard.allow and the store's entries, read once. */
+struct allow_list {
+	struct cidr *c;
+	size_t n, cap;
 };
 
 static bool
@@ -177,27 +178,51 @@ overlaps(const struct cidr *a, const struct cidr *b)
 }
 
 static int
-allow_check(const struct allow_rec *a, void *arg)
+allow_append(struct allow_list *l, const struct cidr *c)
 {
-	struct allow_hit *h = arg;
-	struct cidr c;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct cidr *n = realloc(l->c, cap * sizeof(*n));
 
-	if (cidr_parse(a->addr, &c) == 0 && overlaps(&c, h->c))
-		h->hit = true;
+		if (!n)
+			return ENOMEM;
+		l->c = n;
+		l->cap = cap;
+	}
+	l->c[l->n++] = *c;
 	return 0;
 }
 
-static bool
-allowlisted(const struct cfg *cfg, struct store *s, const struct cidr *c)
+static int
+allow_one(const struct allow_rec *a, void *arg)
 {
-	struct allow_hit h = { c, false };
-	unsigned i;
+	struct cidr c;
 
+	return cidr_parse(a->addr, &c) ? 0 : allow_append(arg, &c);
+}
+
+static int
+allow_load(const struct cfg *cfg, struct store *s, struct allow_list *l)
+{
+	unsigned i;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
 	for (i = 0; i < cfg->guard.nallow; i++)
-		if (overlaps(&cfg->guard.allow[i], c))
+		if ((rc = allow_append(l, &cfg->guard.allow[i])))
+			return rc;
+	return store_allow_each(s, allow_one, l);
+}
+
+static bool
+allow_has(const struct allow_list *l, const struct cidr *c)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (overlaps(&l->c[i], c))
 			return true;
-	store_allow_each(s, allow_check, &h);
-	return h.hit;
+	return false;
 }
 
 /* ---- writing --------------------------------------------------------- */
@@ -262,9 +287,16 @@ do_add(const struct cfg *cfg, struct store *s, const struct bopts *o,
 	const char *reason = o->reason ? o->reason : "manual";
 	int64_t now = (int64_t)time(NULL);
 	unsigned secs = o->has_for ? o->secs : 0;
-	bool have;
+	struct allow_list al;
+	bool have, allowed;
 
-	if (allowlisted(cfg, s, c))
+	if (allow_load(cfg, s, &al)) {
+		free(al.c);
+		return ctl_fail("allowlist: %s", store_errmsg(s));
+	}
+	allowed = allow_has(&al, c);
+	free(al.c);
+	if (allowed)
 		return ctl_fail("%s is allowlisted: not banned (centinelactl "
 				"allow del first)",
 		    addr);
@@ -445,6 +477,8 @@ struct import {
 	const struct bopts *o;
 	unsigned n, skipped;
 	int64_t now;
+	struct allow_list allow;
+	bool store_failed; /* a write failed (else: the input is bad) */
 };
 
 static int
@@ -465,7 +499,7 @@ import_one(const struct feed_entry *e, void *arg)
 	if (!secs && e->until > im->now)
 		secs = (unsigned)(e->until - im->now);
 	cidr_fmt(&e->range, addr, sizeof(addr));
-	if (e->range.prefix == 0 || allowlisted(im->cfg, im->s, &e->range)) {
+	if (e->range.prefix == 0 || allow_has(&im->allow, &e->range)) {
 		im->skipped++;
 		return 0;
 	}
@@ -476,8 +510,10 @@ import_one(const struct feed_entry *e, void *arg)
 	ladder_step(im->cfg, &old, store_ban_get(im->s, addr, &old) == 0,
 	    im->now, &r, &secs);
 	if ((err = store_ban_put(im->s, &r)) ||
-	    (err = queue_cmd(im->s, "ban", addr, secs, reason)))
+	    (err = queue_cmd(im->s, "ban", addr, secs, reason))) {
+		im->store_failed = true;
 		return err;
+	}
 	im->n++;
 	return 0;
 }
@@ -526,12 +562,17 @@ read_file(const char *path, size_t *len)
 static int
 do_import(const struct cfg *cfg, struct store *s, const struct bopts *o)
 {
-	struct import im = { cfg, s, o, 0, 0, (int64_t)time(NULL) };
+	struct import im;
 	enum feed_format fmt;
 	char *buf, err[256];
 	size_t len = 0;
 	int rc;
 
+	memset(&im, 0, sizeof(im));
+	im.cfg = cfg;
+	im.s = s;
+	im.o = o;
+	im.now = (int64_t)time(NULL);
 	if (!o->arg)
 		return ctl_fail("import: a file (or - for stdin) is needed");
 	if (format_arg(o->format, &fmt))
@@ -539,23 +580,20 @@ do_import(const struct cfg *cfg, struct store *s, const struct bopts *o)
 	if (!(buf = read_file(o->arg, &len)))
 		return ctl_fail(
 		    "%s: %s", o->arg, strerror(errno ? errno : EIO));
-	/* Everything is validated before the first write. */
-	rc = feed_parse(fmt, buf, len, NULL, NULL, NULL, 0, err, sizeof(err));
-	if (rc) {
+	if (allow_load(cfg, s, &im.allow) || store_begin(s)) {
 		free(buf);
-		return ctl_fail("%s: %s; nothing imported", o->arg, err);
-	}
-	if (store_begin(s)) {
-		free(buf);
+		free(im.allow.c);
 		return ctl_fail("%s", store_errmsg(s));
 	}
+	/* feed_parse() checks the whole input before the first entry. */
 	rc = feed_parse(
 	    fmt, buf, len, import_one, &im, NULL, 0, err, sizeof(err));
 	free(buf);
+	free(im.allow.c);
 	if (rc || store_commit(s)) {
 		store_rollback(s);
-		return ctl_fail("import: %s; nothing imported",
-		    rc ? store_errmsg(s) : store_errmsg(s));
+		return ctl_fail("%s: %s; nothing imported", o->arg,
+		    rc && !im.store_failed ? err : store_errmsg(s));
 	}
 	printf("imported %u ranges%s", im.n, im.skipped ? "" : "\n");
 	if (im.skipped)
@@ -769,25 +807,13 @@ ctl_ban_or_allow(int argc, char **argv, bool allow)
 	struct store *s = NULL;
 	const char *sub;
 	char err[256];
-	int i = 1, rc;
+	int i, rc;
 
 	memset(&o, 0, sizeof(o));
-	while (i < argc && argv[i][0] == '-') {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			o.conf = argv[i + 1];
-		else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc)
-			o.store = argv[i + 1];
-		else {
-			ban_usage(stderr);
-			return 2;
-		}
-		i += 2;
-	}
-	if (i >= argc) {
+	if (!(i = ctl_head(argc, argv, &o.conf, &o.store, &sub))) {
 		ban_usage(stderr);
 		return 2;
 	}
-	sub = argv[i++];
 	if (allow ? strcmp(sub, "add") && strcmp(sub, "del") &&
 		    strcmp(sub, "list") :
 		    strcmp(sub, "list") && strcmp(sub, "add") &&

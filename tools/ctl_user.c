@@ -276,25 +276,13 @@ ctl_user(int argc, char **argv)
 	char pw[128], secret[CRED_SECRET_LEN + 1];
 	const char *sub, *uri;
 	bool generated = false;
-	int i = 1, rc;
+	int i, rc;
 
 	memset(&o, 0, sizeof(o));
-	while (i < argc && argv[i][0] == '-') {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			o.conf = argv[i + 1];
-		else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc)
-			o.store = argv[i + 1];
-		else {
-			user_usage(stderr);
-			return 2;
-		}
-		i += 2;
-	}
-	if (i >= argc) {
+	if (!(i = ctl_head(argc, argv, &o.conf, &o.store, &sub))) {
 		user_usage(stderr);
 		return 2;
 	}
-	sub = argv[i++];
 	if ((rc = parse_opts(argc, argv, i, &o)))
 		return rc;
 	if (cfg_load(&cfg, o.conf, stderr))

@@ -337,36 +337,37 @@ load_peers(struct ld *ld, const config_setting_t *root)
 	}
 }
 
-static void
-load_deny(struct ld *ld, const config_setting_t *root)
+void
+cfg_get_cidrs(struct ld *ld, const config_setting_t *g, const char *name,
+    struct cidr *out, unsigned max, unsigned *n)
 {
-	const config_setting_t *l = cfg_member(root, "deny");
-	struct cfg *cfg = ld->cfg;
-	int i, n;
+	const config_setting_t *l = cfg_member(g, name);
+	int i, cnt;
 
 	if (!l)
 		return;
 	if (!config_setting_is_array(l) && !config_setting_is_list(l)) {
-		cfg_err_at(ld, l, "deny: expected [ \"addr/len\", ... ]");
+		cfg_err_at(ld, l, "%s: expected [ \"addr/len\", ... ]", name);
 		return;
 	}
-	n = config_setting_length(l);
-	if (n > CFG_MAX_DENY) {
-		cfg_err_at(ld, l, "deny: at most %d entries", CFG_MAX_DENY);
+	cnt = config_setting_length(l);
+	if ((unsigned)cnt > max) {
+		cfg_err_at(ld, l, "%s: at most %u entries", name, max);
 		return;
 	}
-	for (i = 0; i < n; i++) {
+	*n = 0;
+	for (i = 0; i < cnt; i++) {
 		const config_setting_t *e =
 		    config_setting_get_elem(l, (unsigned)i);
 		const char *v = config_setting_get_string(e);
 
-		if (!v || cidr_parse(v, &cfg->deny[cfg->ndeny]))
+		if (!v || cidr_parse(v, &out[*n]))
 			cfg_err_at(ld, e,
-			    "deny[%d]: \"%s\" is not an address or "
-			    "CIDR range",
-			    i, v ? v : "(not a string)");
+			    "%s[%d]: \"%s\" is not an address or CIDR "
+			    "range",
+			    name, i, v ? v : "(not a string)");
 		else
-			cfg->ndeny++;
+			(*n)++;
 	}
 }
 
@@ -809,7 +810,7 @@ cfg_load(struct cfg **cfgp, const char *path, FILE *errf)
 	load_listen(&ld, root);
 	load_upstreams(&ld, root);
 	load_peers(&ld, root);
-	load_deny(&ld, root);
+	cfg_get_cidrs(&ld, root, "deny", cfg->deny, CFG_MAX_DENY, &cfg->ndeny);
 	load_groups(&ld, root);
 	load_auth(&ld, root);
 	cfg_load_guard(&ld, root);

@@ -161,40 +161,6 @@ is_list(const config_setting_t *s)
 }
 
 static void
-get_cidrs(struct ld *ld, const config_setting_t *g, const char *name,
-    struct cidr *out, unsigned max, unsigned *n)
-{
-	const config_setting_t *l = cfg_member(g, name);
-	int i, cnt;
-
-	if (!l)
-		return;
-	if (!is_list(l)) {
-		cfg_err_at(ld, l, "%s: expected [ \"addr/len\", ... ]", name);
-		return;
-	}
-	cnt = config_setting_length(l);
-	if ((unsigned)cnt > max) {
-		cfg_err_at(ld, l, "%s: at most %u entries", name, max);
-		return;
-	}
-	*n = 0;
-	for (i = 0; i < cnt; i++) {
-		const config_setting_t *e =
-		    config_setting_get_elem(l, (unsigned)i);
-		const char *v = config_setting_get_string(e);
-
-		if (!v || cidr_parse(v, &out[*n]))
-			cfg_err_at(ld, e,
-			    "%s[%d]: \"%s\" is not an address or CIDR "
-			    "range",
-			    name, i, v ? v : "(not a string)");
-		else
-			(*n)++;
-	}
-}
-
-static void
 get_countries(struct ld *ld, const config_setting_t *g, const char *name,
     char (*out)[3], unsigned *n)
 {
@@ -325,7 +291,7 @@ load_guard_group(struct ld *ld, const config_setting_t *root)
 	get_duration(ld, g, "memory", 0, 315360000, &gc->memory);
 	cfg_get_uint(ld, g, "ipv6_prefix", 32, 128, &gc->v6_prefix);
 	cfg_get_uint(ld, g, "max_sources", 1024, 100000000, &gc->max_sources);
-	get_cidrs(ld, g, "allow", gc->allow, CFG_MAX_ALLOW, &gc->nallow);
+	cfg_get_cidrs(ld, g, "allow", gc->allow, CFG_MAX_ALLOW, &gc->nallow);
 	cfg_get_string(
 	    ld, g, "signatures", gc->signatures, sizeof(gc->signatures), false);
 	cfg_get_bool(ld, g, "nftables", &gc->nft);

@@ -38,6 +38,10 @@ void cfg_get_bool(
 const config_setting_t *cfg_get_string(struct ld *ld, const config_setting_t *g,
     const char *name, char *out, size_t cap, bool required);
 
+/* A list of "addr/len" ranges into out[max]; absent keeps *n. */
+void cfg_get_cidrs(struct ld *ld, const config_setting_t *g, const char *name,
+    struct cidr *out, unsigned max, unsigned *n);
+
 /* The guard sections (core/cfg_guard.c). */
 void cfg_guard_defaults(struct cfg_guard *g);
 void cfg_load_guard(struct ld *ld, const config_setting_t *root);

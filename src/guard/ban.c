@@ -403,14 +403,8 @@ ended(const struct ban_info *bi, void *arg)
 }
 
 void
-ban_tick(struct ban *b, uint32_t now)
+ban_tick(struct ban *b, uint32_t now, size_t budget)
 {
-	struct banset_stats st;
-	size_t budget;
-
-	banset_stats(b->bs, &st);
-	/* The whole table about once a minute, in small slices. */
-	budget = st.bytes / 64 / 60 + 4096;
 	banset_sweep(b->bs, now, budget, ended, b);
 }
 

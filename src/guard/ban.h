@@ -54,8 +54,8 @@ unsigned ban_strike(struct ban *b, const struct sa *src, enum peer_role role,
 int ban_import(struct ban *b, const struct cidr *ranges, size_t n,
     unsigned secs, unsigned feed, const char *feed_name);
 
-/* From the loop, once a second: sweep a slice of the banset. */
-void ban_tick(struct ban *b, uint32_t now);
+/* From the loop, once a second: sweep "budget" slots of the banset. */
+void ban_tick(struct ban *b, uint32_t now, size_t budget);
 
 /* Wait until everything queued is in the store and nftables (tests). */
 void ban_sync(struct ban *b);

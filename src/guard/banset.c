@@ -80,6 +80,17 @@ struct banset {
 	size_t sweep_pos; /* over b4 slots, then r slots */
 };
 
+/* Slot s (bucket s / 8, entry s % 8) of the exact table. */
+#define B4_KEY(b, s) ((b)->b4[(s) / B4_SLOTS].key[(s) % B4_SLOTS])
+#define B4_REC(b, s) ((b)->b4[(s) / B4_SLOTS].rec[(s) % B4_SLOTS])
+
+static inline uint32_t
+key4(const uint8_t *a)
+{
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+	    (uint32_t)a[2] << 8 | a[3];
+}
+
 static inline uint32_t
 hash32(uint64_t seed, uint32_t key)
 {
@@ -132,8 +143,7 @@ exact4(const struct cidr *c, uint32_t *key)
 
 	if (c->family != AF_INET || c->prefix != 32)
 		return false;
-	a = (uint32_t)c->addr[0] << 24 | (uint32_t)c->addr[1] << 16 |
-	    (uint32_t)c->addr[2] << 8 | c->addr[3];
+	a = key4(c->addr);
 	if (a == KEY_EMPTY || a == KEY_DEAD)
 		return false;
 	*key = a;
@@ -275,8 +285,8 @@ b4_resize(struct banset *b, size_t nb)
 			if (k == KEY_EMPTY || k == KEY_DEAD)
 				continue;
 			b4_find(b, k, &s);
-			b->b4[s / B4_SLOTS].key[s % B4_SLOTS] = k;
-			b->b4[s / B4_SLOTS].rec[s % B4_SLOTS] = old[i].rec[j];
+			B4_KEY(b, s) = k;
+			B4_REC(b, s) = old[i].rec[j];
 			b->used4++;
 		}
 	free(old);
@@ -444,6 +454,19 @@ banset_reserve(struct banset *b, size_t n)
 	return err;
 }
 
+static void
+info_exact(struct ban_info *bi, const struct rec *r, uint32_t key)
+{
+	rec_get(r, bi);
+	memset(&bi->range, 0, sizeof(bi->range));
+	bi->range.family = AF_INET;
+	bi->range.prefix = 32;
+	bi->range.addr[0] = (uint8_t)(key >> 24);
+	bi->range.addr[1] = (uint8_t)(key >> 16);
+	bi->range.addr[2] = (uint8_t)(key >> 8);
+	bi->range.addr[3] = (uint8_t)key;
+}
+
 static bool
 check_ranges(const struct banset *b, int fam, const uint8_t *a, uint32_t now,
     struct ban_info *bi)
@@ -489,44 +512,17 @@ banset_check(
 		return false;
 	pthread_rwlock_rdlock(&b->lock);
 	if (fam == 4 && b->used4) {
-		uint32_t key = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
-		    (uint32_t)a[2] << 8 | a[3];
-		size_t bx = b4_index(b, key), n;
-		unsigned i;
+		uint32_t key = key4(a);
+		size_t slot;
 
-		for (n = 0; n < b->nb4; n++) {
-			const struct bucket4 *bk = &b->b4[bx];
-			bool has_empty = false;
+		if (b4_find(b, key, &slot)) {
+			const struct rec *r = &b->recs[B4_REC(b, slot)];
 
-			for (i = 0; i < B4_SLOTS; i++) {
-				if (bk->key[i] == key) {
-					const struct rec *r =
-					    &b->recs[bk->rec[i]];
-
-					if (r->expires > now) {
-						hit = true;
-						if (bi) {
-							rec_get(r, bi);
-							memset(&bi->range, 0,
-							    sizeof(bi->range));
-							bi->range.family =
-							    AF_INET;
-							bi->range.prefix = 32;
-							memcpy(bi->range.addr,
-							    a, 4);
-						}
-					}
-					goto exact_done;
-				}
-				has_empty |= bk->key[i] == KEY_EMPTY;
-			}
-			if (has_empty)
-				break;
-			if (++bx == b->nb4)
-				bx = 0;
+			hit = r->expires > now;
+			if (hit && bi)
+				info_exact(bi, r, key);
 		}
 	}
-exact_done:
 	if (!hit && (fam == 4 ? b->nplen4 : b->nplen6))
 		hit = check_ranges(b, fam, a, now, bi);
 	pthread_rwlock_unlock(&b->lock);
@@ -586,13 +582,13 @@ link_locked(struct banset *b, const struct cidr *c, uint32_t id, uint32_t *old)
 			b4_find(b, key, &s);
 			if (s == SIZE_MAX)
 				return ENOMEM;
-			if (b->b4[s / B4_SLOTS].key[s % B4_SLOTS] == KEY_DEAD)
+			if (B4_KEY(b, s) == KEY_DEAD)
 				b->dead4--;
-			b->b4[s / B4_SLOTS].key[s % B4_SLOTS] = key;
+			B4_KEY(b, s) = key;
 			b->used4++;
 		} else
-			*old = b->b4[s / B4_SLOTS].rec[s % B4_SLOTS];
-		b->b4[s / B4_SLOTS].rec[s % B4_SLOTS] = id;
+			*old = B4_REC(b, s);
+		B4_REC(b, s) = id;
 		return 0;
 	}
 	rkey_make(&k, c);
@@ -686,8 +682,8 @@ banset_del(struct banset *b, const struct cidr *range)
 	pthread_rwlock_wrlock(&b->lock);
 	if (exact4(range, &key)) {
 		if (b4_find(b, key, &s)) {
-			rec_unref(b, b->b4[s / B4_SLOTS].rec[s % B4_SLOTS]);
-			b->b4[s / B4_SLOTS].key[s % B4_SLOTS] = KEY_DEAD;
+			rec_unref(b, B4_REC(b, s));
+			B4_KEY(b, s) = KEY_DEAD;
 			b->used4--;
 			b->dead4++;
 			err = 0;
@@ -705,19 +701,6 @@ banset_del(struct banset *b, const struct cidr *range)
 	}
 	pthread_rwlock_unlock(&b->lock);
 	return err;
-}
-
-static void
-info_exact(struct ban_info *bi, const struct rec *r, uint32_t key)
-{
-	rec_get(r, bi);
-	memset(&bi->range, 0, sizeof(bi->range));
-	bi->range.family = AF_INET;
-	bi->range.prefix = 32;
-	bi->range.addr[0] = (uint8_t)(key >> 24);
-	bi->range.addr[1] = (uint8_t)(key >> 16);
-	bi->range.addr[2] = (uint8_t)(key >> 8);
-	bi->range.addr[3] = (uint8_t)key;
 }
 
 static void

@@ -53,8 +53,9 @@ tick(void *arg)
 	struct guard_env *e = arg;
 	struct banset_stats st;
 
-	ban_tick(e->ban, (uint32_t)time(NULL));
 	banset_stats(e->banset, &st);
+	/* The whole table about once a minute, in small slices. */
+	ban_tick(e->ban, (uint32_t)time(NULL), st.bytes / 64 / 60 + 4096);
 	metrics_gauge_set(MG_BANSET_ENTRIES, st.entries);
 	metrics_gauge_set(MG_BANSET_BYTES, st.bytes);
 	loop_timer_start(e->loop, &e->tick, 1000, tick, e);
@@ -190,30 +191,43 @@ guard_reload_signatures(struct guard_env *e)
 	return 0;
 }
 
+void
+guard_trigger(const struct sa *src, enum reason why, enum guard_action action,
+    bool shadow, const struct sip_msg *msg, const char *tp, const char *detail)
+{
+	struct event ev;
+	char d[320];
+
+	snprintf(d, sizeof(d), "action=%s mode=%s %s",
+	    guard_action_name(action), shadow ? "shadow" : "enforce",
+	    detail ? detail : "");
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_TRIGGER;
+	ev.reason = why;
+	ev.src = src;
+	ev.tp = tp;
+	if (msg) {
+		ev.method = msg->method_s;
+		ev.call_id = msg->call_id;
+	}
+	ev.detail = str_make(d, strlen(d));
+	event_emit(&ev);
+}
+
 enum guard_vd
 guard_act(struct guard_ctx *gx, const struct sip_msg *msg,
     struct guard_result *res, enum guard_action action, enum reason why,
     bool shadow, bool top, const char *detail)
 {
 	const struct cfg_guard *gc = &gx->cfg->guard;
-	struct event ev;
 	char d[256];
 
 	if (ban_allowed(gx->env->ban, gx->src))
 		return GUARD_CONTINUE; /* the allowlist overrides every guard */
 	shadow = shadow || gc->shadow;
-	snprintf(d, sizeof(d), "action=%s mode=%s guard=%s %s",
-	    guard_action_name(action), shadow ? "shadow" : "enforce",
-	    res->guard ? res->guard : "?", detail ? detail : "");
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_TRIGGER;
-	ev.reason = why;
-	ev.src = gx->src;
-	ev.tp = gx->tp_name;
-	ev.method = msg->method_s;
-	ev.call_id = msg->call_id;
-	ev.detail = str_make(d, strlen(d));
-	event_emit(&ev);
+	snprintf(d, sizeof(d), "guard=%s %s", res->guard ? res->guard : "?",
+	    detail ? detail : "");
+	guard_trigger(gx->src, why, action, shadow, msg, gx->tp_name, d);
 	if (action == GA_BAN)
 		ban_strike(
 		    gx->env->ban, gx->src, gx->role, why, top, shadow, detail);

@@ -128,6 +128,14 @@ unsigned guard_chain_len(void);
 const char *guard_chain_name(unsigned i);
 
 /*
+ * A trigger fired for "src": the trigger event (counted, and logged as
+ * "action=A mode=enforce|shadow DETAIL"); msg and tp may be NULL.
+ */
+void guard_trigger(const struct sa *src, enum reason why,
+    enum guard_action action, bool shadow, const struct sip_msg *msg,
+    const char *tp, const char *detail);
+
+/*
  * What a guard does with an offending request, by action: GA_LOG and
  * shadow mode let it through (an event says what would have happened);
  * GA_DROP drops (403 when guard.answer = "403"), GA_REJECT answers 403,

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "guard/guard.h"
 #include "guard/watch.h"
 
 #define WAYS 4
@@ -155,46 +155,25 @@ window_add(uint32_t *start, uint16_t *n, uint32_t now, unsigned window)
 	return *n;
 }
 
-static void trigger_event(const struct sa *src, enum reason why,
-    const struct cfg_trigger *t, bool shadow, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
+/* A trigger fired: its event, then the ladder when it says ban. */
 static void
-trigger_event(const struct sa *src, enum reason why,
-    const struct cfg_trigger *t, bool shadow, const char *fmt, ...)
+fire(struct watch *w, const struct sa *src, enum peer_role role,
+    enum reason why, enum guard_action action, bool shadow, const char *detail)
 {
-	char d[256];
-	struct event ev;
-	va_list ap;
-	int n;
-
-	n = snprintf(d, sizeof(d), "action=%s mode=%s ",
-	    guard_action_name(t->action), shadow ? "shadow" : "enforce");
-	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < sizeof(d))
-		vsnprintf(d + n, sizeof(d) - (size_t)n, fmt, ap);
-	va_end(ap);
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_TRIGGER;
-	ev.reason = why;
-	ev.src = src;
-	ev.detail = str_make(d, strlen(d));
-	event_emit(&ev);
+	guard_trigger(src, why, action, shadow, NULL, NULL, detail);
+	if (action == GA_BAN)
+		ban_strike(w->ban, src, role, why, false, shadow, detail);
 }
 
-/* A counting trigger fired: event, then the ladder when it says ban. */
+/* A counting trigger reached its count. */
 static void
-fire(struct watch *w, const struct sa *src, enum reason why,
+fire_counted(struct watch *w, const struct sa *src, enum reason why,
     const struct cfg_trigger *t, const char *detail)
 {
-	bool shadow = t->shadow || w->gc->shadow;
-
 	if (ban_allowed(w->ban, src))
 		return; /* the allowlist overrides every guard */
-	trigger_event(src, why, t, shadow, "%s", detail);
-	if (t->action == GA_BAN)
-		ban_strike(w->ban, src, cfg_peer_role(w->cfg, src), why, false,
-		    shadow, detail);
+	fire(w, src, cfg_peer_role(w->cfg, src), why, t->action,
+	    t->shadow || w->gc->shadow, detail);
 }
 
 bool
@@ -231,17 +210,13 @@ watch_flood(
 		return true; /* the allowlist overrides every guard */
 	shadow = w->gc->flood_shadow || w->gc->shadow;
 	if (!r->flooding) {
-		struct cfg_trigger tr = { true, shadow, f->action, f->burst,
-			0 };
 		char d[96];
 
 		r->flooding = 1;
 		snprintf(d, sizeof(d), "rate=%u/s burst=%u role=%s", f->rate,
 		    f->burst, peer_role_name(role));
-		trigger_event(src, REASON_FLOOD, &tr, shadow, "%s", d);
-		if (f->action == GA_BAN && role == ROLE_PUBLIC)
-			ban_strike(
-			    w->ban, src, role, REASON_FLOOD, false, shadow, d);
+		/* A peer is never banned: ban_strike() refuses it. */
+		fire(w, src, role, REASON_FLOOD, f->action, shadow, d);
 	}
 	return shadow;
 }
@@ -262,7 +237,7 @@ watch_malformed(struct watch *w, const struct sa *src)
 		return;
 	snprintf(d, sizeof(d), "count=%u window=%us", t->count, t->window);
 	r->mal_n = 0;
-	fire(w, src, REASON_MALFORMED_BURST, t, d);
+	fire_counted(w, src, REASON_MALFORMED_BURST, t, d);
 }
 
 /* Failures that count against a source (not "no credentials yet"). */
@@ -321,7 +296,7 @@ on_enumeration(struct watch *w, const struct sa *src, struct srec *r,
 		return;
 	snprintf(d, sizeof(d), "users=%u window=%us", n, t->window);
 	r->enum_start = 0;
-	fire(w, src, REASON_ENUMERATION, t, d);
+	fire_counted(w, src, REASON_ENUMERATION, t, d);
 }
 
 void
@@ -376,7 +351,7 @@ watch_event(const struct event *ev, void *arg)
 	} else
 		return;
 	r->auth_n = 0;
-	fire(w, ev->src, REASON_BRUTE_FORCE, t, d);
+	fire_counted(w, ev->src, REASON_BRUTE_FORCE, t, d);
 }
 
 unsigned

@@ -498,3 +498,44 @@ scenario() {
 	done
 	grep -q '@[A-Z_]*@' "$T/$n.xml" && fail "unfilled @KEY@ in $n.xml"
 }
+
+# ---- attackers and bounded runs ---------------------------------------
+
+# attack CMD ARGS... -- tests/integration/attack.py against centinela;
+# prints its "answered=N silenced_at=K" line.
+attack() {
+	local c=$1
+	shift
+	"$PYTHON" "$ITEST/attack.py" "$c" --port "$SIP_PORT" "$@"
+}
+
+# silenced_at CMD ARGS... -- K of attack.py's line (empty: it failed).
+silenced_at() {
+	attack "$@" | sed -n 's/.*silenced_at=\([0-9]*\).*/\1/p'
+}
+
+ping_answered() { [ "$(silenced_at ping --bind "$1")" = 0 ]; }
+ping_silenced() { [ "$(silenced_at ping --bind "$1")" = 1 ]; }
+
+# run_bounded NAME LIMIT_S CMD... -- run CMD (stdout $T/NAME.out,
+# stderr $T/NAME.err), recorded for the EXIT trap; wait LIMIT_S at most
+# (then stop it: status 124); returns its status.
+run_bounded() {
+	local n=$1 limit=$2 pid rc
+	shift 2
+	"$@" >"$T/$n.out" 2>"$T/$n.err" </dev/null &
+	pid=$!
+	track "$pid"
+	if ! wait_until "$limit" gone "$pid"; then
+		stop_pid "$pid"
+		return 124
+	fi
+	wait "$pid"
+	rc=$?
+	untrack "$pid"
+	return $rc
+}
+
+# log_mark -- the daemon log's current line count (log_since uses it).
+log_mark() { wc -l <"$LOG"; }
+log_since() { tail -n +"$(($1 + 1))" "$LOG"; }

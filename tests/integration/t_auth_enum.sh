@@ -113,25 +113,6 @@ sys.argv[0] = "svwar"
 svwar.main()
 EOF
 
-# run_bounded NAME LIMIT_S CMD... -- run CMD (stdout $T/NAME.out,
-# stderr $T/NAME.err), recorded for the EXIT trap; wait LIMIT_S at most
-# (then stop it: status 124); returns its status.
-run_bounded() {
-	local n=$1 limit=$2 pid rc
-	shift 2
-	"$@" >"$T/$n.out" 2>"$T/$n.err" </dev/null &
-	pid=$!
-	track "$pid"
-	if ! wait_until "$limit" gone "$pid"; then
-		stop_pid "$pid"
-		return 124
-	fi
-	wait "$pid"
-	rc=$?
-	untrack "$pid"
-	return $rc
-}
-
 # sv_results TOOL SESSION DB -- "key value" per entry of a SIPVicious
 # session database ($HOME/.sipvicious/TOOL/SESSION/DB; HOME is $T).
 sv_results() {

@@ -60,18 +60,6 @@ wait_upstream_healthy pbx
 
 ev() { metric_value centinela_events_total "event=\"$1\",reason=\"$2\""; }
 
-attack() {
-	local c=$1
-	shift
-	"$PYTHON" "$ITEST/attack.py" "$c" --port "$SIP_PORT" "$@"
-}
-silenced_at() {
-	attack "$@" | sed -n 's/.*silenced_at=\([0-9]*\).*/\1/p'
-}
-ping_answered() { [ "$(silenced_at ping --bind "$1")" = 0 ]; }
-ping_silenced() { [ "$(silenced_at ping --bind "$1")" = 1 ]; }
-log_mark() { wc -l <"$LOG"; }
-log_since() { tail -n +"$(($1 + 1))" "$LOG"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # ---- 1. the ladder ---------------------------------------------------------
