@@ -50,9 +50,9 @@ LDLIBS	+= $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC	:= $(sort $(wildcard src/core/*.c src/sip/*.c src/net/*.c \
 	     src/guard/*.c src/route/*.c src/admin/*.c \
-	     src/auth/*.c src/store/*.c))
+	     src/auth/*.c src/store/*.c src/callerid/*.c))
 LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_conf.o \
-	   $(BUILD)/gen/default_sigs.o
+	   $(BUILD)/gen/default_sigs.o $(BUILD)/gen/default_numplan.o
 LIB	:= $(BUILD)/libcentinela.a
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -82,6 +82,10 @@ $(BUILD)/gen/default_sigs.c: etc/signatures.conf scripts/embed.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed.sh etc/signatures.conf default_sigs > $@
 
+$(BUILD)/gen/default_numplan.c: etc/numplan.conf scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh etc/numplan.conf default_numplan > $@
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -92,8 +96,10 @@ $(LIB): $(LIB_OBJ)
 $(BUILD)/centinela: $(BUILD)/src/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/centinelactl: $(BUILD)/tools/centinelactl.o $(BUILD)/tools/ctl_user.o \
-		$(BUILD)/tools/ctl_ban.o $(LIB)
+CTL_SRC	:= $(sort $(wildcard tools/*.c))
+CTL_OBJ	:= $(CTL_SRC:%.c=$(BUILD)/%.o)
+
+$(BUILD)/centinelactl: $(CTL_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
@@ -146,5 +152,4 @@ format-check:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d $(BUILD)/tools/centinelactl.d \
-	$(BUILD)/tools/ctl_user.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d $(CTL_OBJ:.o=.d)
