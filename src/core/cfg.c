@@ -189,7 +189,8 @@ get_addr_port(struct ld *ld, const config_setting_t *g, const char *aname,
 static const char *const top_known[] = { "workers", "listen", "tls", "limits",
 	"tcp", "proxy", "transaction", "upstreams", "probe", "peers", "deny",
 	"sanity", "log", "metrics", "domains", "store", "auth", "registrar",
-	"guard", "triggers", "flood", "geoip", "dnsbl", "feeds", NULL };
+	"guard", "triggers", "flood", "geoip", "dnsbl", "feeds", "callerid",
+	NULL };
 
 static void
 load_listen(struct ld *ld, const config_setting_t *root)
@@ -284,7 +285,8 @@ load_upstreams(struct ld *ld, const config_setting_t *root)
 static void
 load_peers(struct ld *ld, const config_setting_t *root)
 {
-	static const char *const known[] = { "name", "cidr", "role", NULL };
+	static const char *const known[] = { "name", "cidr", "role", "class",
+		"flags", "provider", NULL };
 	const config_setting_t *l = cfg_member(root, "peers");
 	struct cfg *cfg = ld->cfg;
 	int i, n;
@@ -333,6 +335,7 @@ load_peers(struct ld *ld, const config_setting_t *root)
 			else
 				p->role = (enum peer_role)r;
 		}
+		cfg_load_peer_class(ld, e, p);
 		cfg->npeers++;
 	}
 }
@@ -736,6 +739,7 @@ cfg_defaults(struct cfg *cfg)
 	cfg->reg_max_contacts = 10;
 	cfg->reg_nat_ping = 0;
 	cfg_guard_defaults(&cfg->guard);
+	cfg_callerid_defaults(&cfg->callerid);
 }
 
 static void
@@ -814,6 +818,7 @@ cfg_load(struct cfg **cfgp, const char *path, FILE *errf)
 	load_groups(&ld, root);
 	load_auth(&ld, root);
 	cfg_load_guard(&ld, root);
+	cfg_load_callerid(&ld, root);
 	/* Cross-checks only make sense on individually valid settings. */
 	if (ld.nerr == 0)
 		check_cross(&ld, root);
@@ -836,12 +841,20 @@ cfg_free(struct cfg *cfg)
 enum peer_role
 cfg_peer_role(const struct cfg *cfg, const struct sa *src)
 {
+	const struct cfg_peer *p = cfg_peer_find(cfg, src);
+
+	return p ? p->role : ROLE_PUBLIC;
+}
+
+const struct cfg_peer *
+cfg_peer_find(const struct cfg *cfg, const struct sa *src)
+{
 	unsigned i;
 
 	for (i = 0; i < cfg->npeers; i++)
 		if (cidr_match(&cfg->peers[i].cidr, src))
-			return cfg->peers[i].role;
-	return ROLE_PUBLIC;
+			return &cfg->peers[i];
+	return NULL;
 }
 
 const char *

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/reason.h"
 #include "net/sa.h"
 #include "sip/sip.h"
 
@@ -52,10 +53,32 @@ struct cfg_upstream {
 	unsigned weight;
 };
 
+/*
+ * What a peer's traffic is, for the caller-ID rules (Orden
+ * TDF/149/2025 art. 5.4: international calls arrive on interfaces kept
+ * apart from national ones). Every carrier and customer peer has one.
+ */
+enum peer_class {
+	PEER_CLASS_NONE = 0,
+	PEER_CLASS_NATIONAL, /* interconnect with a national operator */
+	PEER_CLASS_INTERNATIONAL, /* international interconnect interface */
+	PEER_CLASS_ACCESS /* the operator's own customers */
+};
+
+const char *peer_class_name(enum peer_class c);
+
+#define PEER_F_COMMERCIAL 0x1u /* makes unsolicited commercial calls */
+#define PEER_F_CUSTOMER_SERVICE 0x2u /* customer-service calls */
+#define PEER_F_LEY_10_2025 0x4u /* company within Ley 10/2025 */
+#define PEER_F_ROAMING 0x8u /* carries only roaming (confirms it) */
+
 struct cfg_peer {
 	char name[CFG_NAME_MAX];
 	struct cidr cidr;
 	enum peer_role role;
+	enum peer_class pclass;
+	unsigned flags; /* PEER_F_* */
+	char provider[CFG_NAME_MAX]; /* SMS origin provider id (PRO) */
 };
 
 #define CFG_MAX_LADDER 8
@@ -168,6 +191,65 @@ struct cfg_guard {
 	unsigned nfeeds;
 };
 
+/* The caller-ID rules (callerid/rules.c), each with a reason code. */
+#define CID_RULE_LIST(X)                                                     \
+	X(CID_EMPTY, REASON_CID_EMPTY, "2025-03-07")                         \
+	X(CID_PLAN, REASON_CID_PLAN, "2025-03-07")                           \
+	X(CID_UNASSIGNED, REASON_CID_UNASSIGNED, "2025-03-07")               \
+	X(CID_OWN_UNALLOCATED, REASON_CID_OWN_UNALLOCATED, "2025-03-07")     \
+	X(CID_OWN_FOREIGN, REASON_CID_OWN_FOREIGN, "2025-03-07")             \
+	X(CID_INTL_SPANISH, REASON_CID_INTL_SPANISH, "2025-06-07")           \
+	X(CID_ALIAS_UNKNOWN, REASON_CID_ALIAS_UNKNOWN, "2026-09-15")         \
+	X(CID_ALIAS_PRO, REASON_CID_ALIAS_PRO, "2026-09-15")                 \
+	X(CID_MOBILE_COMMERCIAL, REASON_CID_MOBILE_COMMERCIAL, "2025-06-07") \
+	X(CID_400_ONLY, REASON_CID_400_ONLY, "2026-10-17")                   \
+	X(CID_400_DEST, REASON_CID_400_DEST, "2026-04-17")                   \
+	X(CID_ROBINSON, REASON_CID_ROBINSON, "2023-01-01")
+
+enum cid_rule {
+#define CID_RULE_ENUM(e, r, d) e,
+	CID_RULE_LIST(CID_RULE_ENUM)
+#undef CID_RULE_ENUM
+	CID__COUNT
+};
+
+/* One rule's switch: off, shadow (log and count) or enforce, by date. */
+struct cfg_cid_rule {
+	bool enabled;
+	bool shadow;
+	int64_t from; /* unix seconds: in force from this date (UTC) */
+};
+
+/* a Spanish number from abroad whose roaming is not confirmed. */
+enum cid_roaming {
+	CID_ROAMING_BLOCK = 0,
+	CID_ROAMING_MARK, /* pass, verstat=No-TN-Validation on the PAI */
+	CID_ROAMING_WITHHOLD /* pass with the number withheld */
+};
+
+struct cfg_callerid {
+	bool enabled;
+	bool shadow; /* every rule: log and count only */
+	char plan[CFG_PATH_MAX]; /* "" = the embedded etc/numplan.conf */
+	bool bare_cc; /* "34911..." without + is international */
+	uint16_t status; /* answer to a blocked call, 608 */
+	char phrase[CFG_NAME_MAX];
+	bool reason_header; /* Reason: SIP;cause=608;text="ES-A5.1" */
+	enum cid_roaming roaming;
+	char roaming_header[CFG_NAME_MAX]; /* its presence confirms roaming */
+	bool ported_out_is_own; /* R-07 also for numbers ported out */
+	bool no_data_pass; /* no register loaded: R-05 passes */
+	struct cfg_cid_rule rules[CID__COUNT];
+
+	/* Lista Robinson for calls from commercial peers. */
+	char robinson_url[CFG_PATH_MAX]; /* "" = the local list only */
+	unsigned robinson_timeout; /* ms */
+	bool robinson_fail_open; /* lookup failed: place the call */
+	unsigned robinson_cache; /* s an answer is kept */
+
+	unsigned report_flush; /* s between block-counter writes */
+};
+
 struct cfg {
 	unsigned workers;
 
@@ -240,6 +322,7 @@ struct cfg {
 	unsigned reg_nat_ping; /* s, 0 = off */
 
 	struct cfg_guard guard;
+	struct cfg_callerid callerid;
 };
 
 /*
@@ -251,6 +334,9 @@ int cfg_load(struct cfg **cfgp, const char *path, FILE *errf);
 void cfg_free(struct cfg *cfg);
 /* Role of a source address according to the peer list. */
 enum peer_role cfg_peer_role(const struct cfg *cfg, const struct sa *src);
+/* The peer entry of a source address, or NULL (public). */
+const struct cfg_peer *cfg_peer_find(
+    const struct cfg *cfg, const struct sa *src);
 /*
  * The configured domain equal (case-insensitively) to "host", or NULL
  * when "host" is not one of ours.
@@ -265,6 +351,9 @@ const char *cfg_realm(const struct cfg *cfg, struct str host);
  * ten years).
  */
 int cfg_duration_parse(const char *s, unsigned *secs);
+
+/* The caller-ID settings' defaults (core/cfg_callerid.c). */
+void cfg_callerid_defaults(struct cfg_callerid *c);
 
 /* The embedded default configuration (etc/centinela.conf). */
 extern const unsigned char default_conf[];

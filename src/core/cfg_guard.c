@@ -67,8 +67,8 @@ cfg_duration_parse(const char *s, unsigned *secs)
 }
 
 /* A duration: "5m" or a bare integer of seconds, in [lo, hi]. */
-static void
-get_duration(struct ld *ld, const config_setting_t *g, const char *name,
+void
+cfg_get_duration(struct ld *ld, const config_setting_t *g, const char *name,
     unsigned lo, unsigned hi, unsigned *out)
 {
 	const config_setting_t *s = cfg_member(g, name);
@@ -137,8 +137,8 @@ get_action(struct ld *ld, const config_setting_t *g, const char *name,
 #define ACT_ALL 0xfu
 
 /* mode = "enforce" | "shadow"; absent keeps *shadow. */
-static void
-get_mode(struct ld *ld, const config_setting_t *g, bool *shadow)
+void
+cfg_get_mode(struct ld *ld, const config_setting_t *g, bool *shadow)
 {
 	char buf[16];
 	const config_setting_t *s;
@@ -233,12 +233,12 @@ load_trigger(struct ld *ld, const config_setting_t *tg, const char *name,
 	cfg_get_bool(ld, g, "enabled", &t->enabled);
 	if (counted) {
 		cfg_get_uint(ld, g, "count", 1, 1000000, &t->count);
-		get_duration(ld, g, "window", 1, 2592000, &t->window);
+		cfg_get_duration(ld, g, "window", 1, 2592000, &t->window);
 	}
 	/* A counting trigger fires after the fact: ban it, or log it. */
 	get_action(ld, g, "action",
 	    counted ? (1u << GA_LOG) | (1u << GA_BAN) : ACT_ALL, &t->action);
-	get_mode(ld, g, &t->shadow);
+	cfg_get_mode(ld, g, &t->shadow);
 }
 
 static void
@@ -255,7 +255,7 @@ load_guard_group(struct ld *ld, const config_setting_t *root)
 	if (!g)
 		return;
 	cfg_check_known(ld, g, known, "guard");
-	get_mode(ld, g, &gc->shadow);
+	cfg_get_mode(ld, g, &gc->shadow);
 	s = cfg_get_string(ld, g, "answer", buf, sizeof(buf), false);
 	if (s && strcmp(buf, "drop") == 0)
 		gc->answer_403 = false;
@@ -288,7 +288,7 @@ load_guard_group(struct ld *ld, const config_setting_t *root)
 			}
 		}
 	}
-	get_duration(ld, g, "memory", 0, 315360000, &gc->memory);
+	cfg_get_duration(ld, g, "memory", 0, 315360000, &gc->memory);
 	cfg_get_uint(ld, g, "ipv6_prefix", 32, 128, &gc->v6_prefix);
 	cfg_get_uint(ld, g, "max_sources", 1024, 100000000, &gc->max_sources);
 	cfg_get_cidrs(ld, g, "allow", gc->allow, CFG_MAX_ALLOW, &gc->nallow);
@@ -347,7 +347,7 @@ load_flood(struct ld *ld, const config_setting_t *root)
 	if (!g)
 		return;
 	cfg_check_known(ld, g, known, "flood");
-	get_mode(ld, g, &gc->flood_shadow);
+	cfg_get_mode(ld, g, &gc->flood_shadow);
 	for (i = 0; i < CFG_NROLES; i++) {
 		struct cfg_flood *f = &gc->flood[i];
 
@@ -383,7 +383,7 @@ load_geoip(struct ld *ld, const config_setting_t *root)
 	cfg_check_known(ld, g, known, "geoip");
 	cfg_get_string(
 	    ld, g, "database", gc->geo_db, sizeof(gc->geo_db), false);
-	get_mode(ld, g, &gc->geo_shadow);
+	cfg_get_mode(ld, g, &gc->geo_shadow);
 	for (i = 0; i < CFG_NROLES; i++) {
 		struct cfg_geo_policy *p = &gc->geo[i];
 
@@ -463,7 +463,7 @@ load_dnsbl(struct ld *ld, const config_setting_t *root)
 	else if (s)
 		cfg_err_at(ld, s, "fail: \"%s\" is not open or closed", buf);
 	cfg_get_uint(ld, g, "cache_max", 16, 10000000, &gc->dnsbl_cache_max);
-	get_mode(ld, g, &gc->dnsbl_shadow);
+	cfg_get_mode(ld, g, &gc->dnsbl_shadow);
 	if (!(l = cfg_member(g, "zones")))
 		return;
 	n = config_setting_is_list(l) ? config_setting_length(l) : -1;
@@ -580,8 +580,8 @@ load_feeds(struct ld *ld, const config_setting_t *root)
 			else
 				fd->format = (enum feed_format)k;
 		}
-		get_duration(ld, f, "interval", 10, 604800, &fd->interval);
-		get_duration(ld, f, "ban_for", 60, 315360000, &fd->ban_for);
+		cfg_get_duration(ld, f, "interval", 10, 604800, &fd->interval);
+		cfg_get_duration(ld, f, "ban_for", 60, 315360000, &fd->ban_for);
 		for (k = 0; k < gc->nfeeds; k++)
 			if (strcmp(gc->feeds[k].name, fd->name) == 0)
 				cfg_err_at(ld, f, "feed \"%s\" defined twice",

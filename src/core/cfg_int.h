@@ -42,8 +42,20 @@ const config_setting_t *cfg_get_string(struct ld *ld, const config_setting_t *g,
 void cfg_get_cidrs(struct ld *ld, const config_setting_t *g, const char *name,
     struct cidr *out, unsigned max, unsigned *n);
 
+/* A duration ("5m" or seconds) in [lo, hi]; absent keeps *out. */
+void cfg_get_duration(struct ld *ld, const config_setting_t *g,
+    const char *name, unsigned lo, unsigned hi, unsigned *out);
+/* mode = "enforce" | "shadow"; absent keeps *shadow. */
+void cfg_get_mode(struct ld *ld, const config_setting_t *g, bool *shadow);
+
 /* The guard sections (core/cfg_guard.c). */
 void cfg_guard_defaults(struct cfg_guard *g);
 void cfg_load_guard(struct ld *ld, const config_setting_t *root);
+
+/* The callerid section and peer classes (core/cfg_callerid.c). */
+void cfg_load_callerid(struct ld *ld, const config_setting_t *root);
+/* A peer's class, flags and provider (called by the peers loader). */
+void cfg_load_peer_class(
+    struct ld *ld, const config_setting_t *e, struct cfg_peer *p);
 
 #endif /* CENTINELA_CORE_CFG_INT_H */

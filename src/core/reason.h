@@ -84,7 +84,35 @@
 	X(REASON_GEOIP, "geoip", "country not allowed")                        \
 	X(REASON_DNSBL, "dnsbl", "source on a DNS blocklist")                  \
 	X(REASON_FEED, "feed", "source on an imported ban list")               \
-	X(REASON_MANUAL, "manual", "banned by an operator")
+	X(REASON_MANUAL, "manual", "banned by an operator")                    \
+	X(REASON_CID_EMPTY, "ES-A4.1-EMPTY", "calling number empty")           \
+	X(REASON_CID_PLAN, "ES-A4.1-PLAN",                                     \
+	    "calling number attributed to no service or not in the plan")      \
+	X(REASON_CID_UNASSIGNED, "ES-A4.2",                                    \
+	    "calling number in a range assigned to no operator")               \
+	X(REASON_CID_OWN_UNALLOCATED, "ES-A4.3",                               \
+	    "own number not given to any customer")                            \
+	X(REASON_CID_OWN_FOREIGN, "ES-A4.4",                                   \
+	    "own number arriving from another network")                        \
+	X(REASON_CID_INTL_SPANISH, "ES-A5.1",                                  \
+	    "Spanish calling number from abroad, not roaming")                 \
+	X(REASON_CID_ALIAS_UNKNOWN, "ES-A8-ALIAS",                             \
+	    "SMS sender alias not in the alias register")                      \
+	X(REASON_CID_ALIAS_PRO, "ES-A8-PRO",                                   \
+	    "SMS alias from a provider not enabled for it")                    \
+	X(REASON_CID_MOBILE_COMMERCIAL, "ES-A9-MOBILE",                        \
+	    "mobile number used for a commercial or customer-service call")    \
+	X(REASON_CID_400_ONLY, "ES-R400-ONLY",                                 \
+	    "commercial call not from the 400 range")                          \
+	X(REASON_CID_400_DEST, "ES-R400-DEST", "call to a 400 number")         \
+	X(REASON_CID_ROBINSON, "ROBINSON",                                     \
+	    "called number on the Lista Robinson")                             \
+	X(REASON_STIR_428, "STIR-428", "no Identity header")                   \
+	X(REASON_STIR_436, "STIR-436", "Identity info unusable")               \
+	X(REASON_STIR_437, "STIR-437", "STIR credential not supported")        \
+	X(REASON_STIR_438, "STIR-438", "Identity header invalid")              \
+	X(REASON_STIR_403, "STIR-403", "Identity stale (Date or iat)")         \
+	X(REASON_STIR_400, "STIR-400", "request malformed for STIR")
 
 enum reason {
 #define REASON_ENUM(e, n, d) e,
