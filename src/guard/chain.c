@@ -14,6 +14,7 @@ static const struct guard_ops *const guard_chain[] = {
 	&guard_geo,
 	&guard_dnsbl,
 	&guard_auth,
+	&guard_callerid,
 };
 
 #define NGUARDS (sizeof(guard_chain) / sizeof(guard_chain[0]))

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "admin/metrics.h"
+#include "callerid/cid.h"
 #include "core/event.h"
 #include "core/log.h"
 #include "guard/ban.h"
@@ -58,6 +59,8 @@ tick(void *arg)
 	ban_tick(e->ban, (uint32_t)time(NULL), st.bytes / 64 / 60 + 4096);
 	metrics_gauge_set(MG_BANSET_ENTRIES, st.entries);
 	metrics_gauge_set(MG_BANSET_BYTES, st.bytes);
+	if (e->cid)
+		cid_tick(e->cid, (int64_t)time(NULL));
 	loop_timer_start(e->loop, &e->tick, 1000, tick, e);
 }
 
@@ -103,6 +106,8 @@ guard_env_alloc(struct guard_env **ep, struct loop *l, const struct cfg *cfg)
 		log_error("guard: feeds: %s", strerror(err));
 		goto fail;
 	}
+	if (cfg->callerid.enabled && (err = cid_alloc(&e->cid, cfg)))
+		goto fail;
 	metrics_extra_add(sig_render, NULL);
 	log_info("guard: %s, %u scanner signatures (version %u)",
 	    cfg->guard.shadow ? "shadow mode" : "enforcing", sig_count(e->sigs),
@@ -124,6 +129,7 @@ guard_env_free(struct guard_env *e)
 		loop_timer_cancel(e->loop, &e->tick);
 	if (e->feeds)
 		feed_sched_stop(e->feeds);
+	cid_free(e->cid);
 	if (e->watch)
 		event_unsubscribe(watch_event, e->watch);
 	metrics_extra_del(sig_render);

@@ -49,6 +49,8 @@ struct sigset;
 struct geo;
 struct dnsbl;
 struct feed_sched;
+struct cid;
+struct cli;
 
 /*
  * The guard's state, one per worker (guard/env.c): the banset and the
@@ -64,6 +66,7 @@ struct guard_env {
 	struct geo *geo; /* NULL: no database configured */
 	struct dnsbl *dnsbl; /* NULL: no zones */
 	struct feed_sched *feeds; /* NULL: no feeds */
+	struct cid *cid; /* caller-ID data; NULL: callerid disabled */
 	struct loop_timer tick; /* once a second: ban expiry, gauges */
 };
 
@@ -90,6 +93,7 @@ struct guard_ctx {
 	const struct sa *src;
 	enum sip_transport tp;
 	enum peer_role role;
+	const struct cfg_peer *peer; /* the source's peer entry, or NULL */
 	const char *tp_name; /* "udp", "tcp", "tls" */
 	/* Authentication (NULL: none). The auth guard fills auth_res. */
 	struct auth *auth;
@@ -109,6 +113,15 @@ struct guard_ctx {
 	void *park;
 	bool dnsbl_have;
 	struct dnsbl_verdict dnsbl_v;
+	/*
+	 * Changes to the request before it is routed (the caller-ID
+	 * guard): header fields to drop (bit 1 << enum sip_hdr_id) and
+	 * header lines to add; see sip_build_edit().
+	 */
+	uint64_t edit_drop;
+	size_t edit_len;
+	char edit_add[2048];
+	char extra_buf[160]; /* storage for a guard_result's extra */
 };
 
 struct guard_ops {
@@ -152,6 +165,14 @@ extern const struct guard_ops guard_scanner;
 extern const struct guard_ops guard_geo;
 extern const struct guard_ops guard_dnsbl;
 extern const struct guard_ops guard_auth;
+extern const struct guard_ops guard_callerid;
+
+/*
+ * Rewrite the request's P-Asserted-Identity as the normalised calling
+ * number with ";verstat=VALUE" (the caller-ID and STIR guards).
+ */
+void callerid_set_verstat(
+    struct guard_ctx *gx, const struct cli *cli, const char *verstat);
 
 /* Pre-parse gate: the static deny list, one hash probe per prefix length. */
 struct gate;

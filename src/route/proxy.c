@@ -892,6 +892,33 @@ park(struct proxy *p, const struct rx_meta *in, unsigned resume_at)
 	return true;
 }
 
+/*
+ * The request as the guards changed it (caller-ID marks, identity
+ * headers), parsed again so that routing and the transaction see the
+ * new bytes. NULL when it does not fit or does not parse.
+ */
+static const struct sip_msg *
+edited(struct proxy *p, const struct sip_msg *msg, const struct guard_ctx *gx)
+{
+	struct sip_wbuf w;
+
+	struct sip_limits lim = p->p_cfg->limits;
+
+	/* The original fitted the limits; what the guards add may not. */
+	lim.max_msg_size = p->p_obuf_cap;
+	lim.max_headers += 8;
+	sip_wbuf_init(&w, p->p_ebuf, p->p_obuf_cap - 1024);
+	if (sip_build_edit(&w, msg, gx->edit_drop,
+		str_make(gx->edit_add, gx->edit_len)) ||
+	    sip_parse(&lim, p->p_emsg, w.b, w.len)) {
+		log_printf(LOGL_ERROR,
+		    "proxy: the changed request does not fit or parse; "
+		    "answered 500");
+		return NULL;
+	}
+	return p->p_emsg;
+}
+
 static void
 handle_request(struct proxy *p, const struct sip_msg *msg,
     const struct rx_meta *in, const struct parked *resume,
@@ -900,7 +927,8 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 	struct guard_ctx gx;
 	struct guard_result res;
 	enum guard_vd vd;
-	enum peer_role role = cfg_peer_role(p->p_cfg, &in->src);
+	const struct cfg_peer *peer = cfg_peer_find(p->p_cfg, &in->src);
+	enum peer_role role = peer ? peer->role : ROLE_PUBLIC;
 	uint64_t key = txn_key(p, msg);
 	struct txn *tx = txn_find(&p->p_txns, key);
 	bool reg_retrans = false;
@@ -923,6 +951,7 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 	gx.tp = in->tp;
 	gx.tp_name = sip_transport_lc(in->tp);
 	gx.role = role;
+	gx.peer = peer;
 	gx.auth = p->p_auth;
 	gx.auth_res = &p->p_auth_res;
 	gx.in_txn = tx &&
@@ -951,6 +980,12 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 		guard_malformed(p->p_guard, &in->src);
 	switch (vd) {
 	case GUARD_CONTINUE:
+		if ((gx.edit_drop || gx.edit_len) &&
+		    !(msg = edited(p, msg, &gx))) {
+			reject(p, p->p_msg, in, 500, STR("Server Internal Error"),
+			    REASON_OVERLOAD, STR_NULL);
+			return;
+		}
 		route_request(p, msg, in, role, key, tx, gx.acct, reg_retrans);
 		return;
 	case GUARD_REPLY:
@@ -1120,8 +1155,10 @@ proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg)
 	p->p_msg3 = malloc(sizeof(*p->p_msg3));
 	p->p_obuf = malloc(p->p_obuf_cap);
 	p->p_obuf2 = malloc(p->p_obuf_cap);
+	p->p_emsg = malloc(sizeof(*p->p_emsg));
+	p->p_ebuf = malloc(p->p_obuf_cap);
 	if (!p->p_msg || !p->p_msg2 || !p->p_msg3 || !p->p_obuf ||
-	    !p->p_obuf2) {
+	    !p->p_obuf2 || !p->p_emsg || !p->p_ebuf) {
 		err = ENOMEM;
 		goto out;
 	}
@@ -1176,6 +1213,8 @@ proxy_free(struct proxy *p)
 	free(p->p_msg);
 	free(p->p_msg2);
 	free(p->p_msg3);
+	free(p->p_emsg);
+	free(p->p_ebuf);
 	free(p->p_obuf);
 	free(p->p_obuf2);
 	free(p);

@@ -196,6 +196,8 @@ struct proxy {
 	struct sip_msg *p_msg; /* message being received */
 	struct sip_msg *p_msg2; /* scratch for transactions */
 	struct sip_msg *p_msg3; /* scratch for generated CANCELs */
+	struct sip_msg *p_emsg; /* the request as the guards changed it */
+	char *p_ebuf; /* its bytes, p_obuf_cap */
 	char *p_obuf; /* build buffer */
 	size_t p_obuf_cap;
 	char *p_obuf2; /* second build buffer */

@@ -545,3 +545,33 @@ sip_build_response_relay(struct sip_wbuf *w, const struct sip_msg *rsp)
 	sip_wbuf_put(w, rsp->body);
 	return w->overflow ? ENOSPC : 0;
 }
+
+/*
+ * The request "req" with header fields dropped and lines added: see
+ * sip.h. Used before routing, so the transaction keeps the changed
+ * request for every attempt.
+ */
+int
+sip_build_edit(struct sip_wbuf *w, const struct sip_msg *req, uint64_t drop,
+    struct str add)
+{
+	const struct sip_hdr *h;
+	unsigned i;
+
+	if (w == NULL || req == NULL || !req->is_request || !lines_ok(add))
+		return EINVAL;
+	sip_wbuf_put(w, req->start_line);
+	sip_wbuf_put(w, CRLF);
+	for (i = 0; i < req->nhdrs; i++) {
+		h = &req->hdrs[i];
+		if (h->id == SIP_HDR_CONTENT_LENGTH ||
+		    (h->id < 64 && (drop & (UINT64_C(1) << h->id))))
+			continue;
+		sip_wbuf_put(w, h->line);
+	}
+	sip_wbuf_put(w, add);
+	put_content_length(w, req->body.len);
+	sip_wbuf_put(w, CRLF);
+	sip_wbuf_put(w, req->body);
+	return w->overflow ? ENOSPC : 0;
+}

@@ -423,4 +423,16 @@ int sip_build_request(struct sip_wbuf *w, const struct sip_msg *req,
  */
 int sip_build_response_relay(struct sip_wbuf *w, const struct sip_msg *rsp);
 
+/*
+ * Rewrite a request in place of its sender: the start line and every
+ * header field copied byte for byte except the fields whose id has its
+ * bit set in "drop" (bit 1 << enum sip_hdr_id), then the lines "add"
+ * (complete header lines, each ending in CRLF, may be empty), then
+ * Content-Length with the body length, the empty line and the body.
+ * Appends to "w". Returns 0, EINVAL (not a parsed request, "add" not
+ * CRLF-terminated lines) or ENOSPC.
+ */
+int sip_build_edit(struct sip_wbuf *w, const struct sip_msg *req,
+    uint64_t drop, struct str add);
+
 #endif /* CENTINELA_SIP_SIP_H */

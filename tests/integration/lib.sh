@@ -257,9 +257,13 @@ write_conf() {
 		# The SIPp peers on 127.0.0.1 are a trusted customer trunk
 		# (no digest auth); auth tests send from 127.0.0.2 and up.
 		has peers || echo "peers = ( { name = \"tests\";" \
-		    "cidr = \"127.0.0.1/32\"; role = \"customer\"; }," \
+		    "cidr = \"127.0.0.1/32\"; role = \"customer\";" \
+		    "class = \"access\"; }," \
 		    "{ name = \"tests6\"; cidr = \"::1/128\";" \
-		    "role = \"customer\"; } );"
+		    "role = \"customer\"; class = \"access\"; } );"
+		# SIPp's From user is "sipp", not a number: the caller-ID
+		# rules are off unless a test configures them.
+		has callerid || echo "callerid = { enabled = false; };"
 		has store || echo "store = { uri = \"sqlite:$T/centinela.db\";" \
 		    "poll_interval = 200; };"
 		has deny || echo "deny = [];"

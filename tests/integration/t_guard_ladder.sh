@@ -36,7 +36,8 @@ UPSTREAMS="pbx udp $PBX $UAS_PORT 1 1"
 # guard_conf MODE FILE
 guard_conf() {
 	EXTRA="peers = ( { name = \"pbx\"; cidr = \"$PBX/32\"; role = \"pbx\"; },
-	{ name = \"cust\"; cidr = \"$CUST/32\"; role = \"customer\"; } );
+	{ name = \"cust\"; cidr = \"$CUST/32\"; role = \"customer\";
+	  class = \"access\"; } );
 guard = { mode = \"$1\"; ladder = [ \"3s\", \"1h\" ]; memory = \"1h\";
 	signatures = \"$SIGS\"; };
 flood = { public = { rate = 20; burst = 40; action = \"ban\"; };

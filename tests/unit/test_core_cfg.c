@@ -211,7 +211,7 @@ test_peer_roles(void **state)
 	snprintf(text, sizeof(text),
 	    "%speers = ( { name = \"pbx\"; cidr = "
 	    "\"10.1.0.0/16\"; role = \"pbx\"; }, { name = \"c\"; cidr = "
-	    "\"2001:db8::/32\"; role = \"carrier\"; } );\n",
+	    "\"2001:db8::/32\"; role = \"carrier\"; class = \"national\"; } );\n",
 	    base);
 	assert_int_equal(load_text(text, &cfg, &errs), 0);
 	sa_set_cstr(&a, "10.1.2.3", 5060);
@@ -221,6 +221,71 @@ test_peer_roles(void **state)
 	sa_set_cstr(&a, "2001:db8::5", 5060);
 	assert_int_equal(cfg_peer_role(cfg, &a), ROLE_CARRIER);
 	cfg_free(cfg);
+	free(errs);
+}
+
+/* every carrier/customer peer has a class; the callerid section. */
+static void
+callerid_classes(void **state)
+{
+	struct cfg *cfg;
+	char *errs = NULL;
+	char text[1024];
+	struct sa a;
+	const struct cfg_peer *pe;
+
+	snprintf(text, sizeof(text),
+	    "%speers = ( { name = \"intl\"; cidr = \"10.9.0.0/16\"; "
+	    "role = \"carrier\"; } );\n",
+	    base);
+	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
+	assert_non_null(strstr(errs, "\"intl\" needs a class"));
+	free(errs);
+	errs = NULL;
+	snprintf(text, sizeof(text),
+	    "%speers = ( { name = \"intl\"; cidr = \"10.9.0.0/16\"; "
+	    "role = \"carrier\"; class = \"international\"; "
+	    "flags = [ \"roaming\" ]; },\n"
+	    "{ name = \"acme\"; cidr = \"10.8.0.0/16\"; role = \"customer\"; "
+	    "class = \"access\"; flags = [ \"commercial\", "
+	    "\"in_scope_ley_10_2025\" ]; provider = \"ACME-SMS\"; } );\n"
+	    "callerid = { roaming = \"withhold\"; rules = ( { code = "
+	    "\"ES-A9-MOBILE\"; mode = \"shadow\"; from = \"2025-07-01\"; } "
+	    "); robinson = { fail = \"open\"; }; };\n",
+	    base);
+	assert_int_equal(load_text(text, &cfg, &errs), 0);
+	sa_set_cstr(&a, "10.9.1.1", 5060);
+	pe = cfg_peer_find(cfg, &a);
+	assert_non_null(pe);
+	assert_int_equal(pe->pclass, PEER_CLASS_INTERNATIONAL);
+	assert_int_equal(pe->flags, PEER_F_ROAMING);
+	assert_string_equal(pe->provider, "intl");
+	sa_set_cstr(&a, "10.8.1.1", 5060);
+	pe = cfg_peer_find(cfg, &a);
+	assert_int_equal(pe->flags, PEER_F_COMMERCIAL | PEER_F_LEY_10_2025);
+	assert_string_equal(pe->provider, "ACME-SMS");
+	assert_int_equal(cfg->callerid.roaming, CID_ROAMING_WITHHOLD);
+	assert_true(cfg->callerid.rules[CID_MOBILE_COMMERCIAL].shadow);
+	assert_int_equal(cfg->callerid.rules[CID_MOBILE_COMMERCIAL].from,
+	    1751328000);
+	assert_true(cfg->callerid.robinson_fail_open);
+	assert_int_equal(cfg->callerid.status, 608);
+	cfg_free(cfg);
+	free(errs);
+	errs = NULL;
+	snprintf(text, sizeof(text),
+	    "%speers = ( { name = \"n\"; cidr = \"10.9.0.0/16\"; "
+	    "role = \"carrier\"; class = \"nationl\"; flags = [ \"x\" ]; "
+	    "} );\ncallerid = { roaming = \"allow\"; rules = ( { code = "
+	    "\"ES-A9\"; }, { code = \"ES-A5.1\"; from = \"2025-02-30\"; } ); "
+	    "};\n",
+	    base);
+	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
+	assert_non_null(strstr(errs, "\"nationl\" is not national"));
+	assert_non_null(strstr(errs, "flags: \"x\" is not"));
+	assert_non_null(strstr(errs, "roaming: \"allow\" is not"));
+	assert_non_null(strstr(errs, "\"ES-A9\" is not a caller-ID rule"));
+	assert_non_null(strstr(errs, "\"2025-02-30\" is not a date"));
 	free(errs);
 }
 
@@ -237,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_upstream_needs_listener),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_peer_roles),
+		cmocka_unit_test(callerid_classes),
 	};
 
 	return cmocka_run_group_tests_name("core_cfg", tests, NULL, NULL);

@@ -169,7 +169,7 @@ run_case_req(struct run *r, const char *req, const char *txn_settings,
 	snprintf(db, sizeof(db), "%s.db", path);
 	fprintf(f,
 	    "peers = ( { name = \"uac\"; cidr = \"127.0.0.1/32\"; "
-	    "role = \"customer\"; } );\n"
+	    "role = \"customer\"; class = \"access\"; } );\n"
 	    "store = { uri = \"sqlite:%s\"; };\n"
 	    "listen = ( { transport = \"udp\"; address = \"127.0.0.1\"; "
 	    "port = %d; } );\n"

@@ -596,6 +596,33 @@ relay_einval_enospc(void **state)
 	assert_int_equal(sip_build_response_relay(&w, &req), ENOSPC);
 }
 
+/* ---- sip_build_edit ---- */
+
+static void
+edit_drop_add(void **state)
+{
+	char small[16];
+
+	must_parse(RL VIA1 FROM TO CID CSEQ
+	    "P-Asserted-Identity: <tel:+34911234567>\r\n"
+	    "Content-Length: 4\r\n" MF "\r\nv=0\n");
+	assert_int_equal(sip_build_edit(&w, &req,
+			     (UINT64_C(1) << SIP_HDR_P_ASSERTED_IDENTITY) |
+				 (UINT64_C(1) << SIP_HDR_FROM),
+			     STR("From: <sip:anonymous@anonymous.invalid>;tag=1\r\n"
+				 "Privacy: id\r\n")),
+	    0);
+	assert_out(RL VIA1 TO CID CSEQ MF
+	    "From: <sip:anonymous@anonymous.invalid>;tag=1\r\n"
+	    "Privacy: id\r\nContent-Length: 4\r\n\r\nv=0\n");
+	must_parse(RL VIA1 FROM TO CID CSEQ "\r\n");
+	assert_int_equal(sip_build_edit(&w, &req, 0, STR("")), 0);
+	assert_out(RL VIA1 FROM TO CID CSEQ "Content-Length: 0\r\n\r\n");
+	assert_int_equal(sip_build_edit(&w, &req, 0, STR("X: 1")), EINVAL);
+	sip_wbuf_init(&w, small, sizeof(small));
+	assert_int_equal(sip_build_edit(&w, &req, 0, STR("")), ENOSPC);
+}
+
 #define T(f) cmocka_unit_test(f)
 
 int
@@ -635,6 +662,7 @@ main(void)
 		T(req_unknown_copied),
 		T(req_einval),
 		T(req_enospc),
+		T(edit_drop_add),
 		T(relay_single_via),
 		T(relay_multi_via),
 		T(relay_compact_via),

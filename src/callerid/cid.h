@@ -1,0 +1,50 @@
+/*
+ * callerid/cid.h -- the caller-ID module's state in the daemon: the
+ * numbering plan, the numbering data (reloaded when centinelactl
+ * changes it), the blocking counters written to the store for the
+ * reports.
+ *
+ * Owned by the guard environment and used from the SIP loop thread;
+ * the store work (counter writes, reloads) runs on a write-behind
+ * thread of its own.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef CENTINELA_CALLERID_CID_H
+#define CENTINELA_CALLERID_CID_H
+
+#include <stdint.h>
+
+#include "callerid/number.h"
+#include "callerid/rules.h"
+#include "core/cfg.h"
+
+struct cid;
+
+/*
+ * Load the plan and the numbering data, start the writer. 0 or an
+ * errno value (logged).
+ */
+int cid_alloc(struct cid **cp, const struct cfg *cfg);
+void cid_free(struct cid *c);
+
+const struct numplan *cid_plan(const struct cid *c);
+
+/*
+ * Fill the numbering-data answers of "f" for its calling number (and,
+ * for an SMS, the alias "alias" sent by "provider"), and the exceptions
+ * valid for "trunk" at f->now.
+ */
+void cid_facts_fill(struct cid *c, struct cid_facts *f, const char *trunk,
+    struct str alias, const char *provider);
+
+/* Count one enforced block for the reports. */
+void cid_count_block(struct cid *c, int64_t now, enum cid_rule rule,
+    enum cid_channel ch, const char *trunk);
+
+/* Once a second from the loop: flush counters when due. */
+void cid_tick(struct cid *c, int64_t now);
+/* Write every counter now and wait (shutdown, tests). */
+void cid_flush(struct cid *c);
+
+#endif /* CENTINELA_CALLERID_CID_H */

@@ -1,0 +1,164 @@
+/*
+ * guard/callerid.c -- the caller-ID guard: an initial INVITE or an
+ * out-of-dialog MESSAGE from a peer with a class goes through the
+ * caller-ID rules (callerid/rules.c). A block answers 608 Rejected
+ * (RFC 8688; configurable) with a Reason header carrying the rule's
+ * code and is counted for the reports; a call that passes under R-10
+ * gets its calling number marked unverified or withheld.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "callerid/cid.h"
+#include "guard/guard.h"
+
+/* The sender of a MESSAGE is an alias when its user part has a letter. */
+static struct str
+sms_alias(const struct sip_msg *msg, const struct cli *cli)
+{
+	struct str u = msg->from.uri.user;
+	size_t i;
+
+	if (cli->source != CLI_FROM && cli->source != CLI_NONE)
+		return STR_NULL;
+	for (i = 0; i < u.len; i++)
+		if ((u.s[i] >= 'a' && u.s[i] <= 'z') ||
+		    (u.s[i] >= 'A' && u.s[i] <= 'Z'))
+			return u;
+	return STR_NULL;
+}
+
+static void
+edit_add(struct guard_ctx *gx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+edit_add(struct guard_ctx *gx, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(gx->edit_add + gx->edit_len,
+	    sizeof(gx->edit_add) - gx->edit_len, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof(gx->edit_add) - gx->edit_len)
+		gx->edit_len += (size_t)n;
+}
+
+/*
+ * Mark the calling number with a verstat value (3GPP TS 24.229
+ * section 7.2A.20): the P-Asserted-Identity is rewritten as a tel: URI
+ * of the normalised number carrying it.
+ */
+void
+callerid_set_verstat(
+    struct guard_ctx *gx, const struct cli *cli, const char *verstat)
+{
+	if (!cli->valid)
+		return;
+	gx->edit_drop |= UINT64_C(1) << SIP_HDR_P_ASSERTED_IDENTITY;
+	edit_add(gx, "P-Asserted-Identity: <tel:+%s;verstat=%s>\r\n",
+	    cli->num.e164, verstat);
+}
+
+/* Present the call anonymous (RFC 3323): From and Privacy: id. */
+static void
+withhold(struct guard_ctx *gx, const struct sip_msg *msg)
+{
+	gx->edit_drop |= UINT64_C(1) << SIP_HDR_FROM;
+	edit_add(gx,
+	    "From: \"Anonymous\" <sip:anonymous@anonymous.invalid>;tag=%.*s\r\n"
+	    "Privacy: id\r\n",
+	    STR_FMT(msg->from.tag));
+}
+
+static void
+log_shadow(struct guard_ctx *gx, const struct sip_msg *msg, uint32_t bits,
+    const char *trunk)
+{
+	char d[96];
+	unsigned r;
+
+	for (r = 0; r < CID__COUNT; r++) {
+		if (!(bits & (1u << r)))
+			continue;
+		snprintf(d, sizeof(d), "guard=callerid trunk=%s", trunk);
+		guard_trigger(gx->src, cid_rule_reason((enum cid_rule)r),
+		    GA_REJECT, true, msg, gx->tp_name, d);
+	}
+}
+
+static enum guard_vd
+callerid_request(
+    struct guard_ctx *gx, const struct sip_msg *msg, struct guard_result *res)
+{
+	const struct cfg_callerid *cc = &gx->cfg->callerid;
+	struct cid *c = gx->env ? gx->env->cid : NULL;
+	const struct cfg_peer *peer = gx->peer;
+	struct cid_facts f;
+	struct cid_verdict v;
+	struct number called;
+	struct cli cli;
+	struct str alias = STR_NULL;
+	const char *trunk;
+	int n;
+
+	if (c == NULL || !cc->enabled || peer == NULL ||
+	    peer->pclass == PEER_CLASS_NONE || msg->to.tag.len || gx->in_txn)
+		return GUARD_CONTINUE;
+	if (msg->method != SIP_METHOD_INVITE &&
+	    msg->method != SIP_METHOD_MESSAGE)
+		return GUARD_CONTINUE;
+	trunk = peer->name;
+	memset(&f, 0, sizeof(f));
+	f.now = (int64_t)time(NULL);
+	f.channel = msg->method == SIP_METHOD_MESSAGE ? CID_SMS : CID_CALL;
+	f.pclass = peer->pclass;
+	f.flags = peer->flags;
+	cli_from_msg(cid_plan(c), msg, cc->bare_cc, f.now, &cli);
+	f.cli = &cli;
+	if (called_from_msg(cid_plan(c), msg, cc->bare_cc, f.now, &called))
+		f.called = &called;
+	if (f.channel == CID_SMS)
+		alias = sms_alias(msg, &cli);
+	f.roaming = peer->pclass == PEER_CLASS_INTERNATIONAL &&
+	    ((peer->flags & PEER_F_ROAMING) ||
+		(cc->roaming_header[0] &&
+		    sip_msg_hdr_by_name(msg,
+			str_make(cc->roaming_header,
+			    strlen(cc->roaming_header)))));
+	cid_facts_fill(c, &f, trunk, alias, peer->provider);
+	if (cid_rules_run(cc, &f, &v)) {
+		if (v.shadow)
+			log_shadow(gx, msg, v.shadow, trunk);
+		if (v.withhold)
+			withhold(gx, msg);
+		else if (v.mark_unverified)
+			callerid_set_verstat(gx, &cli, "No-TN-Validation");
+		return GUARD_CONTINUE;
+	}
+	if (v.shadow)
+		log_shadow(gx, msg, v.shadow, trunk);
+	cid_count_block(c, f.now, v.rule, f.channel, trunk);
+	res->reason = v.reason;
+	res->status = cc->status;
+	res->phrase = str_make(cc->phrase, strlen(cc->phrase));
+	if (cc->reason_header) {
+		n = snprintf(gx->extra_buf, sizeof(gx->extra_buf),
+		    "Reason: SIP;cause=%u;text=\"%s\"\r\n", cc->status,
+		    reason_name(v.reason));
+		if (n > 0 && (size_t)n < sizeof(gx->extra_buf))
+			res->extra = str_make(gx->extra_buf, (size_t)n);
+	}
+	return GUARD_REPLY;
+}
+
+const struct guard_ops guard_callerid = {
+	.name = "callerid",
+	.on_request = callerid_request,
+};
