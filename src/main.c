@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "admin/http.h"
+#include "callerid/cid.h"
 #include "core/cfg.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -154,6 +155,14 @@ main(int argc, char **argv)
 			return 1;
 		}
 		geo_close(g);
+	}
+	/* The numbering plan and the STIR roots and key too. */
+	if (cid_check_config(cfg, stderr)) {
+		fprintf(stderr,
+		    "centinela: caller-ID settings of %s have errors\n",
+		    path ? path : "<embedded>");
+		cfg_free(cfg);
+		return 1;
 	}
 	if (check_only) {
 		printf("%s: configuration OK\n", path ? path : "<embedded>");

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "callerid/cid.h"
+#include "callerid/numdb.h"
+#include "callerid/stir.h"
 #include "core/log.h"
 #include "store/store.h"
 #include "store/wbq.h"
@@ -40,7 +42,14 @@ struct ctr_batch {
 struct cid {
 	const struct cfg *cfg;
 	struct numplan *plan;
+	struct stir_verifier *sv; /* NULL: no verification configured */
+	struct stir_loop *sl;
+	struct stir_signer *signer; /* NULL: no signing */
 	struct wbq *wbq;
+	struct numdb_slot *slot; /* the numbering data in force */
+	struct numdb_view view; /* the loop thread's */
+	const struct numdb *vdb; /* what "have" describes */
+	struct numdb_info have;
 	struct ctr ctr[CTR_SLOTS];
 	unsigned nctr;
 	int64_t flush_at;
@@ -68,8 +77,106 @@ apply_op(struct store *s, struct wbq_op *op, void *arg)
 	return 0;
 }
 
+/* The verifier and signer of the stir section. 0 or an errno (logged). */
+static int
+stir_open(struct cid *c, const struct cfg_stir *st, struct loop *l)
+{
+	struct stir_verify_conf vc;
+	char err[256];
+	unsigned i;
+	bool verify = false;
+	int rc;
+
+	for (i = 1; i < 4; i++)
+		verify |= st->verify_class[i];
+	if (verify) {
+		stir_verify_conf_init(&vc);
+		vc.ca_file = st->roots[0] ? st->roots : NULL;
+		vc.ca_dir = st->roots_dir[0] ? st->roots_dir : NULL;
+		for (i = 0; i < st->ncrl && i < STIR_CRL_MAX; i++)
+			vc.crl_files[vc.ncrl++] = st->crl[i];
+		vc.https_ca_file = st->https_ca[0] ? st->https_ca : NULL;
+		vc.freshness = st->freshness;
+		for (vc.nports = 0;
+		     vc.nports < st->nports && vc.nports < STIR_PORTS_MAX;
+		     vc.nports++)
+			vc.ports[vc.nports] = st->ports[vc.nports];
+		for (vc.nfetch_allow = 0; vc.nfetch_allow < st->nfetch_allow &&
+		     vc.nfetch_allow < STIR_ALLOW_MAX;
+		     vc.nfetch_allow++)
+			vc.fetch_allow[vc.nfetch_allow] =
+			    st->fetch_allow[vc.nfetch_allow];
+		vc.cache_max = st->cache_max;
+		vc.cn_lax = st->cn_lax;
+		if ((rc = stir_verifier_alloc(&c->sv, &vc, err, sizeof(err)))) {
+			log_error("stir: verification: %s", err);
+			return rc;
+		}
+		if (l && (rc = stir_loop_alloc(&c->sl, c->sv, l))) {
+			log_error("stir: %s", strerror(rc));
+			return rc;
+		}
+	}
+	if (st->sign_key[0] &&
+	    (rc = stir_signer_alloc(
+		 &c->signer, st->sign_key, st->sign_x5u, err, sizeof(err)))) {
+		log_error("stir: signing: %s", err);
+		return rc;
+	}
+	if (verify || c->signer)
+		log_info("stir: %s%s%s", verify ? "verifying" : "",
+		    verify && c->signer ? " and " : "",
+		    c->signer ? "signing" : "");
+	return 0;
+}
+
+/* The writer's poll: rebuild the numbering data when it changed. */
+static void
+writer_tick(struct store *s, void *arg)
+{
+	struct cid *c = arg;
+	char err[256];
+	bool changed = false;
+	int rc;
+
+	rc = numdb_slot_reload(c->slot, s, false, &changed, err, sizeof(err));
+	if (rc)
+		log_error("callerid: numbering data not reloaded (the data in "
+			  "force stays): %s",
+		    rc == ENOMEM ? "out of memory" : err);
+	else if (changed) {
+		struct numdb *db = numdb_slot_get(c->slot);
+		struct numdb_info in;
+
+		numdb_info(db, &in);
+		log_info("callerid: numbering data reloaded: %zu ranges, "
+			 "%zu own, %zu exceptions, %zu aliases, %zu Robinson "
+			 "hashes",
+		    in.ranges, in.own, in.exceptions, in.aliases, in.robinson);
+		numdb_unref(db);
+	}
+}
+
 int
-cid_alloc(struct cid **cp, const struct cfg *cfg)
+cid_check_config(const struct cfg *cfg, FILE *errf)
+{
+	struct cid c;
+	struct numplan *plan = NULL;
+	int rc;
+
+	if ((rc = numplan_load(&plan,
+		 cfg->callerid.plan[0] ? cfg->callerid.plan : NULL, errf)))
+		return rc;
+	numplan_free(plan);
+	memset(&c, 0, sizeof(c));
+	rc = stir_open(&c, &cfg->stir, NULL);
+	stir_signer_free(c.signer);
+	stir_verifier_free(c.sv);
+	return rc;
+}
+
+int
+cid_alloc(struct cid **cp, const struct cfg *cfg, struct loop *l)
 {
 	struct cid *c;
 	struct store *s = NULL;
@@ -89,8 +196,27 @@ cid_alloc(struct cid **cp, const struct cfg *cfg)
 		log_error("callerid: store: %s", err);
 		goto fail;
 	}
-	rc = wbq_start(&c->wbq, "callerid", s, apply_op, NULL, 0, c);
-	if (rc)
+	if ((rc = numdb_slot_new(&c->slot, NULL)) ||
+	    (rc = numdb_slot_reload(
+		 c->slot, s, true, NULL, err, sizeof(err)))) {
+		log_error("callerid: numbering data: %s",
+		    rc == ENOMEM ? "out of memory" : err);
+		goto fail;
+	}
+	{
+		struct numdb *db = numdb_slot_get(c->slot);
+		struct numdb_info in;
+
+		numdb_info(db, &in);
+		log_info("callerid: numbering data: %zu ranges, %zu own, "
+			 "%zu exceptions, %zu aliases, %zu Robinson hashes",
+		    in.ranges, in.own, in.exceptions, in.aliases, in.robinson);
+		numdb_unref(db);
+	}
+	rc = wbq_start(
+	    &c->wbq, "callerid", s, apply_op, writer_tick, cfg->store_poll, c);
+	s = NULL;
+	if (rc || (rc = stir_open(c, &cfg->stir, l)))
 		goto fail;
 	log_info("callerid: %s, numbering plan %s (country %s)",
 	    cfg->callerid.shadow ? "shadow mode" : "enforcing",
@@ -98,6 +224,7 @@ cid_alloc(struct cid **cp, const struct cfg *cfg)
 	*cp = c;
 	return 0;
 fail:
+	store_close(s);
 	cid_free(c);
 	return rc;
 }
@@ -111,8 +238,25 @@ cid_free(struct cid *c)
 		cid_flush(c);
 		wbq_stop(c->wbq);
 	}
+	numdb_view_release(&c->view);
+	numdb_slot_free(c->slot);
+	stir_loop_free(c->sl);
+	stir_verifier_free(c->sv);
+	stir_signer_free(c->signer);
 	numplan_free(c->plan);
 	free(c);
+}
+
+struct stir_loop *
+cid_stir_loop(const struct cid *c)
+{
+	return c->sl;
+}
+
+struct stir_signer *
+cid_stir_signer(const struct cid *c)
+{
+	return c->signer;
 }
 
 const struct numplan *
@@ -125,12 +269,71 @@ void
 cid_facts_fill(struct cid *c, struct cid_facts *f, const char *trunk,
     struct str alias, const char *provider)
 {
+	const struct numdb *db = numdb_view(c->slot, &c->view);
+	const struct number *n = &f->cli->num;
+	struct str digits = str_make(n->e164, strlen(n->e164));
+	struct str tr = str_make(trunk, strlen(trunk));
+	unsigned own, r;
+
+	if (db != c->vdb) {
+		numdb_info(db, &c->have);
+		c->vdb = db;
+	}
 	f->assigned = CID_UNKNOWN;
 	f->own = CID_UNKNOWN;
 	f->in_service = CID_UNKNOWN;
 	f->exempt = 0;
-	f->alias = alias.len ? CID_ALIAS_UNREGISTERED : CID_ALIAS_NONE;
+	f->alias = CID_ALIAS_NONE;
 	f->robinson = CID_ROB_UNCHECKED;
+	if (alias.len) {
+		bool pro_ok = false;
+
+		if (!numdb_alias(db, alias, f->now,
+			str_make(provider, strlen(provider)), &pro_ok))
+			f->alias = CID_ALIAS_UNREGISTERED;
+		else
+			f->alias =
+			    pro_ok ? CID_ALIAS_OK : CID_ALIAS_PRO_NOT_ENABLED;
+	}
+	if (f->cli->valid && n->national) {
+		struct numdb_cnmc_res res;
+
+		if (c->have.ranges)
+			f->assigned =
+			    numdb_cnmc(db, digits, &res) ? CID_YES : CID_NO;
+		if (c->have.own) {
+			own = numdb_own(db, digits);
+			f->own = (own &
+				     (NUMDB_OWN_BLOCK | NUMDB_OWN_SUBBLOCK |
+					 NUMDB_OWN_PORTED_IN)) &&
+				(!(own & NUMDB_OWN_PORTED_OUT) ||
+				    c->cfg->callerid.ported_out_is_own) ?
+			    CID_YES :
+			    CID_NO;
+			f->in_service =
+			    own & (NUMDB_OWN_SERVICE | NUMDB_OWN_PORTED_IN) ?
+			    CID_YES :
+			    CID_NO;
+		}
+	}
+	if (c->have.exceptions && f->cli->valid)
+		for (r = 0; r < CID__COUNT; r++) {
+			const char *code =
+			    reason_name(cid_rule_reason((enum cid_rule)r));
+
+			if (numdb_exception(db, digits, tr,
+				str_make(code, strlen(code)), f->now))
+				f->exempt |= 1u << r;
+		}
+	if (c->have.robinson && f->called && (f->flags & PEER_F_COMMERCIAL)) {
+		char h[65];
+
+		number_robinson_hash(
+		    f->called, f->channel == CID_SMS ? "03" : "04", h);
+		f->robinson = numdb_robinson_hex(db, str_make(h, 64)) ?
+		    CID_ROB_LISTED :
+		    CID_ROB_CLEAR;
+	}
 }
 
 static uint64_t

@@ -14,10 +14,12 @@
 #define CENTINELA_CALLERID_CID_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "callerid/number.h"
 #include "callerid/rules.h"
 #include "core/cfg.h"
+#include "core/loop.h"
 
 struct cid;
 
@@ -25,10 +27,22 @@ struct cid;
  * Load the plan and the numbering data, start the writer. 0 or an
  * errno value (logged).
  */
-int cid_alloc(struct cid **cp, const struct cfg *cfg);
+int cid_alloc(struct cid **cp, const struct cfg *cfg, struct loop *l);
 void cid_free(struct cid *c);
+/*
+ * For centinela -t: load the numbering plan, the STIR roots, CRLs and
+ * signing key the configuration names. 0 or an errno (errors on errf or
+ * logged).
+ */
+int cid_check_config(const struct cfg *cfg, FILE *errf);
 
 const struct numplan *cid_plan(const struct cid *c);
+
+struct stir_loop;
+struct stir_signer;
+/* STIR/SHAKEN: the verifier on this loop and the signer, or NULL. */
+struct stir_loop *cid_stir_loop(const struct cid *c);
+struct stir_signer *cid_stir_signer(const struct cid *c);
 
 /*
  * Fill the numbering-data answers of "f" for its calling number (and,

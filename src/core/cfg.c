@@ -819,6 +819,7 @@ cfg_load(struct cfg **cfgp, const char *path, FILE *errf)
 	load_auth(&ld, root);
 	cfg_load_guard(&ld, root);
 	cfg_load_callerid(&ld, root);
+	cfg_load_stir(&ld, root);
 	/* Cross-checks only make sense on individually valid settings. */
 	if (ld.nerr == 0)
 		check_cross(&ld, root);

@@ -250,6 +250,34 @@ struct cfg_callerid {
 	unsigned report_flush; /* s between block-counter writes */
 };
 
+/* STIR/SHAKEN (RFC 8224, 8588): verification and signing by peer class. */
+#define CFG_STIR_CRL_MAX 8
+#define CFG_STIR_PORTS_MAX 8
+#define CFG_STIR_ALLOW_MAX 32
+
+struct cfg_stir {
+	bool verify_class[4]; /* enum peer_class whose calls are verified */
+	bool verify_required; /* no Identity: 428 (else pass, unverified) */
+	bool verify_continue; /* failure: pass marked failed + Reason */
+	bool verify_shadow;
+	char roots[CFG_PATH_MAX]; /* STI-CA roots, PEM file */
+	char roots_dir[CFG_PATH_MAX];
+	char crl[CFG_STIR_CRL_MAX][CFG_PATH_MAX];
+	unsigned ncrl;
+	char https_ca[CFG_PATH_MAX]; /* CAs for fetching x5u; "" system */
+	unsigned freshness; /* s */
+	uint16_t ports[CFG_STIR_PORTS_MAX];
+	unsigned nports;
+	struct cidr fetch_allow[CFG_STIR_ALLOW_MAX];
+	unsigned nfetch_allow;
+	unsigned cache_max;
+	bool cn_lax;
+
+	bool sign_class[4]; /* enum peer_class whose calls are signed */
+	char sign_key[CFG_PATH_MAX]; /* EC P-256 private key, PEM */
+	char sign_x5u[CFG_PATH_MAX]; /* https URL of our certificate */
+};
+
 struct cfg {
 	unsigned workers;
 
@@ -323,6 +351,7 @@ struct cfg {
 
 	struct cfg_guard guard;
 	struct cfg_callerid callerid;
+	struct cfg_stir stir;
 };
 
 /*

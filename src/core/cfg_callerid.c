@@ -80,6 +80,18 @@ cfg_callerid_defaults(struct cfg_callerid *c)
 	c->report_flush = 10;
 }
 
+static void
+stir_defaults(struct cfg_stir *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->freshness = 60;
+	st->ports[0] = 443;
+	st->ports[1] = 8443;
+	st->nports = 2;
+	st->cache_max = 1024;
+	st->sign_class[PEER_CLASS_ACCESS] = true;
+}
+
 void
 cfg_load_peer_class(
     struct ld *ld, const config_setting_t *e, struct cfg_peer *p)
@@ -309,4 +321,158 @@ cfg_load_callerid(struct ld *ld, const config_setting_t *root)
 	load_rules(ld, g, c);
 	load_robinson(ld, g, c);
 	cfg_get_duration(ld, g, "report_flush", 1, 3600, &c->report_flush);
+}
+
+/* classes = [ "national", ... ] into out[4]; absent keeps out. */
+static void
+get_classes(
+    struct ld *ld, const config_setting_t *g, const char *name, bool *out)
+{
+	const config_setting_t *l = cfg_member(g, name);
+	unsigned i, k;
+
+	if (!l)
+		return;
+	if (!config_setting_is_array(l) && !config_setting_is_list(l)) {
+		cfg_err_at(ld, l, "%s: expected a list of peer classes", name);
+		return;
+	}
+	memset(out, 0, 4 * sizeof(*out));
+	for (i = 0; i < (unsigned)config_setting_length(l); i++) {
+		const config_setting_t *e = config_setting_get_elem(l, i);
+		const char *v = config_setting_get_string(e);
+
+		for (k = 1; v && k < 4; k++)
+			if (strcmp(v, class_names[k]) == 0)
+				break;
+		if (!v || k == 4)
+			cfg_err_at(ld, e,
+			    "%s: \"%s\" is not national, international or "
+			    "access",
+			    name, v ? v : "(not a string)");
+		else
+			out[k] = true;
+	}
+}
+
+static void
+load_stir_verify(struct ld *ld, const config_setting_t *g, struct cfg_stir *st)
+{
+	static const char *const known[] = { "classes", "required", "failure",
+		"mode", "roots", "roots_dir", "crl", "https_ca", "freshness",
+		"ports", "fetch_allow", "cache_max", "cn_lax", NULL };
+	const config_setting_t *s;
+	char buf[16];
+	unsigned i;
+
+	cfg_check_known(ld, g, known, "stir.verify");
+	get_classes(ld, g, "classes", st->verify_class);
+	cfg_get_bool(ld, g, "required", &st->verify_required);
+	cfg_get_mode(ld, g, &st->verify_shadow);
+	s = cfg_get_string(ld, g, "failure", buf, sizeof(buf), false);
+	if (s) {
+		if (strcmp(buf, "reject") == 0)
+			st->verify_continue = false;
+		else if (strcmp(buf, "continue") == 0)
+			st->verify_continue = true;
+		else
+			cfg_err_at(ld, s,
+			    "failure: \"%s\" is not reject or continue", buf);
+	}
+	cfg_get_string(ld, g, "roots", st->roots, sizeof(st->roots), false);
+	cfg_get_string(
+	    ld, g, "roots_dir", st->roots_dir, sizeof(st->roots_dir), false);
+	cfg_get_string(
+	    ld, g, "https_ca", st->https_ca, sizeof(st->https_ca), false);
+	if ((s = cfg_member(g, "crl")) != NULL) {
+		if (!config_setting_is_array(s) ||
+		    config_setting_length(s) > CFG_STIR_CRL_MAX)
+			cfg_err_at(ld, s, "crl: expected at most %d file names",
+			    CFG_STIR_CRL_MAX);
+		else
+			for (i = 0; i < (unsigned)config_setting_length(s);
+			     i++) {
+				const char *v =
+				    config_setting_get_string_elem(s, (int)i);
+
+				if (!v || !*v || strlen(v) >= CFG_PATH_MAX) {
+					cfg_err_at(ld, s, "crl: bad file name");
+					break;
+				}
+				memcpy(st->crl[st->ncrl++], v, strlen(v) + 1);
+			}
+	}
+	cfg_get_duration(ld, g, "freshness", 1, 3600, &st->freshness);
+	if ((s = cfg_member(g, "ports")) != NULL) {
+		if (!config_setting_is_array(s) ||
+		    config_setting_length(s) > CFG_STIR_PORTS_MAX ||
+		    config_setting_length(s) == 0)
+			cfg_err_at(ld, s,
+			    "ports: expected 1 to %d port numbers",
+			    CFG_STIR_PORTS_MAX);
+		else {
+			st->nports = 0;
+			for (i = 0; i < (unsigned)config_setting_length(s);
+			     i++) {
+				int v = config_setting_get_int_elem(s, (int)i);
+
+				if (v < 1 || v > 65535) {
+					cfg_err_at(
+					    ld, s, "ports: %d is no port", v);
+					break;
+				}
+				st->ports[st->nports++] = (uint16_t)v;
+			}
+		}
+	}
+	cfg_get_cidrs(ld, g, "fetch_allow", st->fetch_allow, CFG_STIR_ALLOW_MAX,
+	    &st->nfetch_allow);
+	cfg_get_uint(ld, g, "cache_max", 1, 1000000, &st->cache_max);
+	cfg_get_bool(ld, g, "cn_lax", &st->cn_lax);
+	for (i = 1; i < 4; i++)
+		if (st->verify_class[i] && !st->roots[0] && !st->roots_dir[0]) {
+			cfg_err_at(ld, g,
+			    "stir.verify: \"roots\" or \"roots_dir\" is "
+			    "needed to verify");
+			break;
+		}
+}
+
+void
+cfg_load_stir(struct ld *ld, const config_setting_t *root)
+{
+	static const char *const known[] = { "verify", "sign", NULL };
+	static const char *const sknown[] = { "classes", "key", "x5u", NULL };
+	struct cfg_stir *st = &ld->cfg->stir;
+	const config_setting_t *g = cfg_member(root, "stir"), *v, *s;
+
+	stir_defaults(st);
+	if (!g)
+		return;
+	if (!config_setting_is_group(g)) {
+		cfg_err_at(ld, g, "stir: expected a group { ... }");
+		return;
+	}
+	cfg_check_known(ld, g, known, "stir");
+	if ((v = cfg_member(g, "verify")) != NULL) {
+		if (config_setting_is_group(v))
+			load_stir_verify(ld, v, st);
+		else
+			cfg_err_at(ld, v, "verify: expected a group { ... }");
+	}
+	if ((s = cfg_member(g, "sign")) != NULL) {
+		if (!config_setting_is_group(s)) {
+			cfg_err_at(ld, s, "sign: expected a group { ... }");
+			return;
+		}
+		cfg_check_known(ld, s, sknown, "stir.sign");
+		get_classes(ld, s, "classes", st->sign_class);
+		cfg_get_string(
+		    ld, s, "key", st->sign_key, sizeof(st->sign_key), true);
+		v = cfg_get_string(
+		    ld, s, "x5u", st->sign_x5u, sizeof(st->sign_x5u), true);
+		if (v && strncmp(st->sign_x5u, "https://", 8) != 0)
+			cfg_err_at(ld, v, "x5u: \"%s\" is not an https URL",
+			    st->sign_x5u);
+	}
 }

@@ -54,6 +54,8 @@ void cfg_load_guard(struct ld *ld, const config_setting_t *root);
 
 /* The callerid section and peer classes (core/cfg_callerid.c). */
 void cfg_load_callerid(struct ld *ld, const config_setting_t *root);
+/* The stir section (core/cfg_callerid.c); sets its defaults first. */
+void cfg_load_stir(struct ld *ld, const config_setting_t *root);
 /* A peer's class, flags and provider (called by the peers loader). */
 void cfg_load_peer_class(
     struct ld *ld, const config_setting_t *e, struct cfg_peer *p);

@@ -32,8 +32,7 @@ sms_alias(const struct sip_msg *msg, const struct cli *cli)
 	return STR_NULL;
 }
 
-static void
-edit_add(struct guard_ctx *gx, const char *fmt, ...)
+static void edit_add(struct guard_ctx *gx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -130,8 +129,8 @@ callerid_request(
 	    ((peer->flags & PEER_F_ROAMING) ||
 		(cc->roaming_header[0] &&
 		    sip_msg_hdr_by_name(msg,
-			str_make(cc->roaming_header,
-			    strlen(cc->roaming_header)))));
+			str_make(
+			    cc->roaming_header, strlen(cc->roaming_header)))));
 	cid_facts_fill(c, &f, trunk, alias, peer->provider);
 	if (cid_rules_run(cc, &f, &v)) {
 		if (v.shadow)

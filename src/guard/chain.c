@@ -15,6 +15,7 @@ static const struct guard_ops *const guard_chain[] = {
 	&guard_dnsbl,
 	&guard_auth,
 	&guard_callerid,
+	&guard_stir,
 };
 
 #define NGUARDS (sizeof(guard_chain) / sizeof(guard_chain[0]))

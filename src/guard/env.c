@@ -12,6 +12,7 @@
 
 #include "admin/metrics.h"
 #include "callerid/cid.h"
+#include "callerid/stir.h"
 #include "core/event.h"
 #include "core/log.h"
 #include "guard/ban.h"
@@ -106,7 +107,7 @@ guard_env_alloc(struct guard_env **ep, struct loop *l, const struct cfg *cfg)
 		log_error("guard: feeds: %s", strerror(err));
 		goto fail;
 	}
-	if (cfg->callerid.enabled && (err = cid_alloc(&e->cid, cfg)))
+	if (cfg->callerid.enabled && (err = cid_alloc(&e->cid, cfg, l)))
 		goto fail;
 	metrics_extra_add(sig_render, NULL);
 	log_info("guard: %s, %u scanner signatures (version %u)",
@@ -246,4 +247,19 @@ guard_act(struct guard_ctx *gx, const struct sip_msg *msg,
 		return msg->method == SIP_METHOD_ACK ? GUARD_DROP : GUARD_REPLY;
 	}
 	return GUARD_DROP;
+}
+
+void
+guard_cancel(struct guard_env *e, void *park)
+{
+	if (e->dnsbl)
+		dnsbl_cancel(e->dnsbl, park);
+	if (e->cid && cid_stir_loop(e->cid))
+		stir_cancel(cid_stir_loop(e->cid), park);
+}
+
+bool
+guard_may_park(const struct guard_env *e)
+{
+	return e->dnsbl || (e->cid && cid_stir_loop(e->cid));
 }

@@ -83,6 +83,10 @@ bool guard_admit(struct guard_env *e, const struct sa *src, enum peer_role role,
     bool rate, enum reason *why);
 /* A message from "src" that did not parse or failed sanity. */
 void guard_malformed(struct guard_env *e, const struct sa *src);
+/* Forget every pending wait (DNSBL, STIR) of the parked request "park". */
+void guard_cancel(struct guard_env *e, void *park);
+/* Whether some guard may park requests (PENDING). */
+bool guard_may_park(const struct guard_env *e);
 /* Reload the signature file (SIGHUP). The old set stays on error. */
 int guard_reload_signatures(struct guard_env *e);
 
@@ -111,6 +115,12 @@ struct guard_ctx {
 	 */
 	dnsbl_done_h *park_done;
 	void *park;
+	/*
+	 * Other waits (a STIR certificate fetch): park_resume(park) is
+	 * called later and the caller runs the chain again from resume_at;
+	 * the guard then finds its answer cached. NULL: cannot park.
+	 */
+	void (*park_resume)(void *park);
 	bool dnsbl_have;
 	struct dnsbl_verdict dnsbl_v;
 	/*
@@ -166,6 +176,7 @@ extern const struct guard_ops guard_geo;
 extern const struct guard_ops guard_dnsbl;
 extern const struct guard_ops guard_auth;
 extern const struct guard_ops guard_callerid;
+extern const struct guard_ops guard_stir;
 
 /*
  * Rewrite the request's P-Asserted-Identity as the normalised calling

@@ -869,6 +869,23 @@ parked_done(const struct dnsbl_verdict *v, void *arg)
 	free(pk);
 }
 
+/* A wait without a payload ended (STIR): run the chain again. */
+static void
+parked_resume(void *arg)
+{
+	struct parked *pk = arg;
+	struct proxy *p = pk->p;
+
+	unpark(pk);
+	if (sip_parse(&p->p_cfg->limits, p->p_msg, pk->buf, pk->len) == 0) {
+		p->p_rx_buf = pk->buf;
+		p->p_rx_len = pk->len;
+		handle_request(p, p->p_msg, &pk->in, pk, NULL);
+	}
+	free(pk->buf);
+	free(pk);
+}
+
 /* Keep the request "msg" until parked_done(). false: out of memory. */
 static bool
 park(struct proxy *p, const struct rx_meta *in, unsigned resume_at)
@@ -908,8 +925,8 @@ edited(struct proxy *p, const struct sip_msg *msg, const struct guard_ctx *gx)
 	lim.max_msg_size = p->p_obuf_cap;
 	lim.max_headers += 8;
 	sip_wbuf_init(&w, p->p_ebuf, p->p_obuf_cap - 1024);
-	if (sip_build_edit(&w, msg, gx->edit_drop,
-		str_make(gx->edit_add, gx->edit_len)) ||
+	if (sip_build_edit(
+		&w, msg, gx->edit_drop, str_make(gx->edit_add, gx->edit_len)) ||
 	    sip_parse(&lim, p->p_emsg, w.b, w.len)) {
 		log_printf(LOGL_ERROR,
 		    "proxy: the changed request does not fit or parse; "
@@ -964,11 +981,15 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 		gx.dialog_ok = dialog_token_ok(p, msg);
 	if (resume) {
 		gx.resume_at = resume->resume_at;
-		gx.dnsbl_have = true;
-		gx.dnsbl_v = *v;
-	} else if (p->p_guard->dnsbl && p->p_nparked < PARK_MAX &&
+		if (v) {
+			gx.dnsbl_have = true;
+			gx.dnsbl_v = *v;
+		}
+	}
+	if (guard_may_park(p->p_guard) && p->p_nparked < PARK_MAX &&
 	    (p->p_spare || (p->p_spare = calloc(1, sizeof(*p->p_spare))))) {
 		gx.park_done = parked_done;
+		gx.park_resume = parked_resume;
 		gx.park = p->p_spare;
 	}
 	gx.options_self = msg->method == SIP_METHOD_OPTIONS &&
@@ -982,8 +1003,9 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 	case GUARD_CONTINUE:
 		if ((gx.edit_drop || gx.edit_len) &&
 		    !(msg = edited(p, msg, &gx))) {
-			reject(p, p->p_msg, in, 500, STR("Server Internal Error"),
-			    REASON_OVERLOAD, STR_NULL);
+			reject(p, p->p_msg, in, 500,
+			    STR("Server Internal Error"), REASON_OVERLOAD,
+			    STR_NULL);
 			return;
 		}
 		route_request(p, msg, in, role, key, tx, gx.acct, reg_retrans);
@@ -1003,7 +1025,7 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 		if (park(p, in, gx.resume_at))
 			return;
 		/* Out of memory: the lookup's answer finds nothing parked. */
-		dnsbl_cancel(p->p_guard->dnsbl, p->p_spare);
+		guard_cancel(p->p_guard, p->p_spare);
 		res.reason = REASON_OVERLOAD;
 		/* fall through */
 	case GUARD_DROP:
