@@ -10,6 +10,7 @@
 #   make bench-register  REGISTER with digest vs Kamailio, memory per contact
 #   make bench-flood     guard: banset (5M entries) + flood vs Kamailio pike/htable
 #   make bench-banset    the banset part alone
+#   make bench-callerid  caller-ID decision and lookups with 2M ranges
 #   make format       reformat the tree with clang-format
 #   make SANITIZE=address,undefined   sanitizer build in build/san/
 #   make WERROR=1     warnings are errors (CI sets this)
@@ -59,6 +60,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run test unit check fuzz bench bench-register bench-flood bench-banset \
+	bench-callerid \
 	format format-check deps clean
 
 all: $(BUILD)/centinela $(BUILD)/centinelactl
@@ -136,6 +138,13 @@ $(BUILD)/bench/banset_bench: bench/banset_bench.c $(LIB)
 $(BUILD)/bench/flood_gen: bench/flood_gen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(BUILD)/bench/callerid_bench: bench/callerid_bench.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bench-callerid: $(BUILD)/bench/callerid_bench
+	$(BUILD)/bench/callerid_bench
 
 bench-banset: $(BUILD)/bench/banset_bench
 	$(BUILD)/bench/banset_bench

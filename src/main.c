@@ -193,7 +193,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	sc.p = p;
-	if ((err = admin_http_start(&ah, cfg))) {
+	if ((err = admin_http_start(&ah, cfg, proxy_cid(p)))) {
 		char a[SA_STRLEN];
 
 		log_error("cannot serve metrics on %s: %s",

@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -108,6 +109,8 @@ stir_open(struct cid *c, const struct cfg_stir *st, struct loop *l)
 			    st->fetch_allow[vc.nfetch_allow];
 		vc.cache_max = st->cache_max;
 		vc.cn_lax = st->cn_lax;
+		vc.strict_params = st->strict_params;
+		vc.fetch_timeout_ms = st->fetch_timeout;
 		if ((rc = stir_verifier_alloc(&c->sv, &vc, err, sizeof(err)))) {
 			log_error("stir: verification: %s", err);
 			return rc;
@@ -410,4 +413,81 @@ cid_flush(struct cid *c)
 {
 	ctr_flush(c);
 	wbq_sync(c->wbq);
+}
+
+static const char *
+fit_name(enum num_fit f)
+{
+	static const char *const names[] = { "ok", "length", "none",
+		"foreign" };
+
+	return (unsigned)f < 4 ? names[f] : "?";
+}
+
+static void
+put_date(json_t *o, const char *key, int64_t t)
+{
+	char buf[16];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%d", &tm))
+		json_object_set_new(o, key, json_string(buf));
+}
+
+int
+cid_lookup_json(struct cid *c, struct numdb_view *v, struct str number,
+    int64_t now, char **out, size_t *len)
+{
+	const struct numdb *db = numdb_view(c->slot, v);
+	struct numdb_cnmc_res res;
+	struct number n;
+	struct str d;
+	json_t *o, *reg, *own;
+	unsigned f;
+
+	*out = NULL;
+	if (number_parse(c->plan, number, c->cfg->callerid.bare_cc, now, &n))
+		return EINVAL;
+	d = str_make(n.e164, strlen(n.e164));
+	if (!(o = json_object()))
+		return ENOMEM;
+	json_object_set_new(o, "e164", json_string(n.e164));
+	json_object_set_new(o, "national", json_boolean(n.national));
+	json_object_set_new(o, "nsn", json_string(n.nsn));
+	json_object_set_new(o, "type", json_string(num_type_name(n.type)));
+	json_object_set_new(o, "plan", json_string(fit_name(n.fit)));
+	if (numdb_cnmc(db, d, &res)) {
+		reg = json_object();
+		json_object_set_new(reg, "prefix", json_string(res.prefix));
+		json_object_set_new(
+		    reg, "status", json_string(numdb_status_name(res.status)));
+		json_object_set_new(reg, "holder", json_string(res.holder));
+		json_object_set_new(reg, "assignee", json_string(res.assignee));
+		json_object_set_new(
+		    reg, "sub_assignee", json_string(res.sub_assignee));
+		json_object_set_new(reg, "area", json_string(res.area));
+		put_date(reg, "date", res.assigned);
+		json_object_set_new(o, "assigned", json_true());
+		json_object_set_new(o, "register", reg);
+	} else
+		json_object_set_new(o, "assigned", json_false());
+	f = numdb_own(db, d);
+	own = json_object();
+	json_object_set_new(own, "block", json_boolean(f & NUMDB_OWN_BLOCK));
+	json_object_set_new(
+	    own, "subblock", json_boolean(f & NUMDB_OWN_SUBBLOCK));
+	json_object_set_new(
+	    own, "in_service", json_boolean(f & NUMDB_OWN_SERVICE));
+	json_object_set_new(
+	    own, "ported_in", json_boolean(f & NUMDB_OWN_PORTED_IN));
+	json_object_set_new(
+	    own, "ported_out", json_boolean(f & NUMDB_OWN_PORTED_OUT));
+	json_object_set_new(o, "own", own);
+	*out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (*out == NULL)
+		return ENOMEM;
+	*len = strlen(*out);
+	return 0;
 }

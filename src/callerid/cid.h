@@ -56,6 +56,16 @@ void cid_facts_fill(struct cid *c, struct cid_facts *f, const char *trunk,
 void cid_count_block(struct cid *c, int64_t now, enum cid_rule rule,
     enum cid_channel ch, const char *trunk);
 
+struct numdb_view;
+/*
+ * What the numbering data says about "number" (any written form), as
+ * JSON in *out (malloc'd, *len bytes): plan type and fit, CNMC
+ * register entry, own inventory flags. "v" is the calling thread's
+ * view (zero it once per thread). 0, EINVAL (not a number), ENOMEM.
+ */
+int cid_lookup_json(struct cid *c, struct numdb_view *v, struct str number,
+    int64_t now, char **out, size_t *len);
+
 /* Once a second from the loop: flush counters when due. */
 void cid_tick(struct cid *c, int64_t now);
 /* Write every counter now and wait (shutdown, tests). */

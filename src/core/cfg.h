@@ -272,6 +272,8 @@ struct cfg_stir {
 	unsigned nfetch_allow;
 	unsigned cache_max;
 	bool cn_lax;
+	bool strict_params; /* France MAN: Identity alg/ppt required */
+	unsigned fetch_timeout; /* ms */
 
 	bool sign_class[4]; /* enum peer_class whose calls are signed */
 	char sign_key[CFG_PATH_MAX]; /* EC P-256 private key, PEM */

@@ -89,6 +89,7 @@ stir_defaults(struct cfg_stir *st)
 	st->ports[1] = 8443;
 	st->nports = 2;
 	st->cache_max = 1024;
+	st->fetch_timeout = 5000;
 	st->sign_class[PEER_CLASS_ACCESS] = true;
 }
 
@@ -360,7 +361,8 @@ load_stir_verify(struct ld *ld, const config_setting_t *g, struct cfg_stir *st)
 {
 	static const char *const known[] = { "classes", "required", "failure",
 		"mode", "roots", "roots_dir", "crl", "https_ca", "freshness",
-		"ports", "fetch_allow", "cache_max", "cn_lax", NULL };
+		"ports", "fetch_allow", "cache_max", "cn_lax", "strict_params",
+		"fetch_timeout", NULL };
 	const config_setting_t *s;
 	char buf[16];
 	unsigned i;
@@ -429,6 +431,8 @@ load_stir_verify(struct ld *ld, const config_setting_t *g, struct cfg_stir *st)
 	    &st->nfetch_allow);
 	cfg_get_uint(ld, g, "cache_max", 1, 1000000, &st->cache_max);
 	cfg_get_bool(ld, g, "cn_lax", &st->cn_lax);
+	cfg_get_bool(ld, g, "strict_params", &st->strict_params);
+	cfg_get_uint(ld, g, "fetch_timeout", 100, 60000, &st->fetch_timeout);
 	for (i = 1; i < 4; i++)
 		if (st->verify_class[i] && !st->roots[0] && !st->roots_dir[0]) {
 			cfg_err_at(ld, g,

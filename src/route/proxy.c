@@ -1242,6 +1242,12 @@ proxy_free(struct proxy *p)
 	free(p);
 }
 
+struct cid *
+proxy_cid(const struct proxy *p)
+{
+	return p->p_guard ? p->p_guard->cid : NULL;
+}
+
 void
 proxy_reload(struct proxy *p)
 {

@@ -21,6 +21,9 @@ struct proxy;
  */
 int proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg);
 void proxy_free(struct proxy *p);
+struct cid;
+/* The caller-ID state of the proxy's guard, or NULL. */
+struct cid *proxy_cid(const struct proxy *p);
 /* SIGHUP: reload what can be reloaded (the scanner signatures). */
 void proxy_reload(struct proxy *p);
 
