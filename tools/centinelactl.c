@@ -30,6 +30,9 @@ static int cmd_metrics(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct cmd cmds[] = {
+	{ "alias",
+	    "alias COMMAND ...: registered SMS sender aliases (import, list)",
+	    ctl_alias },
 	{ "allow",
 	    "allow COMMAND ...: sources no guard ever blocks (add, del, "
 	    "list)",
@@ -43,6 +46,18 @@ static const struct cmd cmds[] = {
 	    "metrics [ADDR:PORT]: print the daemon's metrics "
 	    "(default 127.0.0.1:9060)",
 	    cmd_metrics },
+	{ "numbering",
+	    "numbering COMMAND ...: caller-ID numbering data (import-cnmc, "
+	    "own, exception, lookup, stats; \"numbering\" alone for help)",
+	    ctl_numbering },
+	{ "report",
+	    "report blocks --from DATE --to DATE [...]: caller-ID blocking "
+	    "report (\"report\" alone for help)",
+	    ctl_report },
+	{ "robinson",
+	    "robinson import FILE [--replace]: the Lista Robinson (hashes or "
+	    "numbers)",
+	    ctl_robinson },
 	{ "user",
 	    "user COMMAND ...: accounts (add, passwd, rotate-secret, "
 	    "suspend, resume, del, list, show; \"user\" alone for help)",

@@ -22,5 +22,11 @@ int ctl_head(int argc, char **argv, const char **conf, const char **store,
 int ctl_user(int argc, char **argv);
 int ctl_ban(int argc, char **argv);
 int ctl_allow(int argc, char **argv);
+/* tools/ctl_num.c: the caller-ID numbering data. */
+int ctl_numbering(int argc, char **argv);
+int ctl_alias(int argc, char **argv);
+int ctl_robinson(int argc, char **argv);
+/* tools/ctl_report.c: the caller-ID blocking reports. */
+int ctl_report(int argc, char **argv);
 
 #endif /* CENTINELA_TOOLS_CTL_H */

@@ -190,7 +190,7 @@ static const char *const top_known[] = { "workers", "listen", "tls", "limits",
 	"tcp", "proxy", "transaction", "upstreams", "probe", "peers", "deny",
 	"sanity", "log", "metrics", "domains", "store", "auth", "registrar",
 	"guard", "triggers", "flood", "geoip", "dnsbl", "feeds", "callerid",
-	NULL };
+	"stir", NULL };
 
 static void
 load_listen(struct ld *ld, const config_setting_t *root)

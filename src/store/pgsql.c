@@ -5,8 +5,11 @@
  * Every value travels as a query parameter: the statements of
  * store/store_sql.c are prepared once per connection (on first use)
  * and run with PQexecPrepared; only the fixed migration scripts and
- * BEGIN/COMMIT/ROLLBACK go through PQexec. Key columns use the "C" collation so the walks come out in
- * byte order whatever the database's locale, as on SQLite. A lost
+ * BEGIN/COMMIT/ROLLBACK go through PQexec. Key columns use the "C"
+ * collation so the walks come out in byte order whatever the database's
+ * locale, as on SQLite. Walks read one row at a time (libpq single-row
+ * mode), so a walk of the two million rows of the numbering register
+ * does not hold them all in memory; bulk imports go through COPY. A lost
  * connection is EIO on every call: the caller closes and reopens (the
  * prepared statements die with the session).
  *
@@ -14,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +80,11 @@ static const char pg_v1[] =
 static const char pg_v2[] = STORE_SCHEMA_V2(
     "text COLLATE \"C\" NOT NULL", "text", "bigint", "bigserial PRIMARY KEY");
 
-static const char *const pg_steps[] = { pg_v1, pg_v2 };
+/* Version 3: the caller-ID numbering data and blocking counters. */
+static const char pg_v3[] = STORE_SCHEMA_V3("text COLLATE \"C\" NOT NULL",
+    "text", "bigint", "bigserial PRIMARY KEY", "");
+
+static const char *const pg_steps[] = { pg_v1, pg_v2, pg_v3 };
 
 _Static_assert(sizeof(pg_steps) / sizeof(pg_steps[0]) == STORE_SCHEMA_VERSION,
     "one PostgreSQL migration step per schema version");
@@ -89,9 +97,17 @@ static const struct store_schema pg_schema = {
 
 /* ---- statements ------------------------------------------------------------- */
 
+/* COPY data is sent in chunks of about this size. */
+#define PG_COPY_CHUNK 65536
+
 struct pg {
 	PGconn *conn;
 	bool prepared[STORE_NSTMT]; /* store_sql[i] in this session */
+	/* An open bulk load. */
+	enum store_stmt bulk_stmt;
+	bool copying; /* in COPY FROM STDIN, rows buffered in buf */
+	char *buf;
+	size_t len, cap;
 };
 
 /*
@@ -247,6 +263,7 @@ pg_close(struct store *s)
 		return;
 	if (pg->conn)
 		PQfinish(pg->conn);
+	free(pg->buf);
 	free(pg);
 	s->be = NULL;
 }
@@ -367,12 +384,34 @@ pg_params(struct store *s, const struct store_query *q, const char **vals,
 	return 0;
 }
 
+/* Prepare store_sql[stmt] in this session unless done ("centinela_NAME"). */
+static int
+pg_prepare(struct store *s, enum store_stmt stmt, char *name, size_t cap)
+{
+	struct pg *pg = s->be;
+	PGresult *res;
+	int err;
+
+	snprintf(name, cap, "centinela_%s", store_sql[stmt].name);
+	if (pg->prepared[stmt])
+		return 0;
+	res = PQprepare(pg->conn, name, store_sql[stmt].sql, 0, NULL);
+	if (!pg_ok(res)) {
+		err = pg_fail(s, res, store_sql[stmt].name);
+		PQclear(res);
+		return err;
+	}
+	PQclear(res);
+	pg->prepared[stmt] = true;
+	return 0;
+}
+
 /*
  * Run store_sql[q->stmt], preparing it first if this session has not
- * (as "centinela_NAME"; the server infers the parameter types). The
- * whole result is fetched before the first callback; fine for the
- * store's tables at registrar scale (single-row mode would be the step
- * up).
+ * (the server infers the parameter types). A walk reads its rows one
+ * at a time (single-row mode); after an error or a stop from the
+ * callback the rest of the result is drained, so the connection is
+ * ready for the next statement.
  */
 static int
 pg_query(struct store *s, struct store_query *q)
@@ -383,39 +422,198 @@ pg_query(struct store *s, struct store_query *q)
 	char num[STORE_PARAMS_MAX][24]; /* INT64_MIN is 20 characters */
 	char name[64];
 	union store_row row;
+	ExecStatusType st;
 	PGresult *res;
 	int i, n, err;
 
-	if ((err = pg_params(s, q, vals, num)))
+	if ((err = pg_params(s, q, vals, num)) ||
+	    (err = pg_prepare(s, q->stmt, name, sizeof(name))))
 		return err;
-	snprintf(name, sizeof(name), "centinela_%s", what);
-	if (!pg->prepared[q->stmt]) {
-		res =
-		    PQprepare(pg->conn, name, store_sql[q->stmt].sql, 0, NULL);
-		if (!pg_ok(res)) {
+	if (!PQsendQueryPrepared(
+		pg->conn, name, (int)q->nv, vals, NULL, NULL, 0))
+		return pg_fail(s, NULL, what);
+	if (q->t)
+		(void)PQsetSingleRowMode(pg->conn);
+	while ((res = PQgetResult(pg->conn))) {
+		st = PQresultStatus(res);
+		if (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK ||
+		    st == PGRES_COMMAND_OK) {
+			n = q->t ? PQntuples(res) : 0;
+			for (i = 0; i < n && !err; i++) {
+				memset(&row, 0, sizeof(row));
+				err = pg_read_row(s, res, i, q->t, &row);
+				if (!err)
+					err = q->h(&row, q->arg);
+			}
+			/* "INSERT 0 1", "DELETE 3": PQcmdTuples has it. */
+			if (st != PGRES_SINGLE_TUPLE)
+				q->changes =
+				    strtoull(PQcmdTuples(res), NULL, 10);
+		} else if (!err) {
 			err = pg_fail(s, res, what);
-			PQclear(res);
-			return err;
 		}
 		PQclear(res);
-		pg->prepared[q->stmt] = true;
 	}
-	res = PQexecPrepared(pg->conn, name, (int)q->nv, vals, NULL, NULL, 0);
-	if (!pg_ok(res)) {
-		err = pg_fail(s, res, what);
-		PQclear(res);
-		return err;
-	}
-	n = q->t ? PQntuples(res) : 0;
-	for (i = 0; i < n && !err; i++) {
-		memset(&row, 0, sizeof(row));
-		err = pg_read_row(s, res, i, q->t, &row);
-		if (!err)
-			err = q->h(&row, q->arg);
-	}
-	/* "INSERT 0 1", "DELETE 3": PQcmdTuples has the count. */
-	q->changes = strtoull(PQcmdTuples(res), NULL, 10);
+	return err;
+}
+
+/* ---- bulk loads ------------------------------------------------------------------ */
+
+/*
+ * A statement with a COPY target loads its rows with COPY ... FROM
+ * STDIN in text format, buffered into chunks; any other runs once per
+ * row. A COPY error (a duplicate key...) shows at bulk_end.
+ */
+static int
+pg_bulk_begin(struct store *s, enum store_stmt stmt)
+{
+	struct pg *pg = s->be;
+	char sql[512];
+	PGresult *res;
+	int err = 0;
+
+	pg->bulk_stmt = stmt;
+	pg->copying = false;
+	pg->len = 0;
+	if (!store_sql[stmt].copy)
+		return 0;
+	snprintf(sql, sizeof(sql), "COPY %s FROM STDIN", store_sql[stmt].copy);
+	res = PQexec(pg->conn, sql);
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		err = pg_fail(s, res, store_sql[stmt].name);
+	else
+		pg->copying = true;
 	PQclear(res);
+	return err;
+}
+
+/* Room for "need" more bytes in the COPY buffer. */
+static int
+pg_buf_room(struct store *s, size_t need)
+{
+	struct pg *pg = s->be;
+	size_t cap;
+	char *nb;
+
+	if (pg->len + need <= pg->cap)
+		return 0;
+	cap = pg->cap ? pg->cap : PG_COPY_CHUNK * 2;
+	while (cap < pg->len + need)
+		cap *= 2;
+	if (!(nb = realloc(pg->buf, cap)))
+		return store_err(s, ENOMEM, "pgsql: out of memory");
+	pg->buf = nb;
+	pg->cap = cap;
+	return 0;
+}
+
+/* Append "v" to the COPY buffer in text format (escaped). */
+static int
+pg_copy_value(struct store *s, const struct store_val *v)
+{
+	struct pg *pg = s->be;
+	char num[24];
+	const char *p;
+	size_t n;
+	int err;
+
+	if (!v->txt) {
+		n = (size_t)snprintf(num, sizeof(num), "%" PRId64, v->num);
+		if ((err = pg_buf_room(s, n)))
+			return err;
+		memcpy(pg->buf + pg->len, num, n);
+		pg->len += n;
+		return 0;
+	}
+	/* At most two bytes out per byte in. */
+	if ((err = pg_buf_room(s, 2 * strlen(v->txt))))
+		return err;
+	for (p = v->txt; *p; p++) {
+		char c = *p, e = 0;
+
+		if (c == '\\')
+			e = '\\';
+		else if (c == '\t')
+			e = 't';
+		else if (c == '\n')
+			e = 'n';
+		else if (c == '\r')
+			e = 'r';
+		if (e) {
+			pg->buf[pg->len++] = '\\';
+			pg->buf[pg->len++] = e;
+		} else
+			pg->buf[pg->len++] = c;
+	}
+	return 0;
+}
+
+static int
+pg_copy_flush(struct store *s)
+{
+	struct pg *pg = s->be;
+
+	if (pg->len && PQputCopyData(pg->conn, pg->buf, (int)pg->len) != 1)
+		return pg_fail(s, NULL, store_sql[pg->bulk_stmt].name);
+	pg->len = 0;
+	return 0;
+}
+
+static int
+pg_bulk_row(struct store *s, const struct store_val *v, size_t nv)
+{
+	struct pg *pg = s->be;
+	struct store_query q = { .stmt = pg->bulk_stmt, .v = v, .nv = nv };
+	const char *what = store_sql[pg->bulk_stmt].name;
+	size_t i;
+	int err;
+
+	if (!pg->copying)
+		return pg_query(s, &q);
+	if (nv > STORE_PARAMS_MAX)
+		return store_err(
+		    s, EINVAL, "pgsql %s: %zu parameters", what, nv);
+	/* Checked before a byte of the row is buffered. */
+	for (i = 0; i < nv; i++)
+		if (v[i].txt && !utf8_valid(v[i].txt))
+			return store_err(s, EINVAL,
+			    "pgsql %s: %s: not valid UTF-8", what, v[i].name);
+	for (i = 0; i < nv; i++) {
+		if ((err = pg_buf_room(s, 1)))
+			return err;
+		if (i)
+			pg->buf[pg->len++] = '\t';
+		if ((err = pg_copy_value(s, &v[i])))
+			return err;
+	}
+	if ((err = pg_buf_room(s, 1)))
+		return err;
+	pg->buf[pg->len++] = '\n';
+	return pg->len >= PG_COPY_CHUNK ? pg_copy_flush(s) : 0;
+}
+
+static int
+pg_bulk_end(struct store *s, bool ok)
+{
+	struct pg *pg = s->be;
+	const char *what = store_sql[pg->bulk_stmt].name;
+	PGresult *res;
+	int err = 0;
+
+	if (!pg->copying)
+		return 0;
+	pg->copying = false;
+	if (ok)
+		err = pg_copy_flush(s);
+	pg->len = 0;
+	if (PQputCopyEnd(pg->conn, ok && !err ? NULL : "import aborted") != 1 &&
+	    !err)
+		err = pg_fail(s, NULL, what);
+	while ((res = PQgetResult(pg->conn))) {
+		if (!pg_ok(res) && !err && ok)
+			err = pg_fail(s, res, what);
+		PQclear(res);
+	}
 	return err;
 }
 
@@ -430,4 +628,7 @@ const struct store_ops store_pgsql_ops = {
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.query = pg_query,
+	.bulk_begin = pg_bulk_begin,
+	.bulk_row = pg_bulk_row,
+	.bulk_end = pg_bulk_end,
 };

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +71,11 @@ static const char sq_v1[] =
 static const char sq_v2[] = STORE_SCHEMA_V2(
     "TEXT NOT NULL", "TEXT", "INTEGER", "INTEGER PRIMARY KEY AUTOINCREMENT");
 
-static const char *const sq_steps[] = { sq_v1, sq_v2 };
+/* Version 3: the caller-ID numbering data and blocking counters. */
+static const char sq_v3[] = STORE_SCHEMA_V3("TEXT NOT NULL", "TEXT", "INTEGER",
+    "INTEGER PRIMARY KEY AUTOINCREMENT", " WITHOUT ROWID");
+
+static const char *const sq_steps[] = { sq_v1, sq_v2, sq_v3 };
 
 _Static_assert(sizeof(sq_steps) / sizeof(sq_steps[0]) == STORE_SCHEMA_VERSION,
     "one SQLite migration step per schema version");
@@ -102,6 +107,9 @@ struct sq {
 	sqlite3 *db;
 	sqlite3_stmt *st[STORE_NSTMT]; /* store_sql[i], prepared on use */
 	sqlite3_stmt *txn[SQ_NTXN];
+	sqlite3_stmt *bulk; /* the statement of an open bulk load */
+	enum store_stmt bulk_stmt;
+	bool bulk_positional; /* "$i" is parameter i: bind by position */
 };
 
 /* The error of the last call on the connection; EEXIST for a key clash. */
@@ -455,6 +463,73 @@ out:
 	return err;
 }
 
+/* ---- bulk loads ------------------------------------------------------------------ */
+
+/*
+ * A bulk load is the prepared insert run once per row. Binding by
+ * position skips a name lookup per value: checked here once, "$i" is
+ * parameter i in every statement that names them in order.
+ */
+static int
+sq_bulk_begin(struct store *s, enum store_stmt stmt)
+{
+	struct sq *sq = s->be;
+	char name[24];
+	int i, n, err;
+
+	if ((err = sq_prepare(s, &sq->st[stmt], store_sql[stmt].sql)))
+		return err;
+	sq->bulk = sq->st[stmt];
+	sq->bulk_stmt = stmt;
+	sq->bulk_positional = true;
+	n = sqlite3_bind_parameter_count(sq->bulk);
+	for (i = 1; i <= n; i++) {
+		snprintf(name, sizeof(name), "$%d", i);
+		if (sqlite3_bind_parameter_index(sq->bulk, name) != i)
+			sq->bulk_positional = false;
+	}
+	return 0;
+}
+
+static int
+sq_bulk_row(struct store *s, const struct store_val *v, size_t nv)
+{
+	struct sq *sq = s->be;
+	sqlite3_stmt *st = sq->bulk;
+	const char *what = store_sql[sq->bulk_stmt].name;
+	size_t i;
+	int rc, err = 0;
+
+	if (!st)
+		return store_err(s, EIO, "sqlite: no bulk load open");
+	if (!sq->bulk_positional ||
+	    (size_t)sqlite3_bind_parameter_count(st) != nv)
+		err = sq_bind(s, st, what, v, nv);
+	else
+		for (i = 0; i < nv && !err; i++) {
+			rc = v[i].txt ?
+			    sqlite3_bind_text(
+				st, (int)i + 1, v[i].txt, -1, SQLITE_STATIC) :
+			    sqlite3_bind_int64(st, (int)i + 1, v[i].num);
+			if (rc != SQLITE_OK)
+				err = sq_fail(s, what);
+		}
+	if (!err && sqlite3_step(st) != SQLITE_DONE)
+		err = sq_fail(s, what);
+	sq_reset(st);
+	return err;
+}
+
+static int
+sq_bulk_end(struct store *s, bool ok)
+{
+	struct sq *sq = s->be;
+
+	(void)ok;
+	sq->bulk = NULL;
+	return 0;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.schema = &sq_schema,
@@ -466,4 +541,7 @@ const struct store_ops store_sqlite_ops = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.query = sq_query,
+	.bulk_begin = sq_bulk_begin,
+	.bulk_row = sq_bulk_row,
+	.bulk_end = sq_bulk_end,
 };

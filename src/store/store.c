@@ -66,8 +66,8 @@ store_err(struct store *s, int err, const char *fmt, ...)
  * Run "rollback" of the backend without losing the message of the
  * error that made us roll back.
  */
-static void
-rollback_quietly(struct store *s)
+void
+store_rollback_quietly(struct store *s)
 {
 	char saved[STORE_ERRMSG_MAX];
 
@@ -234,7 +234,35 @@ store_check(struct store *s)
 	if (s->in_walk)
 		return store_err(s, EINVAL,
 		    "store called from inside its own *_each() callback");
+	if (s->imp_table)
+		return store_err(
+		    s, EINVAL, "an import is open: commit or abort it first");
 	return 0;
+}
+
+int
+store_check_word(struct store *s, const struct store_table *t, const void *obj,
+    const char *col, const struct store_words *words)
+{
+	const struct store_col *c = NULL;
+	const char *v;
+	size_t i;
+	int err;
+
+	if ((err = store_check_obj(s, t, obj)))
+		return err;
+	for (i = 0; i < t->ncols && !c; i++)
+		if (strcmp(t->cols[i].name, col) == 0)
+			c = &t->cols[i];
+	if (!c || c->kind != STORE_COL_TEXT)
+		return store_err(
+		    s, EINVAL, "%s: no text column %s", t->name, col);
+	v = (const char *)obj + c->off;
+	for (i = 0; words->w[i]; i++)
+		if (strcmp(v, words->w[i]) == 0)
+			return 0;
+	return store_err(s, EINVAL, "%s %s: \"%s\" is not %s", t->what, c->name,
+	    v, words->list);
 }
 
 int
@@ -251,9 +279,9 @@ store_check_each(struct store *s, bool handler, const char *what)
 
 /* ---- generic row operations ------------------------------------------------- */
 
-/* The parameters of a whole "obj" of table "t", the serial id left out. */
-static size_t
-obj_vals(const struct store_table *t, const void *obj, struct store_val *v)
+size_t
+store_obj_vals(
+    const struct store_table *t, const void *obj, struct store_val *v)
 {
 	size_t i, n = 0;
 
@@ -299,13 +327,10 @@ copy_first(const void *row, void *arg)
 	return 0;
 }
 
-/*
- * Run "stmt", copying its first row (of table "t", may be NULL) into
- * "dst". *found: it returned or changed at least one row.
- */
-static int
-run_first(struct store *s, enum store_stmt stmt, const struct store_val *v,
-    size_t nv, const struct store_table *t, void *dst, bool *found)
+int
+store_row_first(struct store *s, enum store_stmt stmt,
+    const struct store_val *v, size_t nv, const struct store_table *t,
+    void *dst, bool *found)
 {
 	struct first_row fr = { t, dst, 0 };
 	struct store_query q = { .stmt = stmt,
@@ -347,8 +372,9 @@ store_obj_write(struct store *s, enum store_stmt stmt,
 
 	if ((err = store_check_obj(s, t, obj)))
 		return err;
-	n = obj_vals(t, obj, v);
-	err = run_first(s, stmt, v, n, id ? &store_i64 : NULL, &newid, &found);
+	n = store_obj_vals(t, obj, v);
+	err = store_row_first(
+	    s, stmt, v, n, id ? &store_i64 : NULL, &newid, &found);
 	if (err)
 		return err;
 	if (!found && none) {
@@ -390,7 +416,7 @@ store_key_run(struct store *s, enum store_stmt stmt,
 	}
 	if (obj)
 		memset(obj, 0, t->size);
-	err = run_first(s, stmt, v, nkey, obj ? t : NULL, obj, &found);
+	err = store_row_first(s, stmt, v, nkey, obj ? t : NULL, obj, &found);
 	if (!err && !found && must) {
 		key_text(t, v, nkey, txt, sizeof(txt));
 		err = store_err(s, ENOENT, "no %s %s", t->what, txt);
@@ -423,6 +449,19 @@ walk_row(const void *row, void *arg)
 		return w->h.allow(row, w->arg);
 	case STORE_ROW_BAN_CMD:
 		return w->h.cmd(row, w->arg);
+	case STORE_ROW_NUM_RANGE:
+		return w->h.range(row, w->arg);
+	case STORE_ROW_NUM_OWN:
+		return w->h.own(row, w->arg);
+	case STORE_ROW_NUM_EXC:
+		return w->h.exc(row, w->arg);
+	case STORE_ROW_SMS_ALIAS:
+		return w->h.alias(row, w->arg);
+	case STORE_ROW_ROBINSON:
+		return w->h.robinson(row, w->arg);
+	case STORE_ROW_CID_BLOCK:
+		return w->h.block(row, w->arg);
+	case STORE_ROW_NUM_DATASET:
 	case STORE_ROW_I64:
 		break;
 	}
@@ -455,14 +494,15 @@ meta_get(struct store *s, const char *key, int64_t *value)
 	bool found;
 	int err;
 
-	err = run_first(s, STORE_META_GET, v, 1, &store_i64, value, &found);
+	err =
+	    store_row_first(s, STORE_META_GET, v, 1, &store_i64, value, &found);
 	if (!err && !found)
 		err = store_err(s, ENOENT, "%s: no meta %s", s->ops->name, key);
 	return err;
 }
 
-static int
-meta_set(struct store *s, const char *key, int64_t value)
+int
+store_meta_set(struct store *s, const char *key, int64_t value)
 {
 	const struct store_val v[] = { { "key", key, 0 },
 		{ "value", NULL, value } };
@@ -573,7 +613,8 @@ migrate(struct store *s)
 		}
 	}
 	if (v != (int64_t)sc->nsteps)
-		err = meta_set(s, STORE_META_VERSION, (int64_t)sc->nsteps);
+		err =
+		    store_meta_set(s, STORE_META_VERSION, (int64_t)sc->nsteps);
 	if (err)
 		goto out;
 	if ((err = s->ops->commit(s)))
@@ -583,7 +624,7 @@ done:
 	s->errmsg[0] = '\0';
 	return 0;
 out:
-	rollback_quietly(s);
+	store_rollback_quietly(s);
 	return err;
 }
 
@@ -660,6 +701,8 @@ store_close(struct store *s)
 {
 	if (!s)
 		return;
+	if (s->imp_table)
+		(void)store_import_abort(s);
 	if (s->in_txn)
 		(void)s->ops->rollback(s);
 	s->ops->close(s);
@@ -747,7 +790,7 @@ store_own_end(struct store *s, bool own, int err)
 	if (!own)
 		return err;
 	if (err) {
-		rollback_quietly(s);
+		store_rollback_quietly(s);
 		return err;
 	}
 	return s->ops->commit(s);

@@ -1,6 +1,7 @@
 /*
  * store/store.h -- persistence behind one interface: accounts and
- * registrar bindings. Backends: SQLite (store/sqlite.c, the embedded
+ * registrar bindings, the guard's state, the caller-ID numbering data
+ * and blocking counters. Backends: SQLite (store/sqlite.c, the embedded
  * default) and PostgreSQL (store/pgsql.c).
  *
  * A struct store is one connection: not thread-safe, so every thread
@@ -16,6 +17,7 @@
 #ifndef CENTINELA_STORE_STORE_H
 #define CENTINELA_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -209,5 +211,217 @@ int store_ban_cmd_each(
     struct store *s, int64_t after, store_ban_cmd_h *h, void *arg);
 /* Delete commands created before "before" (every daemon had time). */
 int store_ban_cmd_trim(struct store *s, int64_t before);
+
+/*
+ * ---- caller-ID numbering data (schema version 3) -------------------------
+ *
+ * Numbers and prefixes are E.164 digit strings without '+'
+ * ("34911000123", "3482224"). Times are unix seconds. Every change to
+ * the numbering tables (ranges, own inventory, exceptions, aliases,
+ * Robinson hashes) bumps the numbering generation in its transaction:
+ * a running daemon polls store_numbering_generation() and rebuilds its
+ * in-memory copy (callerid/numdb.h) when it moved. The blocking
+ * counters (cid_blocks) are not numbering data and bump nothing.
+ */
+#define STORE_DIGITS_MAX 16 /* 15 E.164 digits + NUL */
+#define STORE_NUM_STATUS_MAX 16
+#define STORE_NUM_SUB_MAX 64
+#define STORE_NUM_NAME_MAX 160
+#define STORE_NUM_AREA_MAX 64
+#define STORE_NUM_SOURCE_MAX 96
+#define STORE_NUM_KIND_MAX 16
+#define STORE_TRUNK_MAX 64 /* a peer name (CFG_NAME_MAX) */
+#define STORE_RULE_MAX 32
+#define STORE_RULES_MAX 256
+#define STORE_REF_MAX 256
+#define STORE_ALIAS_MAX 64
+#define STORE_PROS_MAX 512
+#define STORE_HASH_HEX_MAX 65 /* 64 hex digits + NUL */
+#define STORE_CHANNEL_MAX 8
+
+/*
+ * One range of the CNMC numbering register (R-05, R-27), after the
+ * sub-blocks of a "Subasignado" line are expanded: one row per prefix.
+ * Several rows may share a prefix (a "Compartido" block).
+ */
+struct num_range {
+	char prefix[STORE_DIGITS_MAX]; /* "34" + NXY + block [+ sub-block] */
+	char status[STORE_NUM_STATUS_MAX]; /* Asignado|Compartido|Subasignado */
+	char subblocks[STORE_NUM_SUB_MAX]; /* the list as written: "03",
+					      "0,1,2"; "" unless Subasignado */
+	char holder[STORE_NUM_NAME_MAX]; /* the company the line names, UTF-8 */
+	char area[STORE_NUM_AREA_MAX]; /* province or network type; may be "" */
+	int64_t assigned; /* the line's date, 00:00 UTC */
+	char source[STORE_NUM_SOURCE_MAX]; /* "geograficos.txt:12" */
+};
+
+/* The register data set in force (one per import; id 0: none yet). */
+struct num_dataset {
+	int64_t id;
+	int64_t created; /* when its import committed */
+	int64_t nrows;
+	char note[STORE_NOTE_MAX]; /* e.g. the file names */
+};
+
+/*
+ * The operator's own numbering (R-06, R-07). kind: "block" (assigned to
+ * us by the CNMC), "subblock" (sub-assigned to us), "service" (a number
+ * or prefix given to a customer), "ported_in", "ported_out" (one number
+ * each). Keyed by (digits, kind).
+ */
+struct num_own {
+	char digits[STORE_DIGITS_MAX];
+	char kind[STORE_NUM_KIND_MAX];
+	char note[STORE_NOTE_MAX];
+};
+
+/*
+ * An exception published on the SETID portal (R-12): the CLI (or every
+ * CLI under a prefix) passes the listed rules on the trunk while
+ * valid_from <= now < valid_to.
+ */
+struct num_exception {
+	int64_t id; /* assigned by the store */
+	char digits[STORE_DIGITS_MAX];
+	uint32_t prefix; /* 1: digits is a prefix; 0: one number */
+	char trunk[STORE_TRUNK_MAX]; /* "" = any trunk */
+	int64_t valid_from;
+	int64_t valid_to; /* 0 = no end */
+	char ref[STORE_REF_MAX]; /* the publication */
+	char rules[STORE_RULES_MAX]; /* "ES-A4.4,ES-A5.1"; "" = every rule */
+};
+
+/*
+ * A registered SMS sender alias (R-15): matched exactly (bytes, case
+ * included), valid while valid_from <= now < valid_to (0 = no end),
+ * from the origin providers (PRO) listed.
+ */
+struct sms_alias {
+	char alias[STORE_ALIAS_MAX]; /* UTF-8 */
+	char pros[STORE_PROS_MAX]; /* "PRO1,PRO2" */
+	int64_t valid_from;
+	int64_t valid_to;
+};
+
+/* A Lista Robinson entry: lower-case hex SHA-256, as imported. */
+struct robinson_rec {
+	char hash[STORE_HASH_HEX_MAX];
+};
+
+/* One blocking counter. */
+struct cid_block {
+	int64_t day; /* unix seconds of 00:00 UTC */
+	char rule[STORE_RULE_MAX]; /* reason code, "ES-A5.1" */
+	char channel[STORE_CHANNEL_MAX]; /* "call" or "sms" */
+	char trunk[STORE_TRUNK_MAX]; /* peer name; may be "" */
+	int64_t count;
+};
+
+/* Row counts and the data set in force, for "numbering stats". */
+struct num_stats {
+	int64_t ranges; /* of the data set in force */
+	int64_t own;
+	int64_t exceptions;
+	int64_t aliases;
+	int64_t robinson;
+	int64_t cid_blocks;
+	int64_t generation; /* the numbering generation */
+	struct num_dataset dataset; /* id 0: no register imported */
+};
+
+/* The numbering generation (see above). Returns 0, EINVAL, EIO. */
+int store_numbering_generation(struct store *s, int64_t *gen);
+/* Counts of every numbering table. Returns 0, EINVAL, EIO. */
+int store_num_stats(struct store *s, struct num_stats *st);
+
+/*
+ * Bulk import, the only way to write the register and the fast way to
+ * load the other tables: store_import_begin(), one store_import_*()
+ * per row, then store_import_commit() or store_import_abort(). It all
+ * happens in one transaction of its own (EINVAL inside store_begin()), with
+ * prepared statements (SQLite) or COPY (PostgreSQL); other readers
+ * never see a half import, and a failed or aborted one leaves the old
+ * data in force.
+ *
+ * STORE_NUM_RANGES always makes a new data set: its rows are written
+ * under a new id, the commit switches the active id and deletes the
+ * older sets. The other tables are emptied first when "replace" is
+ * set, else rows are merged (an existing key is replaced; slower on
+ * PostgreSQL, one round trip per row). With "replace" the input must
+ * not repeat a key (EEXIST, at the row on SQLite, at the commit on
+ * PostgreSQL). "note" (may be NULL) is recorded with a data set.
+ *
+ * While an import is open every other call on "s" is refused (EINVAL).
+ * An import_* call that fails leaves the import open: abort it. Each
+ * returns 0, EINVAL (a bad row; the message names the column), EEXIST,
+ * EIO. commit sets *rows (may be NULL) to the rows written and bumps
+ * the numbering generation; on failure everything is rolled back.
+ */
+enum store_num_table {
+	STORE_NUM_RANGES,
+	STORE_NUM_OWN,
+	STORE_NUM_ALIASES,
+	STORE_NUM_ROBINSON
+};
+int store_import_begin(
+    struct store *s, enum store_num_table t, bool replace, const char *note);
+int store_import_range(struct store *s, const struct num_range *r);
+int store_import_own(struct store *s, const struct num_own *o);
+int store_import_alias(struct store *s, const struct sms_alias *a);
+int store_import_robinson(struct store *s, const char *hash);
+int store_import_commit(struct store *s, uint64_t *rows);
+/* Roll the import back; 0 (also when none is open) or EIO. */
+int store_import_abort(struct store *s);
+
+/* The data set in force; id 0 when none. Returns 0, EINVAL, EIO. */
+int store_num_dataset(struct store *s, struct num_dataset *d);
+typedef int(store_num_range_h)(const struct num_range *r, void *arg);
+/* The ranges of the data set in force, in the order of their import. */
+int store_num_range_each(struct store *s, store_num_range_h *h, void *arg);
+
+/* Own inventory: put = insert or replace. Each bumps the generation. */
+int store_num_own_put(struct store *s, const struct num_own *o);
+int store_num_own_del(struct store *s, const char *digits, const char *kind);
+typedef int(store_num_own_h)(const struct num_own *o, void *arg);
+/* Ordered by digits then kind. */
+int store_num_own_each(struct store *s, store_num_own_h *h, void *arg);
+
+/* Exceptions: e->id is set on return of add. */
+int store_num_exception_add(struct store *s, struct num_exception *e);
+int store_num_exception_del(struct store *s, int64_t id);
+typedef int(store_num_exception_h)(const struct num_exception *e, void *arg);
+/* Ordered by digits then id. */
+int store_num_exception_each(
+    struct store *s, store_num_exception_h *h, void *arg);
+
+/* Aliases, keyed by the exact alias; put = insert or replace. */
+int store_sms_alias_put(struct store *s, const struct sms_alias *a);
+int store_sms_alias_del(struct store *s, const char *alias);
+typedef int(store_sms_alias_h)(const struct sms_alias *a, void *arg);
+/* Ordered by alias (byte order). */
+int store_sms_alias_each(struct store *s, store_sms_alias_h *h, void *arg);
+
+/* Robinson hashes (64 lower-case hex digits); put of a present one is 0. */
+int store_robinson_put(struct store *s, const char *hash);
+int store_robinson_del(struct store *s, const char *hash);
+typedef int(store_robinson_h)(const struct robinson_rec *r, void *arg);
+int store_robinson_each(struct store *s, store_robinson_h *h, void *arg);
+
+/*
+ * Blocking counters: add "n" to the counter (day, rule, channel,
+ * trunk), creating it at n (an UPSERT, so several daemons can add into
+ * the same row; the sum saturates at INT64_MAX). day must be a
+ * multiple of 86400, rule not empty, channel "call" or "sms", trunk
+ * may be "", n >= 1. Returns 0, EINVAL, EIO.
+ */
+int store_cid_block_add(struct store *s, int64_t day, const char *rule,
+    const char *channel, const char *trunk, uint64_t n);
+typedef int(store_cid_block_h)(const struct cid_block *b, void *arg);
+/*
+ * The counters with from_day <= day <= to_day (both inclusive, any
+ * time of the day), ordered by day, rule, channel, trunk.
+ */
+int store_cid_block_each(struct store *s, int64_t from_day, int64_t to_day,
+    store_cid_block_h *h, void *arg);
 
 #endif /* CENTINELA_STORE_STORE_H */

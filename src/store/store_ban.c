@@ -14,50 +14,15 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-/* The words a text member may hold, and how a message lists them. */
-struct words {
-	const char *const *w;
-	const char *list;
-};
-
 static const char *const event_what_w[] = { "ban", "unban", "strike", "trigger",
 	NULL };
-static const struct words event_whats = { event_what_w,
+static const struct store_words event_whats = { event_what_w,
 	"ban, unban, strike or trigger" };
 
 static const char *const cmd_op_w[] = { "ban", "unban", "allow", "unallow",
 	NULL };
-static const struct words cmd_ops = { cmd_op_w,
+static const struct store_words cmd_ops = { cmd_op_w,
 	"ban, unban, allow or unallow" };
-
-/*
- * "obj" of table "t" passes store_check_obj() and its text column
- * "col" is one of "words". Returns 0 or EINVAL.
- */
-static int
-check_word(struct store *s, const struct store_table *t, const void *obj,
-    const char *col, const struct words *words)
-{
-	const struct store_col *c = NULL;
-	const char *v;
-	size_t i;
-	int err;
-
-	if ((err = store_check_obj(s, t, obj)))
-		return err;
-	for (i = 0; i < t->ncols && !c; i++)
-		if (strcmp(t->cols[i].name, col) == 0)
-			c = &t->cols[i];
-	if (!c || c->kind != STORE_COL_TEXT)
-		return store_err(
-		    s, EINVAL, "%s: no text column %s", t->name, col);
-	v = (const char *)obj + c->off;
-	for (i = 0; words->w[i]; i++)
-		if (strcmp(v, words->w[i]) == 0)
-			return 0;
-	return store_err(s, EINVAL, "%s %s: \"%s\" is not %s", t->what, c->name,
-	    v, words->list);
-}
 
 /* ---- bans ------------------------------------------------------------------ */
 
@@ -150,7 +115,8 @@ store_ban_event_add(struct store *s, struct ban_event *e)
 	int err;
 
 	if ((err = store_check(s)) ||
-	    (err = check_word(s, &store_ban_events, e, "what", &event_whats)))
+	    (err = store_check_word(
+		 s, &store_ban_events, e, "what", &event_whats)))
 		return err;
 	err = store_obj_write(s, STORE_EVENT_ADD, &store_ban_events, e, 0, &id);
 	if (!err)
@@ -286,7 +252,7 @@ store_ban_cmd_add(struct store *s, struct ban_cmd *c)
 	int err;
 
 	if ((err = store_check(s)) ||
-	    (err = check_word(s, &store_ban_cmds, c, "op", &cmd_ops)))
+	    (err = store_check_word(s, &store_ban_cmds, c, "op", &cmd_ops)))
 		return err;
 	err = store_obj_write(s, STORE_CMD_ADD, &store_ban_cmds, c, 0, &id);
 	if (!err)

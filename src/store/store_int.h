@@ -30,7 +30,7 @@
  * this many migration steps; step i takes the database from version i
  * to i + 1. Version 0 is a database without our tables.
  */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 #define STORE_ERRMSG_MAX 256
 
@@ -38,6 +38,8 @@
 #define STORE_META_VERSION "schema_version"
 #define STORE_META_GENERATION "generation"
 #define STORE_META_ALLOW_GENERATION "allow_generation"
+#define STORE_META_NUM_GENERATION "numbering_generation"
+#define STORE_META_NUM_DATASET "numbering_dataset" /* the register in force */
 
 /*
  * Column lists, in the order of the column tables (store_sql.c): every
@@ -61,6 +63,17 @@
 #define STORE_ALLOW_COLUMNS "addr, note, created"
 #define STORE_BAN_CMD_DATA "op, addr, duration, reason, created"
 #define STORE_BAN_CMD_COLUMNS "id, " STORE_BAN_CMD_DATA
+#define STORE_NUM_RANGE_COLUMNS \
+	"prefix, status, subblocks, holder, area, assigned, source"
+#define STORE_NUM_DATASET_DATA "created, nrows, note"
+#define STORE_NUM_DATASET_COLUMNS "id, " STORE_NUM_DATASET_DATA
+#define STORE_NUM_OWN_COLUMNS "digits, kind, note"
+#define STORE_NUM_EXC_DATA \
+	"digits, prefix, trunk, valid_from, valid_to, ref, rules"
+#define STORE_NUM_EXC_COLUMNS "id, " STORE_NUM_EXC_DATA
+#define STORE_SMS_ALIAS_COLUMNS "alias, pros, valid_from, valid_to"
+#define STORE_ROBINSON_COLUMNS "hash"
+#define STORE_CID_BLOCK_COLUMNS "day, rule, channel, trunk, count"
 
 /* The most parameters a statement takes (a whole account or binding). */
 #define STORE_PARAMS_MAX 11
@@ -108,6 +121,66 @@
 	"INSERT INTO meta (key, value) "                         \
 	"VALUES ('" STORE_META_ALLOW_GENERATION "', 0);"
 
+/*
+ * Schema version 3, the caller-ID numbering data, with the spellings
+ * of version 2 and "NOROWID", the suffix of a table keyed by its
+ * primary key alone (SQLite " WITHOUT ROWID"; PostgreSQL ""). The
+ * register rows carry the id of their data set (num_datasets): an
+ * import writes a new set and switches meta's numbering_dataset to it.
+ * A register row is keyed by its place in the import ("seq", from 1):
+ * a prefix is no key (a "Compartido" block appears once per holder),
+ * and rows appended in key order keep a two-million-row import fast.
+ */
+#define STORE_SCHEMA_V3(KEY, TEXT, INT, SERIAL, NOROWID)                 \
+	"CREATE TABLE num_datasets ("                                    \
+	" id " SERIAL ","                                                \
+	" created " INT " NOT NULL DEFAULT 0,"                           \
+	" nrows " INT " NOT NULL DEFAULT 0,"                             \
+	" note " TEXT " NOT NULL DEFAULT '');"                           \
+	"CREATE TABLE num_ranges ("                                      \
+	" dataset " INT " NOT NULL,"                                     \
+	" seq " INT " NOT NULL,"                                         \
+	" prefix " KEY ","                                               \
+	" status " TEXT " NOT NULL,"                                     \
+	" subblocks " TEXT " NOT NULL DEFAULT '',"                       \
+	" holder " KEY ","                                               \
+	" area " TEXT " NOT NULL DEFAULT '',"                            \
+	" assigned " INT " NOT NULL DEFAULT 0,"                          \
+	" source " TEXT " NOT NULL DEFAULT '',"                          \
+	" PRIMARY KEY (dataset, seq))" NOROWID ";"                       \
+	"CREATE TABLE num_own ("                                         \
+	" digits " KEY ","                                               \
+	" kind " KEY ","                                                 \
+	" note " TEXT " NOT NULL DEFAULT '',"                            \
+	" PRIMARY KEY (digits, kind))" NOROWID ";"                       \
+	"CREATE TABLE num_exceptions ("                                  \
+	" id " SERIAL ","                                                \
+	" digits " KEY ","                                               \
+	" prefix " INT " NOT NULL DEFAULT 0,"                            \
+	" trunk " KEY " DEFAULT '',"                                     \
+	" valid_from " INT " NOT NULL DEFAULT 0,"                        \
+	" valid_to " INT " NOT NULL DEFAULT 0,"                          \
+	" ref " TEXT " NOT NULL DEFAULT '',"                             \
+	" rules " TEXT " NOT NULL DEFAULT '');"                          \
+	"CREATE INDEX num_exceptions_digits ON num_exceptions (digits);" \
+	"CREATE TABLE sms_aliases ("                                     \
+	" alias " KEY " PRIMARY KEY,"                                    \
+	" pros " TEXT " NOT NULL DEFAULT '',"                            \
+	" valid_from " INT " NOT NULL DEFAULT 0,"                        \
+	" valid_to " INT " NOT NULL DEFAULT 0)" NOROWID ";"              \
+	"CREATE TABLE robinson ("                                        \
+	" hash " KEY " PRIMARY KEY)" NOROWID ";"                         \
+	"CREATE TABLE cid_blocks ("                                      \
+	" day " INT " NOT NULL,"                                         \
+	" rule " KEY ","                                                 \
+	" channel " KEY ","                                              \
+	" trunk " KEY " DEFAULT '',"                                     \
+	" count " INT " NOT NULL DEFAULT 0,"                             \
+	" PRIMARY KEY (day, rule, channel, trunk))" NOROWID ";"          \
+	"INSERT INTO meta (key, value) VALUES "                          \
+	"('" STORE_META_NUM_GENERATION "', 0), "                         \
+	"('" STORE_META_NUM_DATASET "', 0);"
+
 enum store_col_kind {
 	STORE_COL_TEXT, /* char[size], NUL-terminated */
 	STORE_COL_I64, /* int64_t */
@@ -132,6 +205,13 @@ enum store_row_kind {
 	STORE_ROW_BAN_EVENT,
 	STORE_ROW_ALLOW,
 	STORE_ROW_BAN_CMD,
+	STORE_ROW_NUM_RANGE,
+	STORE_ROW_NUM_DATASET,
+	STORE_ROW_NUM_OWN,
+	STORE_ROW_NUM_EXC,
+	STORE_ROW_SMS_ALIAS,
+	STORE_ROW_ROBINSON,
+	STORE_ROW_CID_BLOCK,
 	STORE_ROW_I64 /* one integer: a meta value, a new id */
 };
 
@@ -154,6 +234,14 @@ extern const struct store_table store_bans;
 extern const struct store_table store_ban_events;
 extern const struct store_table store_allowlist;
 extern const struct store_table store_ban_cmds;
+extern const struct store_table store_num_ranges;
+extern const struct store_table store_num_datasets;
+extern const struct store_table store_num_owns;
+extern const struct store_table store_num_exceptions;
+extern const struct store_table store_sms_aliases;
+extern const struct store_table store_robinsons;
+extern const struct store_table store_cid_blocks;
+extern const struct store_table store_num_counts; /* struct num_stats */
 extern const struct store_table store_i64; /* one int64_t "value" */
 
 /* Room for any row: what a backend decodes into. */
@@ -164,6 +252,14 @@ union store_row {
 	struct ban_event event;
 	struct allow_rec allow;
 	struct ban_cmd cmd;
+	struct num_range range;
+	struct num_dataset dataset;
+	struct num_own own;
+	struct num_exception exc;
+	struct sms_alias alias;
+	struct robinson_rec robinson;
+	struct cid_block block;
+	struct num_stats stats;
 	int64_t i64;
 };
 
@@ -197,6 +293,34 @@ enum store_stmt {
 	STORE_CMD_ADD,
 	STORE_CMD_EACH,
 	STORE_CMD_TRIM,
+	STORE_NUM_COUNT_ALL, /* one row: the counts of every table */
+	STORE_NUM_DATASET_NEW,
+	STORE_NUM_DATASET_GET,
+	STORE_NUM_DATASET_FINISH,
+	STORE_NUM_DATASET_DROP_OLD,
+	STORE_NUM_RANGE_BULK,
+	STORE_NUM_RANGE_DROP_OLD,
+	STORE_NUM_RANGE_EACH,
+	STORE_NUM_OWN_PUT,
+	STORE_NUM_OWN_BULK,
+	STORE_NUM_OWN_DEL,
+	STORE_NUM_OWN_CLEAR,
+	STORE_NUM_OWN_EACH,
+	STORE_NUM_EXC_ADD,
+	STORE_NUM_EXC_DEL,
+	STORE_NUM_EXC_EACH,
+	STORE_SMS_ALIAS_PUT,
+	STORE_SMS_ALIAS_BULK,
+	STORE_SMS_ALIAS_DEL,
+	STORE_SMS_ALIAS_CLEAR,
+	STORE_SMS_ALIAS_EACH,
+	STORE_ROBINSON_PUT,
+	STORE_ROBINSON_BULK,
+	STORE_ROBINSON_DEL,
+	STORE_ROBINSON_CLEAR,
+	STORE_ROBINSON_EACH,
+	STORE_CID_BLOCK_ADD,
+	STORE_CID_BLOCK_EACH,
 	STORE_NSTMT
 };
 
@@ -209,6 +333,12 @@ enum store_stmt {
 struct store_sql {
 	const char *name; /* identifier-like, in messages: "account_add" */
 	const char *sql;
+	/*
+	 * A bulk insert statement may name its target for COPY as well,
+	 * "table (col, ...)", in the order of its parameters: PostgreSQL
+	 * then loads the rows with COPY ... FROM STDIN.
+	 */
+	const char *copy;
 };
 
 extern const struct store_sql store_sql[STORE_NSTMT];
@@ -289,6 +419,19 @@ struct store_ops {
 	 * transaction survives; anything else EIO.
 	 */
 	int (*query)(struct store *s, struct store_query *q);
+
+	/*
+	 * Bulk rows (an import, inside a transaction): bulk_begin(stmt),
+	 * bulk_row() with the parameters of "stmt" once per row, then
+	 * bulk_end(). A backend may send the rows another way than one
+	 * statement each (PostgreSQL: COPY, when store_sql[stmt].copy is
+	 * set); errors may then surface only at bulk_end. bulk_end(false)
+	 * discards what was sent; the caller then rolls back. No other
+	 * call reaches the backend between begin and end.
+	 */
+	int (*bulk_begin)(struct store *s, enum store_stmt stmt);
+	int (*bulk_row)(struct store *s, const struct store_val *v, size_t nv);
+	int (*bulk_end)(struct store *s, bool ok);
 };
 
 /* One connection (the struct store.h keeps opaque). */
@@ -299,6 +442,15 @@ struct store {
 	bool in_txn; /* store_begin() is open */
 	bool in_walk; /* inside an *_each() callback */
 	char errmsg[STORE_ERRMSG_MAX];
+
+	/* An open import (store_import_begin, store/store_num.c). */
+	int imp_table; /* enum store_num_table + 1; 0: none open */
+	bool imp_own; /* the import opened the transaction */
+	bool imp_bulk; /* ops->bulk_begin done, bulk_end pending */
+	bool imp_replace;
+	enum store_stmt imp_stmt; /* what each row runs */
+	int64_t imp_dataset; /* STORE_NUM_RANGES: the new set's id */
+	uint64_t imp_rows;
 };
 
 extern const struct store_ops store_sqlite_ops;
@@ -339,6 +491,29 @@ int store_parse_i64(struct store *s, const char *txt, const char *table,
 
 /* ---- the front end's generic row operations (store.c) --------------------- */
 
+/* The words a text member may hold, and how a message lists them. */
+struct store_words {
+	const char *const *w; /* NULL-terminated */
+	const char *list; /* "ban, unban, strike or trigger" */
+};
+
+/*
+ * "obj" of table "t" passes store_check_obj() and its text column
+ * "col" is one of "words". Returns 0 or EINVAL.
+ */
+int store_check_word(struct store *s, const struct store_table *t,
+    const void *obj, const char *col, const struct store_words *words);
+
+/*
+ * The parameters of a whole "obj" of table "t" into v[] (room for
+ * t->ncols), the serial id left out. Returns how many.
+ */
+size_t store_obj_vals(
+    const struct store_table *t, const void *obj, struct store_val *v);
+
+/* Roll back without losing the message of the error that made us. */
+void store_rollback_quietly(struct store *s);
+
 /* Every public call but store_close() starts here: EINVAL for NULL or
  * for a call from inside a walk callback. */
 int store_check(struct store *s);
@@ -357,6 +532,8 @@ int store_check_key(
 int store_own_begin(struct store *s, bool *own);
 int store_own_end(struct store *s, bool own, int err);
 
+/* meta[key] = value (inserted when missing). */
+int store_meta_set(struct store *s, const char *key, int64_t value);
 /* meta[key] += 1; EIO when the row is missing. */
 int store_meta_bump(struct store *s, const char *key);
 /* meta[key] for a public getter: EINVAL for gen NULL, EIO when missing. */
@@ -391,6 +568,12 @@ union store_each_h {
 	store_ban_event_h *event;
 	store_allow_h *allow;
 	store_ban_cmd_h *cmd;
+	store_num_range_h *range;
+	store_num_own_h *own;
+	store_num_exception_h *exc;
+	store_sms_alias_h *alias;
+	store_robinson_h *robinson;
+	store_cid_block_h *block;
 };
 
 /*
@@ -417,6 +600,14 @@ int store_check_each(struct store *s, bool handler, const char *what);
 int store_walk(struct store *s, enum store_stmt stmt,
     const struct store_table *t, const struct store_val *v, size_t nv,
     union store_each_h h, void *arg);
+
+/*
+ * Run "stmt", copying its first row (of table "t", may be NULL) into
+ * "dst". *found: it returned or changed at least one row.
+ */
+int store_row_first(struct store *s, enum store_stmt stmt,
+    const struct store_val *v, size_t nv, const struct store_table *t,
+    void *dst, bool *found);
 
 /* A plain statement (a trim, an expiry); *changes may be NULL. */
 int store_run(struct store *s, enum store_stmt stmt, const struct store_val *v,

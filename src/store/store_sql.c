@@ -24,6 +24,14 @@
 #define ECOL(name, kind, m, key)	COL(struct ban_event, name, kind, m, key)
 #define LCOL(name, kind, m, key)	COL(struct allow_rec, name, kind, m, key)
 #define CCOL(name, kind, m, key)	COL(struct ban_cmd, name, kind, m, key)
+#define NRCOL(name, kind, m, key)	COL(struct num_range, name, kind, m, key)
+#define NDCOL(name, kind, m, key)	COL(struct num_dataset, name, kind, m, key)
+#define NOCOL(name, kind, m, key)	COL(struct num_own, name, kind, m, key)
+#define NECOL(name, kind, m, key)	COL(struct num_exception, name, kind, m, key)
+#define SACOL(name, kind, m, key)	COL(struct sms_alias, name, kind, m, key)
+#define RBCOL(name, kind, m, key)	COL(struct robinson_rec, name, kind, m, key)
+#define CBCOL(name, kind, m, key)	COL(struct cid_block, name, kind, m, key)
+#define NSCOL(name, m)	COL(struct num_stats, name, I64, m, false)
 
 #define T	STORE_COL_TEXT
 #define I64	STORE_COL_I64
@@ -95,6 +103,69 @@ static const struct store_col cmd_cols[] = {
 	CCOL("created",		I64,		created,	false),
 };
 
+static const struct store_col range_cols[] = {
+	NRCOL("prefix",		T,		prefix,		true),
+	NRCOL("status",		T,		status,		true),
+	NRCOL("subblocks",	T,		subblocks,	false),
+	NRCOL("holder",		T,		holder,		true),
+	NRCOL("area",		T,		area,		false),
+	NRCOL("assigned",	I64,		assigned,	false),
+	NRCOL("source",		T,		source,		false),
+};
+
+static const struct store_col dataset_cols[] = {
+	NDCOL("id",		I64,		id,		false),
+	NDCOL("created",	I64,		created,	false),
+	NDCOL("nrows",		I64,		nrows,		false),
+	NDCOL("note",		T,		note,		false),
+};
+
+static const struct store_col own_cols[] = {
+	NOCOL("digits",		T,		digits,		true),
+	NOCOL("kind",		T,		kind,		true),
+	NOCOL("note",		T,		note,		false),
+};
+
+static const struct store_col exc_cols[] = {
+	NECOL("id",		I64,		id,		false),
+	NECOL("digits",		T,		digits,		true),
+	NECOL("prefix",		U32,		prefix,		false),
+	NECOL("trunk",		T,		trunk,		false),
+	NECOL("valid_from",	I64,		valid_from,	false),
+	NECOL("valid_to",	I64,		valid_to,	false),
+	NECOL("ref",		T,		ref,		false),
+	NECOL("rules",		T,		rules,		false),
+};
+
+static const struct store_col alias_cols[] = {
+	SACOL("alias",		T,		alias,		true),
+	SACOL("pros",		T,		pros,		false),
+	SACOL("valid_from",	I64,		valid_from,	false),
+	SACOL("valid_to",	I64,		valid_to,	false),
+};
+
+static const struct store_col robinson_cols[] = {
+	RBCOL("hash",		T,		hash,		true),
+};
+
+static const struct store_col block_cols[] = {
+	CBCOL("day",		I64,		day,		false),
+	CBCOL("rule",		T,		rule,		true),
+	CBCOL("channel",	T,		channel,	true),
+	CBCOL("trunk",		T,		trunk,		false),
+	CBCOL("count",		I64,		count,		false),
+};
+
+static const struct store_col counts_cols[] = {
+	NSCOL("ranges",		ranges),
+	NSCOL("own",		own),
+	NSCOL("exceptions",	exceptions),
+	NSCOL("aliases",	aliases),
+	NSCOL("robinson",	robinson),
+	NSCOL("cid_blocks",	cid_blocks),
+	NSCOL("generation",	generation),
+};
+
 static const struct store_col i64_cols[] = {
 	{ "value", I64, 0, sizeof(int64_t), false },
 };
@@ -118,6 +189,29 @@ const struct store_table store_allowlist = TABLE("allowlist",
     struct allow_rec);
 const struct store_table store_ban_cmds = TABLE("ban_cmds", "ban command",
     "", STORE_ROW_BAN_CMD, cmd_cols, 0, true, struct ban_cmd);
+const struct store_table store_num_ranges = TABLE("num_ranges",
+    "numbering range", "", STORE_ROW_NUM_RANGE, range_cols, 0, false,
+    struct num_range);
+const struct store_table store_num_datasets = TABLE("num_datasets",
+    "numbering data set", "", STORE_ROW_NUM_DATASET, dataset_cols, 0, true,
+    struct num_dataset);
+const struct store_table store_num_owns = TABLE("num_own",
+    "own numbering entry", " ", STORE_ROW_NUM_OWN, own_cols, 2, false,
+    struct num_own);
+const struct store_table store_num_exceptions = TABLE("num_exceptions",
+    "numbering exception", "", STORE_ROW_NUM_EXC, exc_cols, 0, true,
+    struct num_exception);
+const struct store_table store_sms_aliases = TABLE("sms_aliases",
+    "SMS alias", "", STORE_ROW_SMS_ALIAS, alias_cols, 1, false,
+    struct sms_alias);
+const struct store_table store_robinsons = TABLE("robinson",
+    "Robinson hash", "", STORE_ROW_ROBINSON, robinson_cols, 1, false,
+    struct robinson_rec);
+const struct store_table store_cid_blocks = TABLE("cid_blocks",
+    "blocking counter", "", STORE_ROW_CID_BLOCK, block_cols, 0, false,
+    struct cid_block);
+const struct store_table store_num_counts = TABLE("counts", "counts", "",
+    STORE_ROW_I64, counts_cols, 0, false, struct num_stats);
 const struct store_table store_i64 = TABLE("result", "value", "",
     STORE_ROW_I64, i64_cols, 0, false, int64_t);
 /* clang-format on */
@@ -128,7 +222,11 @@ _Static_assert(NCOLS(account_cols) <= STORE_PARAMS_MAX &&
 	NCOLS(ban_cols) <= STORE_PARAMS_MAX &&
 	NCOLS(event_cols) <= STORE_PARAMS_MAX &&
 	NCOLS(allow_cols) <= STORE_PARAMS_MAX &&
-	NCOLS(cmd_cols) <= STORE_PARAMS_MAX,
+	NCOLS(cmd_cols) <= STORE_PARAMS_MAX &&
+	NCOLS(range_cols) + 2 <= STORE_PARAMS_MAX &&
+	NCOLS(exc_cols) <= STORE_PARAMS_MAX &&
+	NCOLS(alias_cols) <= STORE_PARAMS_MAX &&
+	NCOLS(block_cols) <= STORE_PARAMS_MAX,
     "STORE_PARAMS_MAX too small");
 
 /* ---- statements ------------------------------------------------------------ */
@@ -139,6 +237,10 @@ _Static_assert(NCOLS(account_cols) <= STORE_PARAMS_MAX &&
  * both backends (SQLite's BINARY collation, PostgreSQL key columns
  * COLLATE "C").
  */
+/* The id of the register data set in force. */
+#define NUM_ACTIVE \
+	"(SELECT value FROM meta WHERE key = '" STORE_META_NUM_DATASET "')"
+
 const struct store_sql store_sql[STORE_NSTMT] = {
 	[STORE_META_GET] = { "meta_get",
 	    "SELECT value FROM meta WHERE key = $1" },
@@ -235,4 +337,102 @@ const struct store_sql store_sql[STORE_NSTMT] = {
 	    "WHERE id > $1 ORDER BY id" },
 	[STORE_CMD_TRIM] = { "ban_cmd_trim",
 	    "DELETE FROM ban_cmds WHERE created < $1" },
+
+	/* ---- numbering data ---- */
+	[STORE_NUM_COUNT_ALL] = { "num_count_all",
+	    "SELECT (SELECT count(*) FROM num_ranges WHERE dataset "
+	    "= " NUM_ACTIVE "), (SELECT count(*) FROM num_own), "
+	    "(SELECT count(*) FROM num_exceptions), "
+	    "(SELECT count(*) FROM sms_aliases), "
+	    "(SELECT count(*) FROM robinson), "
+	    "(SELECT count(*) FROM cid_blocks), "
+	    "(SELECT value FROM meta WHERE key = '" STORE_META_NUM_GENERATION
+	    "')" },
+	[STORE_NUM_DATASET_NEW] = { "num_dataset_new",
+	    "INSERT INTO num_datasets (" STORE_NUM_DATASET_DATA ") "
+	    "VALUES ($1, $2, $3) RETURNING id" },
+	[STORE_NUM_DATASET_GET] = { "num_dataset_get",
+	    "SELECT " STORE_NUM_DATASET_COLUMNS " FROM num_datasets "
+	    "WHERE id = " NUM_ACTIVE },
+	[STORE_NUM_DATASET_FINISH] = { "num_dataset_finish",
+	    "UPDATE num_datasets SET created = $2, nrows = $3 WHERE id = $1" },
+	[STORE_NUM_DATASET_DROP_OLD] = { "num_dataset_drop_old",
+	    "DELETE FROM num_datasets WHERE id <> $1" },
+	[STORE_NUM_RANGE_BULK] = { "num_range_bulk",
+	    "INSERT INTO num_ranges (dataset, seq, " STORE_NUM_RANGE_COLUMNS
+	    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+	    "num_ranges (dataset, seq, " STORE_NUM_RANGE_COLUMNS ")" },
+	[STORE_NUM_RANGE_DROP_OLD] = { "num_range_drop_old",
+	    "DELETE FROM num_ranges WHERE dataset <> $1" },
+	[STORE_NUM_RANGE_EACH] = { "num_range_each",
+	    "SELECT " STORE_NUM_RANGE_COLUMNS " FROM num_ranges "
+	    "WHERE dataset = " NUM_ACTIVE " ORDER BY seq" },
+
+	[STORE_NUM_OWN_PUT] = { "num_own_put",
+	    "INSERT INTO num_own (" STORE_NUM_OWN_COLUMNS ") "
+	    "VALUES ($1, $2, $3) ON CONFLICT (digits, kind) DO UPDATE SET "
+	    "note = excluded.note" },
+	[STORE_NUM_OWN_BULK] = { "num_own_bulk",
+	    "INSERT INTO num_own (" STORE_NUM_OWN_COLUMNS ") "
+	    "VALUES ($1, $2, $3)",
+	    "num_own (" STORE_NUM_OWN_COLUMNS ")" },
+	[STORE_NUM_OWN_DEL] = { "num_own_del",
+	    "DELETE FROM num_own WHERE digits = $1 AND kind = $2" },
+	[STORE_NUM_OWN_CLEAR] = { "num_own_clear", "DELETE FROM num_own" },
+	[STORE_NUM_OWN_EACH] = { "num_own_each",
+	    "SELECT " STORE_NUM_OWN_COLUMNS " FROM num_own "
+	    "ORDER BY digits, kind" },
+
+	[STORE_NUM_EXC_ADD] = { "num_exception_add",
+	    "INSERT INTO num_exceptions (" STORE_NUM_EXC_DATA ") "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id" },
+	[STORE_NUM_EXC_DEL] = { "num_exception_del",
+	    "DELETE FROM num_exceptions WHERE id = $1" },
+	[STORE_NUM_EXC_EACH] = { "num_exception_each",
+	    "SELECT " STORE_NUM_EXC_COLUMNS " FROM num_exceptions "
+	    "ORDER BY digits, id" },
+
+	[STORE_SMS_ALIAS_PUT] = { "sms_alias_put",
+	    "INSERT INTO sms_aliases (" STORE_SMS_ALIAS_COLUMNS ") "
+	    "VALUES ($1, $2, $3, $4) ON CONFLICT (alias) DO UPDATE SET "
+	    "pros = excluded.pros, valid_from = excluded.valid_from, "
+	    "valid_to = excluded.valid_to" },
+	[STORE_SMS_ALIAS_BULK] = { "sms_alias_bulk",
+	    "INSERT INTO sms_aliases (" STORE_SMS_ALIAS_COLUMNS ") "
+	    "VALUES ($1, $2, $3, $4)",
+	    "sms_aliases (" STORE_SMS_ALIAS_COLUMNS ")" },
+	[STORE_SMS_ALIAS_DEL] = { "sms_alias_del",
+	    "DELETE FROM sms_aliases WHERE alias = $1" },
+	[STORE_SMS_ALIAS_CLEAR] = { "sms_alias_clear",
+	    "DELETE FROM sms_aliases" },
+	[STORE_SMS_ALIAS_EACH] = { "sms_alias_each",
+	    "SELECT " STORE_SMS_ALIAS_COLUMNS " FROM sms_aliases "
+	    "ORDER BY alias" },
+
+	[STORE_ROBINSON_PUT] = { "robinson_put",
+	    "INSERT INTO robinson (hash) VALUES ($1) "
+	    "ON CONFLICT (hash) DO NOTHING" },
+	[STORE_ROBINSON_BULK] = { "robinson_bulk",
+	    "INSERT INTO robinson (hash) VALUES ($1)", "robinson (hash)" },
+	[STORE_ROBINSON_DEL] = { "robinson_del",
+	    "DELETE FROM robinson WHERE hash = $1" },
+	[STORE_ROBINSON_CLEAR] = { "robinson_clear", "DELETE FROM robinson" },
+	[STORE_ROBINSON_EACH] = { "robinson_each",
+	    "SELECT " STORE_ROBINSON_COLUMNS " FROM robinson ORDER BY hash" },
+
+	/*
+	 * Saturating: SQLite would turn an overflowing sum into a REAL,
+	 * PostgreSQL would fail the transaction.
+	 */
+	[STORE_CID_BLOCK_ADD] = { "cid_block_add",
+	    "INSERT INTO cid_blocks (" STORE_CID_BLOCK_COLUMNS ") "
+	    "VALUES ($1, $2, $3, $4, $5) "
+	    "ON CONFLICT (day, rule, channel, trunk) DO UPDATE SET count = "
+	    "CASE WHEN cid_blocks.count > 9223372036854775807 - "
+	    "excluded.count THEN 9223372036854775807 "
+	    "ELSE cid_blocks.count + excluded.count END" },
+	[STORE_CID_BLOCK_EACH] = { "cid_block_each",
+	    "SELECT " STORE_CID_BLOCK_COLUMNS " FROM cid_blocks "
+	    "WHERE day >= $1 AND day <= $2 "
+	    "ORDER BY day, rule, channel, trunk" },
 };

@@ -3,7 +3,10 @@
  * database: schema creation and versioning, accounts, the generation
  * counter, bindings, argument and stored-value checks, transactions;
  * the guard's state (bans, their history, the allowlist and its
- * generation, the command queue) and the migration from version 1.
+ * generation, the command queue) and the migration from version 1;
+ * the caller-ID numbering data (the register data sets and their
+ * atomic switch, own inventory, exceptions, SMS aliases, Robinson
+ * hashes, the blocking counters) and the migration from version 2.
  *
  * The database is STORE_TEST_URI when set, else a fresh SQLite file per
  * test in a mkdtemp(3) directory removed at the end. With a PostgreSQL
@@ -30,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -240,6 +244,13 @@ fresh_db(void)
 				 "DROP TABLE IF EXISTS ban_events; "
 				 "DROP TABLE IF EXISTS allowlist; "
 				 "DROP TABLE IF EXISTS ban_cmds; "
+				 "DROP TABLE IF EXISTS num_datasets; "
+				 "DROP TABLE IF EXISTS num_ranges; "
+				 "DROP TABLE IF EXISTS num_own; "
+				 "DROP TABLE IF EXISTS num_exceptions; "
+				 "DROP TABLE IF EXISTS sms_aliases; "
+				 "DROP TABLE IF EXISTS robinson; "
+				 "DROP TABLE IF EXISTS cid_blocks; "
 				 "DROP TABLE IF EXISTS meta");
 	} else {
 		snprintf(fx.path, sizeof(fx.path), "%s/t%d.db", fx.dir, fx.n);
@@ -514,8 +525,12 @@ assert_msg_has(const char *msg, const char *want)
 /* What each schema version creates. */
 #define V1_TABLES "('accounts', 'bindings', 'meta')"
 #define V2_TABLES "('bans', 'ban_events', 'allowlist', 'ban_cmds')"
+#define V3_TABLES                                                      \
+	"('num_datasets', 'num_ranges', 'num_own', 'num_exceptions', " \
+	"'sms_aliases', 'robinson', 'cid_blocks')"
 #define V1_INDEXES "('bindings_expires')"
 #define V2_INDEXES "('bans_forget', 'ban_events_addr')"
+#define V3_INDEXES "('num_exceptions_digits')"
 
 /* How many of the tables "names" (an SQL list) the database has. */
 static int64_t
@@ -560,6 +575,8 @@ open_creates_schema(void **state)
 	assert_int_equal(count_tables(V2_TABLES), 4);
 	assert_int_equal(count_indexes(V1_INDEXES), 1);
 	assert_int_equal(count_indexes(V2_INDEXES), 2);
+	assert_int_equal(count_tables(V3_TABLES), 7);
+	assert_int_equal(count_indexes(V3_INDEXES), 1);
 	if (!fx.pg)
 		assert_int_equal(raw_int("SELECT count(*) FROM "
 					 "pragma_journal_mode "
@@ -586,8 +603,9 @@ reopen_does_not_migrate(void **state)
 	assert_int_equal(
 	    store_account_get(fx.s, "alice", "example.com", &got), 0);
 	assert_account_eq(&got, &a);
-	/* schema_version, generation, allow_generation. */
-	assert_int_equal(raw_int("SELECT count(*) FROM meta"), 3);
+	/* schema_version, generation, allow_generation, numbering_generation,
+	 * numbering_dataset. */
+	assert_int_equal(raw_int("SELECT count(*) FROM meta"), 5);
 }
 
 static void
@@ -1404,10 +1422,12 @@ migrate_v1_to_v2(void **state)
 	(void)state;
 	make_v1_db();
 	open_ok(&fx.s);
-	assert_int_equal(store_schema_version(fx.s), 2);
+	assert_int_equal(store_schema_version(fx.s), STORE_SCHEMA_VERSION);
 	assert_int_equal(
-	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"),
+	    STORE_SCHEMA_VERSION);
 	assert_int_equal(count_tables(V2_TABLES), 4);
+	assert_int_equal(count_tables(V3_TABLES), 7);
 	assert_int_equal(count_indexes(V1_INDEXES), 1);
 	assert_int_equal(count_indexes(V2_INDEXES), 2);
 	/* Version-1 data is untouched. */
@@ -1433,7 +1453,7 @@ migrate_v1_to_v2(void **state)
 	store_close(fx.s);
 	fx.s = NULL;
 	open_ok(&fx.s);
-	assert_int_equal(store_schema_version(fx.s), 2);
+	assert_int_equal(store_schema_version(fx.s), STORE_SCHEMA_VERSION);
 	assert_true(allow_generation(fx.s) == 1);
 	assert_int_equal(count_bans(fx.s), 1);
 }
@@ -1464,7 +1484,7 @@ migrate_v1_failure_rolls_back(void **state)
 	/* Out of the way, the next open migrates. */
 	raw_exec("DROP TABLE allowlist");
 	open_ok(&fx.s);
-	assert_int_equal(store_schema_version(fx.s), 2);
+	assert_int_equal(store_schema_version(fx.s), STORE_SCHEMA_VERSION);
 	assert_true(generation(fx.s) == 5);
 }
 
@@ -2022,6 +2042,902 @@ guard_non_utf8_text(void **state)
 	assert_int_equal(count_bans(fx.s), fx.pg ? 1 : 2);
 }
 
+/* ---- the caller-ID numbering data ------------------------------------------------- */
+
+/*
+ * A version-2 database, as a program before the numbering data made it:
+ * the bootstrap and the first two steps, with an account, a ban and an
+ * allowlist entry in it.
+ */
+static void
+make_v2_db(void)
+{
+	const struct store_schema *sc =
+	    fx.pg ? store_pgsql_ops.schema : store_sqlite_ops.schema;
+
+	store_close(fx.s);
+	fx.s = NULL;
+	if (!fx.pg && !fx.env)
+		rm_sqlite_files(fx.path);
+	fresh_db();
+	raw_exec(sc->bootstrap);
+	raw_exec(sc->steps[0]);
+	raw_exec(sc->steps[1]);
+	raw_exec("INSERT INTO meta (key, value) VALUES ('schema_version', 2)");
+	raw_exec("UPDATE meta SET value = 7 WHERE key = 'generation'");
+	raw_exec("UPDATE meta SET value = 3 WHERE key = 'allow_generation'");
+	raw_exec("INSERT INTO accounts (username, domain, ha1_md5) "
+		 "VALUES ('old', 'example.com', 'abc')");
+	raw_exec("INSERT INTO bans (addr, reason, expires) "
+		 "VALUES ('192.0.2.9/32', 'scanner', 100)");
+	assert_int_equal(count_tables(V2_TABLES), 4);
+	assert_int_equal(count_tables(V3_TABLES), 0);
+}
+
+static int64_t
+num_generation(struct store *s)
+{
+	int64_t g = -1;
+
+	assert_int_equal(store_numbering_generation(s, &g), 0);
+	return g;
+}
+
+static void
+sample_range(struct num_range *r, const char *prefix, const char *status,
+    const char *sub, const char *holder)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->prefix, sizeof(r->prefix), "%s", prefix);
+	snprintf(r->status, sizeof(r->status), "%s", status);
+	snprintf(r->subblocks, sizeof(r->subblocks), "%s", sub);
+	snprintf(r->holder, sizeof(r->holder), "%s", holder);
+	snprintf(r->area, sizeof(r->area), "%s", "Santa Cruz de Tenerife");
+	r->assigned = 1373328000; /* 09/07/2013 */
+	snprintf(r->source, sizeof(r->source), "geograficos.txt:%zu",
+	    strlen(prefix));
+}
+
+/* Collects the rows of the numbering walks. */
+#define NSEEN_MAX 32
+struct nseen {
+	int n;
+	char key[NSEEN_MAX][STORE_NUM_NAME_MAX + 32];
+	struct num_range r[NSEEN_MAX];
+	struct num_own o[NSEEN_MAX];
+	struct num_exception e[NSEEN_MAX];
+	struct sms_alias a[NSEEN_MAX];
+	struct cid_block b[NSEEN_MAX];
+};
+
+static int
+see_range(const struct num_range *r, void *arg)
+{
+	struct nseen *ns = arg;
+
+	if (ns->n >= NSEEN_MAX)
+		return -1;
+	ns->r[ns->n] = *r;
+	snprintf(
+	    ns->key[ns->n], sizeof(ns->key[0]), "%s %s", r->prefix, r->holder);
+	ns->n++;
+	return 0;
+}
+
+static int
+see_own(const struct num_own *o, void *arg)
+{
+	struct nseen *ns = arg;
+
+	if (ns->n >= NSEEN_MAX)
+		return -1;
+	ns->o[ns->n] = *o;
+	snprintf(
+	    ns->key[ns->n], sizeof(ns->key[0]), "%s %s", o->digits, o->kind);
+	ns->n++;
+	return 0;
+}
+
+static int
+see_exc(const struct num_exception *e, void *arg)
+{
+	struct nseen *ns = arg;
+
+	if (ns->n >= NSEEN_MAX)
+		return -1;
+	ns->e[ns->n] = *e;
+	snprintf(ns->key[ns->n], sizeof(ns->key[0]), "%s", e->digits);
+	ns->n++;
+	return 0;
+}
+
+static int
+see_alias(const struct sms_alias *a, void *arg)
+{
+	struct nseen *ns = arg;
+
+	if (ns->n >= NSEEN_MAX)
+		return -1;
+	ns->a[ns->n] = *a;
+	snprintf(ns->key[ns->n], sizeof(ns->key[0]), "%s", a->alias);
+	ns->n++;
+	return 0;
+}
+
+static int
+see_robinson(const struct robinson_rec *r, void *arg)
+{
+	struct nseen *ns = arg;
+
+	if (ns->n >= NSEEN_MAX)
+		return -1;
+	snprintf(ns->key[ns->n], sizeof(ns->key[0]), "%s", r->hash);
+	ns->n++;
+	return 0;
+}
+
+static int
+see_block(const struct cid_block *b, void *arg)
+{
+	struct nseen *ns = arg;
+
+	if (ns->n >= NSEEN_MAX)
+		return -1;
+	ns->b[ns->n] = *b;
+	snprintf(ns->key[ns->n], sizeof(ns->key[0]), "%lld %s %s %s",
+	    (long long)(b->day / 86400), b->rule, b->channel, b->trunk);
+	ns->n++;
+	return 0;
+}
+
+static int
+count_ranges(struct store *s)
+{
+	struct nseen ns = { 0 };
+
+	assert_int_equal(store_num_range_each(s, see_range, &ns), 0);
+	return ns.n;
+}
+
+/* Import "n" ranges of "sample" (prefix "base" + i) as a new data set. */
+static void
+import_ranges(struct store *s, const char *base, int n, const char *holder)
+{
+	struct num_range r;
+	char prefix[STORE_DIGITS_MAX];
+	uint64_t rows = 0;
+	int i;
+
+	assert_int_equal(
+	    store_import_begin(s, STORE_NUM_RANGES, false, base), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(prefix, sizeof(prefix), "%s%d", base, i);
+		sample_range(&r, prefix, "Asignado", "", holder);
+		assert_int_equal(store_import_range(s, &r), 0);
+	}
+	assert_int_equal(store_import_commit(s, &rows), 0);
+	assert_true(rows == (uint64_t)n);
+}
+
+static void
+migrate_v2_to_v3(void **state)
+{
+	struct account got;
+	struct ban_rec b;
+	struct num_stats st;
+
+	(void)state;
+	make_v2_db();
+	open_ok(&fx.s);
+	assert_int_equal(store_schema_version(fx.s), 3);
+	assert_int_equal(
+	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+	assert_int_equal(count_tables(V3_TABLES), 7);
+	assert_int_equal(count_indexes(V3_INDEXES), 1);
+	/* Version-2 data is untouched. */
+	assert_int_equal(
+	    store_account_get(fx.s, "old", "example.com", &got), 0);
+	assert_int_equal(store_ban_get(fx.s, "192.0.2.9/32", &b), 0);
+	assert_string_equal(b.reason, "scanner");
+	assert_true(generation(fx.s) == 7);
+	assert_true(allow_generation(fx.s) == 3);
+	/* The new tables start empty, no register in force. */
+	assert_int_equal(store_num_stats(fx.s, &st), 0);
+	assert_true(st.ranges == 0 && st.own == 0 && st.robinson == 0);
+	assert_true(st.generation == 0);
+	assert_true(st.dataset.id == 0);
+	import_ranges(fx.s, "3482224", 2, "AIRE");
+	assert_int_equal(count_ranges(fx.s), 2);
+	assert_true(num_generation(fx.s) == 1);
+	/* Opening again migrates nothing. */
+	store_close(fx.s);
+	fx.s = NULL;
+	open_ok(&fx.s);
+	assert_int_equal(count_ranges(fx.s), 2);
+	assert_true(num_generation(fx.s) == 1);
+}
+
+/* A failed step 3 leaves version 2 as it was, and a later open works. */
+static void
+migrate_v2_failure_rolls_back(void **state)
+{
+	struct store *s2 = (struct store *)0x1;
+	char err[256];
+
+	(void)state;
+	make_v2_db();
+	raw_exec("CREATE TABLE robinson (x integer)");
+	assert_int_equal(store_open(&s2, fx.uri, err, sizeof(err)), EIO);
+	assert_true(s2 == (struct store *)0x1);
+	assert_msg_has(err, "2 -> 3");
+	assert_int_equal(
+	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+	assert_int_equal(raw_int("SELECT count(*) FROM meta WHERE "
+				 "key = 'numbering_generation'"),
+	    0);
+	assert_int_equal(count_tables(V3_TABLES), 1);
+	assert_int_equal(raw_int("SELECT count(*) FROM accounts"), 1);
+	raw_exec("DROP TABLE robinson");
+	open_ok(&fx.s);
+	assert_int_equal(store_schema_version(fx.s), 3);
+	assert_true(generation(fx.s) == 7);
+}
+
+static void
+num_ranges_import_and_walk(void **state)
+{
+	struct num_range r[4];
+	struct nseen ns = { 0 };
+	struct num_dataset d;
+	struct num_stats st;
+	uint64_t rows = 0;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(store_num_dataset(fx.s, &d), 0);
+	assert_true(d.id == 0);
+	/* Given out of order; a shared block has two holders. */
+	sample_range(&r[0], "348222403", "Subasignado", "03",
+	    "WIFI CANARIAS DE TELECOMUNICACIONES Y FIBRA, S.L.");
+	sample_range(&r[1], "3482224", "Asignado", "",
+	    "AIRE NETWORKS DEL MEDITERR\xc3\x81NEO, S.L. UNIPERSONAL");
+	sample_range(&r[2], "3482201", "Compartido", "",
+	    "VODAFONE ESPA\xc3\x91\x41, S.A. UNIPERSONAL");
+	sample_range(&r[3], "3482201", "Compartido", "", "VODAFONE ONO, S.A.");
+	assert_int_equal(store_import_begin(
+			     fx.s, STORE_NUM_RANGES, false, "geograficos.txt"),
+	    0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(store_import_range(fx.s, &r[i]), 0);
+	assert_int_equal(store_import_commit(fx.s, &rows), 0);
+	assert_true(rows == 4);
+	assert_true(num_generation(fx.s) == 1);
+
+	/* In the order of the import. */
+	assert_int_equal(store_num_range_each(fx.s, see_range, &ns), 0);
+	assert_int_equal(ns.n, 4);
+	assert_string_equal(
+	    ns.key[2], "3482201 VODAFONE ESPA\xc3\x91\x41, S.A. UNIPERSONAL");
+	assert_string_equal(ns.key[3], "3482201 VODAFONE ONO, S.A.");
+	assert_string_equal(ns.r[1].prefix, "3482224");
+	assert_string_equal(ns.r[1].holder, r[1].holder);
+	assert_string_equal(ns.r[0].prefix, "348222403");
+	assert_string_equal(ns.r[0].status, "Subasignado");
+	assert_string_equal(ns.r[0].subblocks, "03");
+	assert_string_equal(ns.r[0].area, "Santa Cruz de Tenerife");
+	assert_string_equal(ns.r[0].source, r[0].source);
+	assert_true(ns.r[0].assigned == 1373328000);
+
+	assert_int_equal(store_num_dataset(fx.s, &d), 0);
+	assert_true(d.id > 0);
+	assert_true(d.nrows == 4);
+	assert_true(d.created > 0);
+	assert_string_equal(d.note, "geograficos.txt");
+	assert_int_equal(store_num_stats(fx.s, &st), 0);
+	assert_true(st.ranges == 4);
+	assert_true(st.dataset.id == d.id);
+	assert_true(st.generation == 1);
+}
+
+/* A new import replaces the set in force and deletes the old rows. */
+static void
+num_ranges_dataset_switch(void **state)
+{
+	struct num_dataset d1, d2;
+	struct nseen ns = { 0 };
+
+	(void)state;
+	import_ranges(fx.s, "34911", 5, "OLD");
+	assert_int_equal(store_num_dataset(fx.s, &d1), 0);
+	import_ranges(fx.s, "34912", 3, "NEW");
+	assert_int_equal(store_num_dataset(fx.s, &d2), 0);
+	assert_true(d2.id > d1.id);
+	assert_true(d2.nrows == 3);
+	assert_int_equal(store_num_range_each(fx.s, see_range, &ns), 0);
+	assert_int_equal(ns.n, 3);
+	assert_string_equal(ns.key[0], "349120 NEW");
+	/* Nothing of the old set is left behind. */
+	assert_int_equal(raw_int("SELECT count(*) FROM num_ranges"), 3);
+	assert_int_equal(raw_int("SELECT count(*) FROM num_datasets"), 1);
+	assert_true(num_generation(fx.s) == 2);
+	/* An empty import is a valid (empty) register. */
+	import_ranges(fx.s, "34", 0, "NONE");
+	assert_int_equal(count_ranges(fx.s), 0);
+}
+
+/*
+ * Readers never see a half import, and every way an import can fail
+ * leaves the old data set in force: a bad row, an abort, a connection
+ * closed mid-import, a duplicate key the database refuses, text
+ * PostgreSQL cannot hold.
+ */
+static void
+num_ranges_failed_import_keeps_old(void **state)
+{
+	struct num_range r;
+	struct num_dataset d0, d;
+	struct account got;
+	struct store *s2 = NULL;
+	int64_t gen;
+	int i;
+
+	(void)state;
+	import_ranges(fx.s, "34911", 4, "OLD");
+	assert_int_equal(store_num_dataset(fx.s, &d0), 0);
+	gen = num_generation(fx.s);
+
+	/* A bad row: refused, the import stays open until aborted. */
+	assert_int_equal(
+	    store_import_begin(fx.s, STORE_NUM_RANGES, false, NULL), 0);
+	sample_range(&r, "34922", "Asignado", "", "NEW");
+	assert_int_equal(store_import_range(fx.s, &r), 0);
+	/* Another connection still sees the old set only. */
+	open_ok(&s2);
+	assert_int_equal(count_ranges(s2), 4);
+	/* The importing connection refuses everything else meanwhile. */
+	assert_int_equal(
+	    store_account_get(fx.s, "x", "example.com", &got), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "import");
+	assert_int_equal(
+	    store_import_begin(fx.s, STORE_NUM_OWN, false, NULL), EINVAL);
+	assert_int_equal(store_import_own(fx.s, NULL), EINVAL);
+	sample_range(&r, "34922", "Bogus", "", "NEW");
+	assert_int_equal(store_import_range(fx.s, &r), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "status");
+	sample_range(&r, "3492x", "Asignado", "", "NEW");
+	assert_int_equal(store_import_range(fx.s, &r), EINVAL);
+	sample_range(&r, "34922", "Asignado", "03", "NEW");
+	assert_int_equal(store_import_range(fx.s, &r), EINVAL);
+	sample_range(&r, "34922", "Asignado", "", "");
+	assert_int_equal(store_import_range(fx.s, &r), EINVAL);
+	assert_int_equal(store_import_abort(fx.s), 0);
+	assert_int_equal(store_import_abort(fx.s), 0); /* none open: no-op */
+	assert_int_equal(store_import_commit(fx.s, NULL), EINVAL);
+	assert_int_equal(count_ranges(fx.s), 4);
+	assert_int_equal(store_num_dataset(fx.s, &d), 0);
+	assert_true(d.id == d0.id);
+	assert_true(num_generation(fx.s) == gen);
+	assert_int_equal(count_ranges(s2), 4);
+
+	/* A connection closed mid-import. */
+	assert_int_equal(
+	    store_import_begin(fx.s, STORE_NUM_RANGES, false, NULL), 0);
+	for (i = 0; i < 100; i++) {
+		char p[STORE_DIGITS_MAX];
+
+		snprintf(p, sizeof(p), "3493%d", i);
+		sample_range(&r, p, "Asignado", "", "NEW");
+		assert_int_equal(store_import_range(fx.s, &r), 0);
+	}
+	assert_int_equal(count_ranges(s2), 4);
+	store_close(fx.s);
+	fx.s = NULL;
+	open_ok(&fx.s);
+	assert_int_equal(count_ranges(fx.s), 4);
+	assert_true(num_generation(fx.s) == gen);
+
+	/*
+	 * Text PostgreSQL cannot hold is refused at the row (SQLite takes
+	 * it): abort, the old set stays.
+	 */
+	if (fx.pg) {
+		assert_int_equal(
+		    store_import_begin(fx.s, STORE_NUM_RANGES, false, NULL), 0);
+		sample_range(&r, "34922", "Asignado", "", "TELEF\xd3NICA");
+		assert_int_equal(store_import_range(fx.s, &r), EINVAL);
+		assert_msg_has(store_errmsg(fx.s), "holder");
+		assert_int_equal(store_import_abort(fx.s), 0);
+		assert_int_equal(count_ranges(fx.s), 4);
+	}
+
+	/* A duplicate key of a replacing import: refused by the database
+	 * (at the row on SQLite, at the commit under COPY). */
+	assert_int_equal(
+	    store_robinson_put(fx.s,
+		"9a0d14c71b6bb4b50fd4a9efc0536de8c7198f4bebdadcc4e7"
+		"ee32731fb75c15"),
+	    0);
+	gen = num_generation(fx.s);
+	assert_int_equal(
+	    store_import_begin(fx.s, STORE_NUM_ROBINSON, true, NULL), 0);
+	{
+		const char *h = "ea48b0f337aded1ab2d7fb495b075883b91319a0c8c5b"
+				"88d5be9d28c95663ac4";
+		int rc;
+
+		assert_int_equal(store_import_robinson(fx.s, h), 0);
+		rc = store_import_robinson(fx.s, h);
+		if (rc == 0)
+			rc = store_import_commit(fx.s, NULL);
+		else
+			assert_int_equal(store_import_abort(fx.s), 0);
+		assert_int_equal(rc, EEXIST);
+	}
+	assert_int_equal(raw_int("SELECT count(*) FROM robinson WHERE hash "
+				 "LIKE '9a0d14c7%'"),
+	    1);
+	assert_int_equal(raw_int("SELECT count(*) FROM robinson"), 1);
+	assert_true(num_generation(fx.s) == gen);
+	assert_int_equal(count_ranges(fx.s), 4);
+	store_close(s2);
+}
+
+static void
+num_import_misuse(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    store_import_begin(NULL, STORE_NUM_RANGES, false, NULL), EINVAL);
+	assert_int_equal(
+	    store_import_begin(fx.s, (enum store_num_table)9, false, NULL),
+	    EINVAL);
+	/* Not inside another transaction. */
+	assert_int_equal(store_begin(fx.s), 0);
+	assert_int_equal(
+	    store_import_begin(fx.s, STORE_NUM_OWN, true, NULL), EINVAL);
+	assert_int_equal(store_rollback(fx.s), 0);
+	assert_int_equal(store_import_range(fx.s, NULL), EINVAL);
+	assert_int_equal(store_import_robinson(fx.s, "00"), EINVAL);
+	/* A row for another table than the one open. */
+	assert_int_equal(
+	    store_import_begin(fx.s, STORE_NUM_ROBINSON, false, NULL), 0);
+	assert_int_equal(
+	    store_import_begin(fx.s, STORE_NUM_ROBINSON, false, NULL), EINVAL);
+	assert_int_equal(store_import_alias(fx.s, NULL), EINVAL);
+	assert_int_equal(store_import_abort(fx.s), 0);
+	assert_int_equal(count_ranges(fx.s), 0);
+}
+
+static void
+sample_own(struct num_own *o, const char *digits, const char *kind)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->digits, sizeof(o->digits), "%s", digits);
+	snprintf(o->kind, sizeof(o->kind), "%s", kind);
+	snprintf(o->note, sizeof(o->note), "note %s", kind);
+}
+
+static void
+num_own_put_del_each(void **state)
+{
+	struct num_own o;
+	struct nseen ns = { 0 };
+
+	(void)state;
+	sample_own(&o, "3491100", "block");
+	assert_int_equal(store_num_own_put(fx.s, &o), 0);
+	sample_own(&o, "34911000123", "service");
+	assert_int_equal(store_num_own_put(fx.s, &o), 0);
+	sample_own(&o, "34911000123", "ported_out");
+	assert_int_equal(store_num_own_put(fx.s, &o), 0);
+	/* Same key: the note is replaced. */
+	sample_own(&o, "3491100", "block");
+	snprintf(o.note, sizeof(o.note), "%s", "Madrid");
+	assert_int_equal(store_num_own_put(fx.s, &o), 0);
+	assert_true(num_generation(fx.s) == 4);
+	assert_int_equal(store_num_own_each(fx.s, see_own, &ns), 0);
+	assert_int_equal(ns.n, 3);
+	assert_string_equal(ns.key[0], "3491100 block");
+	assert_string_equal(ns.o[0].note, "Madrid");
+	assert_string_equal(ns.key[1], "34911000123 ported_out");
+	assert_string_equal(ns.key[2], "34911000123 service");
+
+	sample_own(&o, "3491100", "mine");
+	assert_int_equal(store_num_own_put(fx.s, &o), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "kind");
+	sample_own(&o, "+3491100", "block");
+	assert_int_equal(store_num_own_put(fx.s, &o), EINVAL);
+	sample_own(&o, "3491100", "block");
+	memset(o.digits, '1', sizeof(o.digits)); /* not terminated */
+	assert_int_equal(store_num_own_put(fx.s, &o), EINVAL);
+	assert_int_equal(store_num_own_put(fx.s, NULL), EINVAL);
+	assert_true(num_generation(fx.s) == 4);
+
+	assert_int_equal(store_num_own_del(fx.s, "34911000123", "service"), 0);
+	assert_int_equal(
+	    store_num_own_del(fx.s, "34911000123", "service"), ENOENT);
+	assert_int_equal(store_num_own_del(fx.s, "", "service"), EINVAL);
+	assert_true(num_generation(fx.s) == 5);
+	assert_int_equal(store_num_own_each(fx.s, NULL, NULL), EINVAL);
+}
+
+/* Replacing and merging imports of the own inventory. */
+static void
+num_own_import(void **state)
+{
+	struct num_own o;
+	struct nseen ns = { 0 };
+	uint64_t rows = 0;
+
+	(void)state;
+	sample_own(&o, "3491100", "block");
+	assert_int_equal(store_num_own_put(fx.s, &o), 0);
+	/* Merge: added, the existing key replaced. */
+	assert_int_equal(
+	    store_import_begin(fx.s, STORE_NUM_OWN, false, NULL), 0);
+	snprintf(o.note, sizeof(o.note), "%s", "merged");
+	assert_int_equal(store_import_own(fx.s, &o), 0);
+	sample_own(&o, "34911000001", "service");
+	assert_int_equal(store_import_own(fx.s, &o), 0);
+	sample_own(&o, "34911000001", "bogus");
+	assert_int_equal(store_import_own(fx.s, &o), EINVAL);
+	assert_int_equal(store_import_commit(fx.s, &rows), 0);
+	assert_true(rows == 2);
+	assert_int_equal(store_num_own_each(fx.s, see_own, &ns), 0);
+	assert_int_equal(ns.n, 2);
+	assert_string_equal(ns.o[0].note, "merged");
+	/* Replace: only the new rows are left. */
+	assert_int_equal(
+	    store_import_begin(fx.s, STORE_NUM_OWN, true, NULL), 0);
+	sample_own(&o, "34600000001", "ported_in");
+	assert_int_equal(store_import_own(fx.s, &o), 0);
+	assert_int_equal(store_import_commit(fx.s, NULL), 0);
+	ns.n = 0;
+	assert_int_equal(store_num_own_each(fx.s, see_own, &ns), 0);
+	assert_int_equal(ns.n, 1);
+	assert_string_equal(ns.key[0], "34600000001 ported_in");
+	assert_true(num_generation(fx.s) == 3);
+}
+
+static void
+num_exception_add_del_each(void **state)
+{
+	struct num_exception e, e2;
+	struct nseen ns = { 0 };
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	snprintf(e.digits, sizeof(e.digits), "%s", "34911000123");
+	snprintf(e.trunk, sizeof(e.trunk), "%s", "carrier-fr");
+	e.valid_from = 1000;
+	e.valid_to = 2000;
+	snprintf(e.ref, sizeof(e.ref), "%s", "SETID 2025/17");
+	snprintf(e.rules, sizeof(e.rules), "%s", "ES-A4.4,ES-A5.1");
+	assert_int_equal(store_num_exception_add(fx.s, &e), 0);
+	assert_true(e.id > 0);
+	e2 = e;
+	snprintf(e2.digits, sizeof(e2.digits), "%s", "3491");
+	e2.prefix = 1;
+	e2.valid_to = 0; /* no end */
+	e2.trunk[0] = '\0';
+	assert_int_equal(store_num_exception_add(fx.s, &e2), 0);
+	assert_true(e2.id > e.id);
+	assert_true(num_generation(fx.s) == 2);
+
+	assert_int_equal(store_num_exception_each(fx.s, see_exc, &ns), 0);
+	assert_int_equal(ns.n, 2);
+	assert_string_equal(ns.e[0].digits, "3491");
+	assert_int_equal(ns.e[0].prefix, 1);
+	assert_true(ns.e[0].valid_to == 0);
+	assert_string_equal(ns.e[1].trunk, "carrier-fr");
+	assert_string_equal(ns.e[1].ref, "SETID 2025/17");
+	assert_string_equal(ns.e[1].rules, "ES-A4.4,ES-A5.1");
+	assert_true(ns.e[1].valid_from == 1000 && ns.e[1].valid_to == 2000);
+	assert_true(ns.e[1].id == e.id);
+
+	e2.valid_to = 1000; /* not after valid_from */
+	assert_int_equal(store_num_exception_add(fx.s, &e2), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "valid_to");
+	e2.valid_to = 0;
+	e2.prefix = 2;
+	assert_int_equal(store_num_exception_add(fx.s, &e2), EINVAL);
+	e2.prefix = 0;
+	snprintf(e2.digits, sizeof(e2.digits), "%s", "");
+	assert_int_equal(store_num_exception_add(fx.s, &e2), EINVAL);
+
+	assert_int_equal(store_num_exception_del(fx.s, e.id), 0);
+	assert_int_equal(store_num_exception_del(fx.s, e.id), ENOENT);
+	assert_true(num_generation(fx.s) == 3);
+	ns.n = 0;
+	assert_int_equal(store_num_exception_each(fx.s, see_exc, &ns), 0);
+	assert_int_equal(ns.n, 1);
+}
+
+/* Aliases are exact bytes: DulceFlor and dulceflor are two. */
+static void
+sms_alias_case_and_import(void **state)
+{
+	struct sms_alias a;
+	struct nseen ns = { 0 };
+	uint64_t rows = 0;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	snprintf(a.alias, sizeof(a.alias), "%s", "DulceFlor");
+	snprintf(a.pros, sizeof(a.pros), "%s", "PRO1,PRO2");
+	assert_int_equal(store_sms_alias_put(fx.s, &a), 0);
+	snprintf(a.alias, sizeof(a.alias), "%s", "dulceflor");
+	snprintf(a.pros, sizeof(a.pros), "%s", "PRO3");
+	a.valid_from = 10;
+	a.valid_to = 20;
+	assert_int_equal(store_sms_alias_put(fx.s, &a), 0);
+	snprintf(a.alias, sizeof(a.alias), "%s",
+	    "Ca\xc3\xb1"
+	    "as");
+	a.valid_to = 0;
+	assert_int_equal(store_sms_alias_put(fx.s, &a), 0);
+	assert_int_equal(store_sms_alias_each(fx.s, see_alias, &ns), 0);
+	assert_int_equal(ns.n, 3);
+	assert_string_equal(ns.key[0],
+	    "Ca\xc3\xb1"
+	    "as");
+	assert_string_equal(ns.key[1], "DulceFlor");
+	assert_string_equal(ns.a[1].pros, "PRO1,PRO2");
+	assert_string_equal(ns.key[2], "dulceflor");
+	assert_true(ns.a[2].valid_from == 10 && ns.a[2].valid_to == 20);
+
+	assert_int_equal(store_sms_alias_del(fx.s, "DULCEFLOR"), ENOENT);
+	assert_int_equal(store_sms_alias_del(fx.s, "dulceflor"), 0);
+	a.valid_from = 5;
+	a.valid_to = 5;
+	assert_int_equal(store_sms_alias_put(fx.s, &a), EINVAL);
+	a.alias[0] = '\0';
+	a.valid_to = 0;
+	assert_int_equal(store_sms_alias_put(fx.s, &a), EINVAL);
+	assert_true(num_generation(fx.s) == 4);
+
+	assert_int_equal(
+	    store_import_begin(fx.s, STORE_NUM_ALIASES, true, NULL), 0);
+	snprintf(a.alias, sizeof(a.alias), "%s", "BANCO");
+	assert_int_equal(store_import_alias(fx.s, &a), 0);
+	assert_int_equal(store_import_commit(fx.s, &rows), 0);
+	assert_true(rows == 1);
+	ns.n = 0;
+	assert_int_equal(store_sms_alias_each(fx.s, see_alias, &ns), 0);
+	assert_int_equal(ns.n, 1);
+	assert_string_equal(ns.key[0], "BANCO");
+}
+
+#define ROB_CALL \
+	"9a0d14c71b6bb4b50fd4a9efc0536de8c7198f4bebdadcc4e7ee32731fb75c15"
+#define ROB_SMS \
+	"ea48b0f337aded1ab2d7fb495b075883b91319a0c8c5b88d5be9d28c95663ac4"
+
+static void
+robinson_put_del_import(void **state)
+{
+	struct nseen ns = { 0 };
+	uint64_t rows = 0;
+
+	(void)state;
+	assert_int_equal(store_robinson_put(fx.s, ROB_SMS), 0);
+	assert_int_equal(store_robinson_put(fx.s, ROB_SMS), 0); /* present */
+	assert_int_equal(store_robinson_put(fx.s,
+			     "9A0D14C71B6BB4B50FD4A9EFC0536DE8C7198F4BEBDADCC4"
+			     "E7EE32731FB75C15"),
+	    EINVAL);
+	assert_int_equal(store_robinson_put(fx.s, ROB_CALL "0"), EINVAL);
+	assert_int_equal(store_robinson_put(fx.s, "9a0d"), EINVAL);
+	assert_int_equal(store_robinson_put(fx.s, NULL), EINVAL);
+	/* Merge import: a present hash is not an error. */
+	assert_int_equal(
+	    store_import_begin(fx.s, STORE_NUM_ROBINSON, false, NULL), 0);
+	assert_int_equal(store_import_robinson(fx.s, ROB_CALL), 0);
+	assert_int_equal(store_import_robinson(fx.s, ROB_SMS), 0);
+	assert_int_equal(store_import_robinson(fx.s, "xyz"), EINVAL);
+	assert_int_equal(store_import_commit(fx.s, &rows), 0);
+	assert_true(rows == 2);
+	assert_int_equal(store_robinson_each(fx.s, see_robinson, &ns), 0);
+	assert_int_equal(ns.n, 2);
+	assert_string_equal(ns.key[0], ROB_CALL);
+	assert_string_equal(ns.key[1], ROB_SMS);
+	assert_int_equal(store_robinson_del(fx.s, ROB_SMS), 0);
+	assert_int_equal(store_robinson_del(fx.s, ROB_SMS), ENOENT);
+	ns.n = 0;
+	assert_int_equal(store_robinson_each(fx.s, see_robinson, &ns), 0);
+	assert_int_equal(ns.n, 1);
+}
+
+#define DAY(n) ((int64_t)(n)*86400)
+
+static void
+cid_block_counters(void **state)
+{
+	struct nseen ns = { 0 };
+	struct store *s2 = NULL;
+	int64_t gen;
+
+	(void)state;
+	gen = num_generation(fx.s);
+	assert_int_equal(store_cid_block_add(fx.s, DAY(20500), "ES-A5.1",
+			     "call", "carrier-fr", 3),
+	    0);
+	/* A second daemon adds into the same row. */
+	open_ok(&s2);
+	assert_int_equal(store_cid_block_add(s2, DAY(20500), "ES-A5.1", "call",
+			     "carrier-fr", 2),
+	    0);
+	store_close(s2);
+	assert_int_equal(store_cid_block_add(fx.s, DAY(20500), "ES-A5.1", "sms",
+			     "carrier-fr", 1),
+	    0);
+	assert_int_equal(
+	    store_cid_block_add(fx.s, DAY(20499), "ES-A4.2", "call", "", 7), 0);
+	assert_int_equal(
+	    store_cid_block_add(fx.s, DAY(20510), "ES-A4.2", "call", "x", 1),
+	    0);
+	/* Not numbering data: the generation does not move. */
+	assert_true(num_generation(fx.s) == gen);
+
+	assert_int_equal(store_cid_block_each(fx.s, DAY(20499),
+			     DAY(20500) + 3600, see_block, &ns),
+	    0);
+	assert_int_equal(ns.n, 3);
+	assert_string_equal(ns.key[0], "20499 ES-A4.2 call ");
+	assert_true(ns.b[0].count == 7);
+	assert_string_equal(ns.key[1], "20500 ES-A5.1 call carrier-fr");
+	assert_true(ns.b[1].count == 5);
+	assert_string_equal(ns.key[2], "20500 ES-A5.1 sms carrier-fr");
+	assert_true(ns.b[2].count == 1);
+	ns.n = 0;
+	assert_int_equal(
+	    store_cid_block_each(fx.s, DAY(20501), DAY(20600), see_block, &ns),
+	    0);
+	assert_int_equal(ns.n, 1);
+
+	/* Bad arguments change nothing. */
+	assert_int_equal(store_cid_block_add(
+			     fx.s, DAY(20500) + 1, "ES-A5.1", "call", "t", 1),
+	    EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "00:00");
+	assert_int_equal(
+	    store_cid_block_add(fx.s, DAY(20500), "", "call", "t", 1), EINVAL);
+	assert_int_equal(
+	    store_cid_block_add(fx.s, DAY(20500), "R", "voice", "t", 1),
+	    EINVAL);
+	assert_int_equal(
+	    store_cid_block_add(fx.s, DAY(20500), "R", "call", "t", 0), EINVAL);
+	assert_int_equal(store_cid_block_add(fx.s, DAY(20500), "R", "call", "t",
+			     (uint64_t)INT64_MAX + 1),
+	    EINVAL);
+	assert_int_equal(
+	    store_cid_block_add(fx.s, DAY(20500), NULL, "call", "t", 1),
+	    EINVAL);
+	assert_int_equal(store_cid_block_each(fx.s, 0, 1, NULL, NULL), EINVAL);
+
+	/* The sum saturates instead of overflowing. */
+	assert_int_equal(store_cid_block_add(fx.s, DAY(1), "R", "sms", "t",
+			     (uint64_t)INT64_MAX - 1),
+	    0);
+	assert_int_equal(
+	    store_cid_block_add(fx.s, DAY(1), "R", "sms", "t", 5), 0);
+	ns.n = 0;
+	assert_int_equal(
+	    store_cid_block_each(fx.s, DAY(1), DAY(1), see_block, &ns), 0);
+	assert_int_equal(ns.n, 1);
+	assert_true(ns.b[0].count == INT64_MAX);
+}
+
+/* Counts of every table, and the walk refusing reentry. */
+static int
+range_reenter(const struct num_range *r, void *arg)
+{
+	struct num_stats st;
+
+	(void)r;
+	(void)arg;
+	return store_num_stats(fx.s, &st);
+}
+
+static void
+num_stats_counts(void **state)
+{
+	struct num_own o;
+	struct num_exception e;
+	struct sms_alias a;
+	struct num_stats st;
+
+	(void)state;
+	import_ranges(fx.s, "3481", 7, "H");
+	sample_own(&o, "3491100", "block");
+	assert_int_equal(store_num_own_put(fx.s, &o), 0);
+	memset(&e, 0, sizeof(e));
+	snprintf(e.digits, sizeof(e.digits), "%s", "34911");
+	assert_int_equal(store_num_exception_add(fx.s, &e), 0);
+	memset(&a, 0, sizeof(a));
+	snprintf(a.alias, sizeof(a.alias), "%s", "BANCO");
+	assert_int_equal(store_sms_alias_put(fx.s, &a), 0);
+	assert_int_equal(store_robinson_put(fx.s, ROB_CALL), 0);
+	assert_int_equal(store_robinson_put(fx.s, ROB_SMS), 0);
+	assert_int_equal(
+	    store_cid_block_add(fx.s, DAY(3), "ES-A4.2", "call", "t", 1), 0);
+	assert_int_equal(store_num_stats(fx.s, &st), 0);
+	assert_true(st.ranges == 7);
+	assert_true(st.own == 1);
+	assert_true(st.exceptions == 1);
+	assert_true(st.aliases == 1);
+	assert_true(st.robinson == 2);
+	assert_true(st.cid_blocks == 1);
+	assert_true(st.generation == 6);
+	assert_true(st.dataset.nrows == 7);
+	assert_string_equal(st.dataset.note, "3481");
+	assert_int_equal(store_num_stats(fx.s, NULL), EINVAL);
+	assert_int_equal(
+	    store_num_range_each(fx.s, range_reenter, NULL), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "callback");
+}
+
+static int
+count_one(const struct num_range *r, void *arg)
+{
+	(void)r;
+	(*(long *)arg)++;
+	return 0;
+}
+
+static long
+count_ranges_big(struct store *s)
+{
+	long n = 0;
+
+	assert_int_equal(store_num_range_each(s, count_one, &n), 0);
+	return n;
+}
+
+/*
+ * Bulk speed: STORE_TEST_BULK_ROWS register rows (default 200,000) in
+ * one import; the rate is printed, not asserted.
+ */
+static void
+num_ranges_bulk_speed(void **state)
+{
+	const char *env = getenv("STORE_TEST_BULK_ROWS");
+	long n = env && *env ? strtol(env, NULL, 10) : 200000;
+	struct num_range r;
+	struct timespec t0, t1, t2;
+	uint64_t rows = 0;
+	double secs, walk;
+	long i;
+
+	(void)state;
+	if (n <= 0 || n > 50000000)
+		n = 200000;
+	sample_range(&r, "34", "Asignado", "", "OPERADOR DE PRUEBAS, S.A.");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(
+	    store_import_begin(fx.s, STORE_NUM_RANGES, false, NULL), 0);
+	for (i = 0; i < n; i++) {
+		/* Spread over 9xx..6xx like the register's 10,000-blocks. */
+		snprintf(r.prefix, sizeof(r.prefix), "34%ld",
+		    600000 + (i * 7919) % 399999);
+		snprintf(r.source, sizeof(r.source), "synthetic:%ld", i + 1);
+		if (store_import_range(fx.s, &r))
+			fail_msg("row %ld: %s", i, store_errmsg(fx.s));
+	}
+	assert_int_equal(store_import_commit(fx.s, &rows), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(rows == (uint64_t)n);
+	assert_int_equal(count_ranges_big(fx.s), n);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	walk = (double)(t2.tv_sec - t1.tv_sec) +
+	    (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
+	printf("test_store: %s: imported %ld register rows in %.2f s "
+	       "(%.0f rows/s); walked them in %.2f s\n",
+	    fx.pg ? "PostgreSQL" : "SQLite", n, secs, (double)n / secs, walk);
+}
+
 /* ---- SQLite files ---------------------------------------------------------------- */
 
 static void
@@ -2127,6 +3043,20 @@ main(void)
 		T(ban_cmd_queue),
 		T(ban_cmd_bad_arguments),
 		T(guard_non_utf8_text),
+		T(migrate_v2_to_v3),
+		T(migrate_v2_failure_rolls_back),
+		T(num_ranges_import_and_walk),
+		T(num_ranges_dataset_switch),
+		T(num_ranges_failed_import_keeps_old),
+		T(num_import_misuse),
+		T(num_own_put_del_each),
+		T(num_own_import),
+		T(num_exception_add_del_each),
+		T(sms_alias_case_and_import),
+		T(robinson_put_del_import),
+		T(cid_block_counters),
+		T(num_stats_counts),
+		T(num_ranges_bulk_speed),
 		cmocka_unit_test(sqlite_bad_dir),
 		cmocka_unit_test(sqlite_not_a_database),
 	};
