@@ -432,7 +432,7 @@ int sip_build_response_relay(struct sip_wbuf *w, const struct sip_msg *rsp);
  * Appends to "w". Returns 0, EINVAL (not a parsed request, "add" not
  * CRLF-terminated lines) or ENOSPC.
  */
-int sip_build_edit(struct sip_wbuf *w, const struct sip_msg *req,
-    uint64_t drop, struct str add);
+int sip_build_edit(struct sip_wbuf *w, const struct sip_msg *req, uint64_t drop,
+    struct str add);
 
 #endif /* CENTINELA_SIP_SIP_H */

@@ -211,7 +211,8 @@ test_peer_roles(void **state)
 	snprintf(text, sizeof(text),
 	    "%speers = ( { name = \"pbx\"; cidr = "
 	    "\"10.1.0.0/16\"; role = \"pbx\"; }, { name = \"c\"; cidr = "
-	    "\"2001:db8::/32\"; role = \"carrier\"; class = \"national\"; } );\n",
+	    "\"2001:db8::/32\"; role = \"carrier\"; class = \"national\"; } "
+	    ");\n",
 	    base);
 	assert_int_equal(load_text(text, &cfg, &errs), 0);
 	sa_set_cstr(&a, "10.1.2.3", 5060);
@@ -266,8 +267,8 @@ callerid_classes(void **state)
 	assert_string_equal(pe->provider, "ACME-SMS");
 	assert_int_equal(cfg->callerid.roaming, CID_ROAMING_WITHHOLD);
 	assert_true(cfg->callerid.rules[CID_MOBILE_COMMERCIAL].shadow);
-	assert_int_equal(cfg->callerid.rules[CID_MOBILE_COMMERCIAL].from,
-	    1751328000);
+	assert_int_equal(
+	    cfg->callerid.rules[CID_MOBILE_COMMERCIAL].from, 1751328000);
 	assert_true(cfg->callerid.robinson_fail_open);
 	assert_int_equal(cfg->callerid.status, 608);
 	cfg_free(cfg);

@@ -606,11 +606,12 @@ edit_drop_add(void **state)
 	must_parse(RL VIA1 FROM TO CID CSEQ
 	    "P-Asserted-Identity: <tel:+34911234567>\r\n"
 	    "Content-Length: 4\r\n" MF "\r\nv=0\n");
-	assert_int_equal(sip_build_edit(&w, &req,
-			     (UINT64_C(1) << SIP_HDR_P_ASSERTED_IDENTITY) |
-				 (UINT64_C(1) << SIP_HDR_FROM),
-			     STR("From: <sip:anonymous@anonymous.invalid>;tag=1\r\n"
-				 "Privacy: id\r\n")),
+	assert_int_equal(
+	    sip_build_edit(&w, &req,
+		(UINT64_C(1) << SIP_HDR_P_ASSERTED_IDENTITY) |
+		    (UINT64_C(1) << SIP_HDR_FROM),
+		STR("From: <sip:anonymous@anonymous.invalid>;tag=1\r\n"
+		    "Privacy: id\r\n")),
 	    0);
 	assert_out(RL VIA1 TO CID CSEQ MF
 	    "From: <sip:anonymous@anonymous.invalid>;tag=1\r\n"
