@@ -171,6 +171,7 @@ run_case_req(struct run *r, const char *req, const char *txn_settings,
 	    "peers = ( { name = \"uac\"; cidr = \"127.0.0.1/32\"; "
 	    "role = \"customer\"; class = \"access\"; } );\n"
 	    "store = { uri = \"sqlite:%s\"; };\n"
+	    "callerid = { enabled = false; };\n"
 	    "listen = ( { transport = \"udp\"; address = \"127.0.0.1\"; "
 	    "port = %d; } );\n"
 	    "upstreams = (\n"
