@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "callerid/number.h"
+#include "core/cfg.h"
 
 #define PLAN_PREFIX_MAX 8 /* digits of an expanded prefix */
 #define PLAN_NODES_MAX 4096
@@ -79,29 +80,6 @@ perr(struct pld *ld, const char *what, const char *tok)
 	if (ld->errf)
 		fprintf(ld->errf, "%s:%u: %s%s%s%s\n", ld->file, ld->line, what,
 		    tok ? " \"" : "", tok ? tok : "", tok ? "\"" : "");
-}
-
-/* "YYYY-MM-DD" -> unix seconds at 00:00 UTC; -1 when invalid. */
-static int64_t
-parse_date(const char *s)
-{
-	struct tm tm;
-	const char *end;
-	time_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end == NULL || *end != '\0' || strlen(s) != 10)
-		return -1;
-	{
-		int d = tm.tm_mday, m = tm.tm_mon;
-
-		t = timegm(&tm);
-		/* timegm normalises 2026-02-30 to March: refuse it. */
-		if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m)
-			return -1;
-	}
-	return (int64_t)t;
 }
 
 static int
@@ -267,7 +245,7 @@ parse_line(struct pld *ld, char *line)
 		e.max = (uint8_t)hi;
 	}
 	for (i = 3; i + 1 < n; i += 2) {
-		int64_t d = parse_date(tok[i + 1]);
+		int64_t d = cfg_date_parse(tok[i + 1]);
 
 		if (d < 0) {
 			perr(ld, "bad date (YYYY-MM-DD)", tok[i + 1]);

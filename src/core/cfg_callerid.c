@@ -37,9 +37,8 @@ static const struct {
 #undef CID_RULE_DEF
 };
 
-/* "YYYY-MM-DD" -> unix seconds at 00:00 UTC; -1 when not a date. */
-static int64_t
-date_parse(const char *s)
+int64_t
+cfg_date_parse(const char *s)
 {
 	struct tm tm;
 	const char *end;
@@ -53,6 +52,7 @@ date_parse(const char *s)
 	d = tm.tm_mday;
 	m = tm.tm_mon;
 	t = timegm(&tm);
+	/* timegm normalises 2026-02-30 to March: refuse it. */
 	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m)
 		return -1;
 	return (int64_t)t;
@@ -73,7 +73,7 @@ cfg_callerid_defaults(struct cfg_callerid *c)
 	c->no_data_pass = true;
 	for (i = 0; i < CID__COUNT; i++) {
 		c->rules[i].enabled = true;
-		c->rules[i].from = date_parse(rule_defaults[i].from);
+		c->rules[i].from = cfg_date_parse(rule_defaults[i].from);
 	}
 	c->robinson_timeout = 1000;
 	c->robinson_cache = 86400;
@@ -206,7 +206,7 @@ load_rules(struct ld *ld, const config_setting_t *g, struct cfg_callerid *c)
 		}
 		s = cfg_get_string(ld, e, "from", buf, sizeof(buf), false);
 		if (s) {
-			int64_t d = date_parse(buf);
+			int64_t d = cfg_date_parse(buf);
 
 			if (d < 0)
 				cfg_err_at(ld, s,
