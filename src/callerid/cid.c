@@ -18,6 +18,7 @@
 
 #include "callerid/cid.h"
 #include "callerid/numdb.h"
+#include "callerid/robinson.h"
 #include "callerid/stir.h"
 #include "core/log.h"
 #include "store/store.h"
@@ -46,6 +47,7 @@ struct cid {
 	struct stir_verifier *sv; /* NULL: no verification configured */
 	struct stir_loop *sl;
 	struct stir_signer *signer; /* NULL: no signing */
+	struct robinson *rob; /* NULL: no Lista Robinson API */
 	struct wbq *wbq;
 	struct numdb_slot *slot; /* the numbering data in force */
 	struct numdb_view view; /* the loop thread's */
@@ -130,6 +132,35 @@ stir_open(struct cid *c, const struct cfg_stir *st, struct loop *l)
 		log_info("stir: %s%s%s", verify ? "verifying" : "",
 		    verify && c->signer ? " and " : "",
 		    c->signer ? "signing" : "");
+	return 0;
+}
+
+/*
+ * The Lista Robinson API client of callerid.robinson.url, credentials
+ * from the environment (ROBINSON_ENV_KEY, ROBINSON_ENV_SECRET).
+ */
+static int
+robinson_open(struct cid *c, const struct cfg_callerid *cc, struct loop *l)
+{
+	struct robinson_opts o;
+	int rc;
+
+	if (!cc->robinson_url[0] || l == NULL)
+		return 0;
+	robinson_opts_default(&o);
+	o.region = cc->robinson_region;
+	o.service = cc->robinson_service;
+	o.batch_max = cc->robinson_batch;
+	o.inflight_max = cc->robinson_inflight;
+	o.cache_max = cc->robinson_cache_max;
+	if ((rc = robinson_alloc(&c->rob, l, cc, &o))) {
+		log_error("callerid: Lista Robinson API %s: %s",
+		    cc->robinson_url, strerror(rc));
+		return rc;
+	}
+	log_info("callerid: Lista Robinson API %s (%s, fail %s)",
+	    cc->robinson_url, o.key_id ? "signed" : "unsigned",
+	    cc->robinson_fail_open ? "open" : "closed");
 	return 0;
 }
 
@@ -219,7 +250,8 @@ cid_alloc(struct cid **cp, const struct cfg *cfg, struct loop *l)
 	rc = wbq_start(
 	    &c->wbq, "callerid", s, apply_op, writer_tick, cfg->store_poll, c);
 	s = NULL;
-	if (rc || (rc = stir_open(c, &cfg->stir, l)))
+	if (rc || (rc = stir_open(c, &cfg->stir, l)) ||
+	    (rc = robinson_open(c, &cfg->callerid, l)))
 		goto fail;
 	log_info("callerid: %s, numbering plan %s (country %s)",
 	    cfg->callerid.shadow ? "shadow mode" : "enforcing",
@@ -243,6 +275,7 @@ cid_free(struct cid *c)
 	}
 	numdb_view_release(&c->view);
 	numdb_slot_free(c->slot);
+	robinson_free(c->rob);
 	stir_loop_free(c->sl);
 	stir_verifier_free(c->sv);
 	stir_signer_free(c->signer);
@@ -260,6 +293,12 @@ struct stir_signer *
 cid_stir_signer(const struct cid *c)
 {
 	return c->signer;
+}
+
+struct robinson *
+cid_robinson(const struct cid *c)
+{
+	return c->rob;
 }
 
 const struct numplan *

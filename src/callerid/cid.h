@@ -43,6 +43,9 @@ struct stir_signer;
 /* STIR/SHAKEN: the verifier on this loop and the signer, or NULL. */
 struct stir_loop *cid_stir_loop(const struct cid *c);
 struct stir_signer *cid_stir_signer(const struct cid *c);
+struct robinson;
+/* The Lista Robinson API client (callerid.robinson.url), or NULL. */
+struct robinson *cid_robinson(const struct cid *c);
 
 /*
  * Fill the numbering-data answers of "f" for its calling number (and,

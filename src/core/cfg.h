@@ -246,6 +246,11 @@ struct cfg_callerid {
 	unsigned robinson_timeout; /* ms */
 	bool robinson_fail_open; /* lookup failed: place the call */
 	unsigned robinson_cache; /* s an answer is kept */
+	char robinson_region[CFG_NAME_MAX]; /* AWS SigV4: "eu-west-1" */
+	char robinson_service[CFG_NAME_MAX]; /* AWS SigV4: "execute-api" */
+	unsigned robinson_batch; /* hashes per request */
+	unsigned robinson_inflight; /* requests running at once */
+	unsigned robinson_cache_max; /* answers kept */
 
 	unsigned report_flush; /* s between block-counter writes */
 };

@@ -77,6 +77,12 @@ cfg_callerid_defaults(struct cfg_callerid *c)
 	}
 	c->robinson_timeout = 1000;
 	c->robinson_cache = 86400;
+	snprintf(c->robinson_region, sizeof(c->robinson_region), "eu-west-1");
+	snprintf(
+	    c->robinson_service, sizeof(c->robinson_service), "execute-api");
+	c->robinson_batch = 20;
+	c->robinson_inflight = 64;
+	c->robinson_cache_max = 100000;
 	c->report_flush = 10;
 }
 
@@ -218,11 +224,21 @@ load_rules(struct ld *ld, const config_setting_t *g, struct cfg_callerid *c)
 	}
 }
 
+/* An AWS region or service name: letters, digits and '-'. */
+static bool
+aws_name(const char *s)
+{
+	size_t n = strspn(s,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+
+	return n > 0 && s[n] == '\0';
+}
+
 static void
 load_robinson(struct ld *ld, const config_setting_t *g, struct cfg_callerid *c)
 {
 	static const char *const known[] = { "url", "timeout", "fail", "cache",
-		NULL };
+		"region", "service", "batch", "inflight", "cache_max", NULL };
 	const config_setting_t *r = cfg_member(g, "robinson"), *s;
 	char buf[16];
 
@@ -242,6 +258,19 @@ load_robinson(struct ld *ld, const config_setting_t *g, struct cfg_callerid *c)
 		    c->robinson_url);
 	cfg_get_uint(ld, r, "timeout", 10, 30000, &c->robinson_timeout);
 	cfg_get_duration(ld, r, "cache", 0, 2592000, &c->robinson_cache);
+	s = cfg_get_string(ld, r, "region", c->robinson_region,
+	    sizeof(c->robinson_region), false);
+	if (s && !aws_name(c->robinson_region))
+		cfg_err_at(ld, s, "region: \"%s\" is not an AWS region name",
+		    c->robinson_region);
+	s = cfg_get_string(ld, r, "service", c->robinson_service,
+	    sizeof(c->robinson_service), false);
+	if (s && !aws_name(c->robinson_service))
+		cfg_err_at(ld, s, "service: \"%s\" is not an AWS service name",
+		    c->robinson_service);
+	cfg_get_uint(ld, r, "batch", 1, 100, &c->robinson_batch);
+	cfg_get_uint(ld, r, "inflight", 1, 4096, &c->robinson_inflight);
+	cfg_get_uint(ld, r, "cache_max", 1, 10000000, &c->robinson_cache_max);
 	s = cfg_get_string(ld, r, "fail", buf, sizeof(buf), false);
 	if (s) {
 		if (strcmp(buf, "open") == 0)

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "callerid/cid.h"
+#include "callerid/robinson.h"
 #include "guard/guard.h"
 
 /* The sender of a MESSAGE is an alias when its user part has a letter. */
@@ -92,6 +93,35 @@ log_shadow(struct guard_ctx *gx, const struct sip_msg *msg, uint32_t bits,
 	}
 }
 
+/*
+ * R-19 over the Lista Robinson API: a commercial call or message to a
+ * Spanish number that the local list does not hold is asked to the
+ * API. false: the request waits for the answer (PENDING).
+ */
+static bool
+robinson_api(struct guard_ctx *gx, struct cid *c, struct cid_facts *f)
+{
+	struct robinson *r = cid_robinson(c);
+	char h[65];
+
+	if (r == NULL || !(f->flags & PEER_F_COMMERCIAL) || !f->called ||
+	    !f->called->national || f->robinson == CID_ROB_LISTED ||
+	    (f->exempt & (1u << CID_ROBINSON)) ||
+	    !cid_rule_in_force(&gx->cfg->callerid, CID_ROBINSON, f->now))
+		return true;
+	if (gx->robinson_have) {
+		f->robinson = gx->robinson_v;
+		return true;
+	}
+	number_robinson_hash(f->called, f->channel == CID_SMS ? "03" : "04", h);
+	if (robinson_check(r, h, &f->robinson, gx->park_robinson, gx->park))
+		return true;
+	if (gx->park_robinson)
+		return false;
+	f->robinson = CID_ROB_FAILED; /* cannot wait for the answer */
+	return true;
+}
+
 static enum guard_vd
 callerid_request(
     struct guard_ctx *gx, const struct sip_msg *msg, struct guard_result *res)
@@ -132,6 +162,8 @@ callerid_request(
 			str_make(
 			    cc->roaming_header, strlen(cc->roaming_header)))));
 	cid_facts_fill(c, &f, trunk, alias, peer->provider);
+	if (!robinson_api(gx, c, &f))
+		return GUARD_PENDING;
 	if (cid_rules_run(cc, &f, &v)) {
 		if (v.shadow)
 			log_shadow(gx, msg, v.shadow, trunk);

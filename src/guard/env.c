@@ -12,6 +12,7 @@
 
 #include "admin/metrics.h"
 #include "callerid/cid.h"
+#include "callerid/robinson.h"
 #include "callerid/stir.h"
 #include "core/event.h"
 #include "core/log.h"
@@ -256,10 +257,13 @@ guard_cancel(struct guard_env *e, void *park)
 		dnsbl_cancel(e->dnsbl, park);
 	if (e->cid && cid_stir_loop(e->cid))
 		stir_cancel(cid_stir_loop(e->cid), park);
+	if (e->cid && cid_robinson(e->cid))
+		robinson_cancel(cid_robinson(e->cid), park);
 }
 
 bool
 guard_may_park(const struct guard_env *e)
 {
-	return e->dnsbl || (e->cid && cid_stir_loop(e->cid));
+	return e->dnsbl ||
+	    (e->cid && (cid_stir_loop(e->cid) || cid_robinson(e->cid)));
 }

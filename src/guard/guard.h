@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "auth/auth.h"
+#include "callerid/robinson.h"
 #include "core/cfg.h"
 #include "core/loop.h"
 #include "core/reason.h"
@@ -123,6 +124,14 @@ struct guard_ctx {
 	void (*park_resume)(void *park);
 	bool dnsbl_have;
 	struct dnsbl_verdict dnsbl_v;
+	/*
+	 * Lista Robinson (the caller-ID guard): an API lookup that must
+	 * wait calls park_robinson(answer, park) later; on resume the
+	 * caller sets robinson_have and robinson_v (an enum cid_robinson).
+	 */
+	robinson_done_h *park_robinson;
+	bool robinson_have;
+	enum cid_robinson robinson_v;
 	/*
 	 * Changes to the request before it is routed (the caller-ID
 	 * guard): header fields to drop (bit 1 << enum sip_hdr_id) and

@@ -830,13 +830,20 @@ struct parked {
 	unsigned resume_at;
 	char *buf;
 	size_t len;
+	/* The answer the wait brought, for the resumed guard. */
+	bool dnsbl_have, robinson_have;
+	struct dnsbl_verdict dnsbl_v;
+	enum cid_robinson robinson_v;
+	/* The changes earlier guards made (guard_ctx.edit_*). */
+	uint64_t edit_drop;
+	size_t edit_len;
+	char *edit_add;
 };
 
 #define PARK_MAX 4096 /* requests waiting at once; then fail open/closed */
 
 static void handle_request(struct proxy *p, const struct sip_msg *msg,
-    const struct rx_meta *in, const struct parked *resume,
-    const struct dnsbl_verdict *v);
+    const struct rx_meta *in, const struct parked *resume);
 
 static void
 unpark(struct parked *pk)
@@ -852,53 +859,79 @@ unpark(struct parked *pk)
 	p->p_nparked--;
 }
 
-/* The verdict arrived: parse the copy again and resume the chain. */
+/* The wait ended: parse the copy again and resume the chain. */
 static void
-parked_done(const struct dnsbl_verdict *v, void *arg)
+parked_run(struct parked *pk)
 {
-	struct parked *pk = arg;
 	struct proxy *p = pk->p;
 
 	unpark(pk);
 	if (sip_parse(&p->p_cfg->limits, p->p_msg, pk->buf, pk->len) == 0) {
 		p->p_rx_buf = pk->buf;
 		p->p_rx_len = pk->len;
-		handle_request(p, p->p_msg, &pk->in, pk, v);
+		handle_request(p, p->p_msg, &pk->in, pk);
 	}
+	free(pk->edit_add);
 	free(pk->buf);
 	free(pk);
+}
+
+/* The DNSBL verdict arrived. */
+static void
+parked_done(const struct dnsbl_verdict *v, void *arg)
+{
+	struct parked *pk = arg;
+
+	pk->dnsbl_have = true;
+	pk->dnsbl_v = *v;
+	parked_run(pk);
+}
+
+/* The Lista Robinson answer arrived. */
+static void
+parked_robinson(enum cid_robinson out, void *arg)
+{
+	struct parked *pk = arg;
+
+	pk->robinson_have = true;
+	pk->robinson_v = out;
+	parked_run(pk);
 }
 
 /* A wait without a payload ended (STIR): run the chain again. */
 static void
 parked_resume(void *arg)
 {
-	struct parked *pk = arg;
-	struct proxy *p = pk->p;
-
-	unpark(pk);
-	if (sip_parse(&p->p_cfg->limits, p->p_msg, pk->buf, pk->len) == 0) {
-		p->p_rx_buf = pk->buf;
-		p->p_rx_len = pk->len;
-		handle_request(p, p->p_msg, &pk->in, pk, NULL);
-	}
-	free(pk->buf);
-	free(pk);
+	parked_run(arg);
 }
 
-/* Keep the request "msg" until parked_done(). false: out of memory. */
+/*
+ * Keep the request and what the guards changed so far until the wait
+ * ends. false: out of memory.
+ */
 static bool
-park(struct proxy *p, const struct rx_meta *in, unsigned resume_at)
+park(struct proxy *p, const struct rx_meta *in, const struct guard_ctx *gx)
 {
 	struct parked *pk = p->p_spare;
 
-	if (!(pk->buf = malloc(p->p_rx_len ? p->p_rx_len : 1)))
+	pk->edit_add = NULL;
+	if (gx->edit_len && !(pk->edit_add = malloc(gx->edit_len)))
 		return false;
+	if (!(pk->buf = malloc(p->p_rx_len ? p->p_rx_len : 1))) {
+		free(pk->edit_add);
+		pk->edit_add = NULL;
+		return false;
+	}
 	memcpy(pk->buf, p->p_rx_buf, p->p_rx_len);
+	if (gx->edit_len)
+		memcpy(pk->edit_add, gx->edit_add, gx->edit_len);
+	pk->edit_len = gx->edit_len;
+	pk->edit_drop = gx->edit_drop;
 	pk->len = p->p_rx_len;
 	pk->p = p;
 	pk->in = *in;
-	pk->resume_at = resume_at;
+	pk->resume_at = gx->resume_at;
+	pk->dnsbl_have = pk->robinson_have = false;
 	pk->prev = NULL;
 	pk->next = p->p_parked;
 	if (pk->next)
@@ -938,8 +971,7 @@ edited(struct proxy *p, const struct sip_msg *msg, const struct guard_ctx *gx)
 
 static void
 handle_request(struct proxy *p, const struct sip_msg *msg,
-    const struct rx_meta *in, const struct parked *resume,
-    const struct dnsbl_verdict *v)
+    const struct rx_meta *in, const struct parked *resume)
 {
 	struct guard_ctx gx;
 	struct guard_result res;
@@ -981,15 +1013,20 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 		gx.dialog_ok = dialog_token_ok(p, msg);
 	if (resume) {
 		gx.resume_at = resume->resume_at;
-		if (v) {
-			gx.dnsbl_have = true;
-			gx.dnsbl_v = *v;
-		}
+		gx.dnsbl_have = resume->dnsbl_have;
+		gx.dnsbl_v = resume->dnsbl_v;
+		gx.robinson_have = resume->robinson_have;
+		gx.robinson_v = resume->robinson_v;
+		gx.edit_drop = resume->edit_drop;
+		gx.edit_len = resume->edit_len;
+		if (gx.edit_len)
+			memcpy(gx.edit_add, resume->edit_add, gx.edit_len);
 	}
 	if (guard_may_park(p->p_guard) && p->p_nparked < PARK_MAX &&
 	    (p->p_spare || (p->p_spare = calloc(1, sizeof(*p->p_spare))))) {
 		gx.park_done = parked_done;
 		gx.park_resume = parked_resume;
+		gx.park_robinson = parked_robinson;
 		gx.park = p->p_spare;
 	}
 	gx.options_self = msg->method == SIP_METHOD_OPTIONS &&
@@ -1022,7 +1059,7 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 		    p, msg, in, res.status, res.phrase, res.reason, res.extra);
 		return;
 	case GUARD_PENDING:
-		if (park(p, in, gx.resume_at))
+		if (park(p, in, &gx))
 			return;
 		/* Out of memory: the lookup's answer finds nothing parked. */
 		guard_cancel(p->p_guard, p->p_spare);
@@ -1117,7 +1154,7 @@ on_rx(struct tp_rx *rx, void *arg)
 	p->p_rx_buf = rx->buf;
 	p->p_rx_len = rx->len;
 	if (msg->is_request)
-		handle_request(p, msg, &in, NULL, NULL);
+		handle_request(p, msg, &in, NULL);
 	else
 		handle_response(p, msg, &in);
 }
@@ -1228,6 +1265,7 @@ proxy_free(struct proxy *p)
 		struct parked *pk = p->p_parked;
 
 		p->p_parked = pk->next;
+		free(pk->edit_add);
 		free(pk->buf);
 		free(pk);
 	}

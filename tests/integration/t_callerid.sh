@@ -24,7 +24,9 @@
 #  5. ES-A9-MOBILE from 2099 (R-28): telemark's mobile CLI falls through
 #     to ES-R400-ONLY;
 #  6. numbering data imported with centinelactl into the running daemon
-#     R-05, R-06, R-07, R-12, R-19, R-15 aliases;
+#     R-05, R-06, R-07, R-12, R-19, R-15 aliases; then R-19 against a
+#     fake Lista Robinson API (signed requests, cache, fail closed and
+#     fail open when it is down);
 #  7. reports (R-20): `centinelactl report blocks` (csv and json) counts
 #     exactly the 608s seen, per rule, channel and trunk; the metrics
 #     count the rejects per reason (checked before every restart); the
@@ -342,6 +344,63 @@ sms pass "$ES" DulceFlor "$CALLEE"
 sms ES-A8-ALIAS "$ES" dulceflor "$CALLEE"
 sms ES-A8-PRO "$ACME" DulceFlor "$CALLEE"
 NEEDS=""
+
+# ---- 6b. the Lista Robinson API (R-19) ------------------------------------------
+
+# A fake Adigital API (tests/tools/robinson_httpd.py) on 127.0.0.1 that
+# checks the AWS SigV4 signature of every POST; +34600000003 is listed.
+robhash() { printf '04%s' "$1" | sha256sum | cut -d' ' -f1; }
+export CENTINELA_ROBINSON_KEY=AKIDTEST CENTINELA_ROBINSON_SECRET=testsecret
+start_robapi() {
+	"$PYTHON" "$TOP/tests/tools/robinson_httpd.py" --port "${1:-0}" \
+	    --key AKIDTEST --secret testsecret "$(robhash 0034600000003)" \
+	    >"$T/robapi.port" 2>"$T/robapi.err" </dev/null &
+	ROBAPI_PID=$!
+	track "$ROBAPI_PID"
+	wait_until 10 test -s "$T/robapi.port" ||
+	    fail "robinson_httpd.py did not start: $(head -n 3 "$T/robapi.err")"
+	ROBPORT=$(head -n 1 "$T/robapi.port")
+}
+robapi() { curl -s --max-time 5 "http://127.0.0.1:$ROBPORT$1" | tr -d '\r\n'; }
+start_robapi
+# rob_conf NAME FAIL -- the base configuration asking that API.
+rob_conf() {
+	EXTRA="$PEERS
+registrar = { mode = \"forward\"; };
+callerid = { enabled = true; mode = \"enforce\"; answer = 608;
+	reason_header = true; roaming = \"block\"; report_flush = 1;
+	robinson = { url = \"http://127.0.0.1:$ROBPORT/\"; timeout = 500;
+		fail = \"$2\"; cache = \"1h\"; batch = 10; }; };"
+	write_conf "$T/$1.conf"
+}
+rob_conf robapi closed
+rob_conf robopen open
+restart robapi
+say "Lista Robinson API at 127.0.0.1:$ROBPORT (fail closed)"
+call ROBINSON "$TELE" +34400123456 +34600000003
+call pass "$TELE" +34400123456 +34600000004
+n0=$(robapi /count)
+call pass "$TELE" +34400123456 +34600000004
+if [ -n "$n0" ] && [ "$(robapi /count)" = "$n0" ]; then
+	ok "the second call to +34600000004 was answered from the cache ($n0 requests)"
+else
+	bad "the API was asked again for a cached number ($n0 -> $(robapi /count))"
+fi
+case $(robapi /auth) in
+AWS4-HMAC-SHA256\ Credential=AKIDTEST/*/eu-west-1/execute-api/aws4_request*)
+	ok "requests are signed (AWS SigV4, eu-west-1/execute-api)" ;;
+*) bad "the API saw Authorization '$(robapi /auth)'" ;;
+esac
+call pass "$ACME" +34911000150 +34600000003	# not a commercial peer
+stop_pid "$ROBAPI_PID"
+call ROBINSON "$TELE" +34400123456 +34600000005	# API down: fail closed
+call pass "$TELE" +34400123456 +34600000004	# still cached
+restart robopen
+say "Lista Robinson API down, fail open"
+call pass "$TELE" +34400123456 +34600000005
+start_robapi "$ROBPORT"
+call ROBINSON "$TELE" +34400123456 +34600000003
+unset CENTINELA_ROBINSON_KEY CENTINELA_ROBINSON_SECRET
 
 # ---- 7. reports (R-20) --------------------------------------------------------------
 

@@ -252,7 +252,8 @@ callerid_classes(void **state)
 	    "\"in_scope_ley_10_2025\" ]; provider = \"ACME-SMS\"; } );\n"
 	    "callerid = { roaming = \"withhold\"; rules = ( { code = "
 	    "\"ES-A9-MOBILE\"; mode = \"shadow\"; from = \"2025-07-01\"; } "
-	    "); robinson = { fail = \"open\"; }; };\n",
+	    "); robinson = { fail = \"open\"; region = \"eu-south-2\"; "
+	    "batch = 5; }; };\n",
 	    base);
 	assert_int_equal(load_text(text, &cfg, &errs), 0);
 	sa_set_cstr(&a, "10.9.1.1", 5060);
@@ -270,6 +271,9 @@ callerid_classes(void **state)
 	assert_int_equal(
 	    cfg->callerid.rules[CID_MOBILE_COMMERCIAL].from, 1751328000);
 	assert_true(cfg->callerid.robinson_fail_open);
+	assert_string_equal(cfg->callerid.robinson_region, "eu-south-2");
+	assert_string_equal(cfg->callerid.robinson_service, "execute-api");
+	assert_int_equal(cfg->callerid.robinson_batch, 5);
 	assert_int_equal(cfg->callerid.status, 608);
 	cfg_free(cfg);
 	free(errs);
@@ -279,7 +283,7 @@ callerid_classes(void **state)
 	    "role = \"carrier\"; class = \"nationl\"; flags = [ \"x\" ]; "
 	    "} );\ncallerid = { roaming = \"allow\"; rules = ( { code = "
 	    "\"ES-A9\"; }, { code = \"ES-A5.1\"; from = \"2025-02-30\"; } ); "
-	    "};\n",
+	    "robinson = { region = \"eu west\"; batch = 101; }; };\n",
 	    base);
 	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
 	assert_non_null(strstr(errs, "\"nationl\" is not national"));
@@ -287,6 +291,8 @@ callerid_classes(void **state)
 	assert_non_null(strstr(errs, "roaming: \"allow\" is not"));
 	assert_non_null(strstr(errs, "\"ES-A9\" is not a caller-ID rule"));
 	assert_non_null(strstr(errs, "\"2025-02-30\" is not a date"));
+	assert_non_null(strstr(errs, "\"eu west\" is not an AWS region"));
+	assert_non_null(strstr(errs, "batch"));
 	free(errs);
 }
 
