@@ -14,6 +14,11 @@
  *	R-17 commercial call not from 400		ES-R400-ONLY
  *	R-19 called number on the Lista Robinson	ROBINSON
  *
+ * and, in cid_rules_france() once the STIR guard knows the Identity:
+ *
+ *	R-26 French number to France, no MAN Identity	FR-MAN
+ *	R-26 French mobile from abroad, unverified	FR-MASK (withholds)
+ *
  * R-08 (the same rules for national and international ingress), R-13
  * (800/900 fit the plan) and R-14 (SMS with a numeric sender get the
  * number rules) follow from the structure.
@@ -180,6 +185,57 @@ commercial_rules(const struct cfg_callerid *c, const struct cid_facts *f,
 			return true;
 	}
 	return false;
+}
+
+/* A French number (E.164 +33); a French mobile one: +33 6 or 7, 9 digits. */
+static bool
+is_french(const struct number *n)
+{
+	return n->e164[0] == '3' && n->e164[1] == '3';
+}
+
+static bool
+is_french_mobile(const struct number *n)
+{
+	return is_french(n) && (n->e164[2] == '6' || n->e164[2] == '7') &&
+	    strlen(n->e164) == 11;
+}
+
+bool
+cid_rules_france(const struct cfg_callerid *c, const struct cid_facts *f,
+    struct cid_verdict *v)
+{
+	const struct number *n = &f->cli->num;
+
+	memset(v, 0, sizeof(*v));
+	v->rule = CID__COUNT;
+	v->reason = REASON_NONE;
+	if (!c->enabled || f->pclass == PEER_CLASS_NONE ||
+	    f->channel != CID_CALL || !f->called || !is_french(f->called) ||
+	    !f->cli->valid)
+		return true;
+	if (f->pclass != PEER_CLASS_INTERNATIONAL) {
+		if (is_french(n) && f->ident != CID_IDENT_PASSED &&
+		    f->ident != CID_IDENT_SIGNED &&
+		    f->ident != CID_IDENT_CARRIED)
+			return !hit(c, f, v, CID_FR_MAN,
+			    f->ident == CID_IDENT_FAILED ?
+				"French number to France, Identity not valid" :
+				"French number to France without Identity");
+		return true;
+	}
+	if (!is_french_mobile(n) || f->ident == CID_IDENT_PASSED ||
+	    !cid_rule_in_force(c, CID_FR_MASK, f->now) ||
+	    (f->exempt & (1u << CID_FR_MASK)))
+		return true;
+	if (c->shadow || c->rules[CID_FR_MASK].shadow)
+		v->shadow |= 1u << CID_FR_MASK;
+	else {
+		v->withhold = true;
+		v->detail =
+		    "French mobile number from abroad, not authenticated";
+	}
+	return true;
 }
 
 bool

@@ -51,6 +51,15 @@ enum cid_robinson {
 	CID_ROB_FAILED /* the lookup failed */
 };
 
+/* What the STIR guard knows of the call's Identity. */
+enum cid_ident {
+	CID_IDENT_NONE = 0, /* no Identity header */
+	CID_IDENT_CARRIED, /* an Identity header, not verified here */
+	CID_IDENT_FAILED, /* verified here, failed (the call goes on) */
+	CID_IDENT_PASSED, /* verified here */
+	CID_IDENT_SIGNED /* signed here */
+};
+
 struct cid_facts {
 	int64_t now;
 	enum cid_channel channel;
@@ -67,6 +76,7 @@ struct cid_facts {
 	bool roaming; /* roaming confirmed */
 	uint32_t exempt; /* bit (1 << enum cid_rule): an exception */
 	enum cid_robinson robinson;
+	enum cid_ident ident; /* for cid_rules_france() only */
 };
 
 struct cid_verdict {
@@ -83,6 +93,18 @@ struct cid_verdict {
  * mark_unverified or withhold), false when v->rule blocks it.
  */
 bool cid_rules_run(const struct cfg_callerid *c, const struct cid_facts *f,
+    struct cid_verdict *v);
+
+/*
+ * The French rules (R-26), once the call's Identity is known: a call to
+ * a French number (+33) with a French calling number from a national or
+ * access peer must carry a valid MAN Identity (FR-MAN, blocks); a call
+ * to France from an international peer with a French mobile number
+ * (+33 6, +33 7) that was not authenticated is delivered with the
+ * number withheld (FR-MASK, v->withhold). Returns false when FR-MAN
+ * blocks it.
+ */
+bool cid_rules_france(const struct cfg_callerid *c, const struct cid_facts *f,
     struct cid_verdict *v);
 
 /* Whether "rule" is enabled and in force at "now". */

@@ -204,7 +204,9 @@ struct cfg_guard {
 	X(CID_MOBILE_COMMERCIAL, REASON_CID_MOBILE_COMMERCIAL, "2025-06-07") \
 	X(CID_400_ONLY, REASON_CID_400_ONLY, "2026-10-17")                   \
 	X(CID_400_DEST, REASON_CID_400_DEST, "2026-04-17")                   \
-	X(CID_ROBINSON, REASON_CID_ROBINSON, "2023-01-01")
+	X(CID_ROBINSON, REASON_CID_ROBINSON, "2023-01-01")                   \
+	X(CID_FR_MAN, REASON_CID_FR_MAN, "2024-10-01")                       \
+	X(CID_FR_MASK, REASON_CID_FR_MASK, "2026-01-01")
 
 enum cid_rule {
 #define CID_RULE_ENUM(e, r, d) e,

@@ -107,6 +107,10 @@
 	X(REASON_CID_400_DEST, "ES-R400-DEST", "call to a 400 number")         \
 	X(REASON_CID_ROBINSON, "ROBINSON",                                     \
 	    "called number on the Lista Robinson")                             \
+	X(REASON_CID_FR_MAN, "FR-MAN",                                         \
+	    "call to France with a French number and no valid MAN Identity")   \
+	X(REASON_CID_FR_MASK, "FR-MASK",                                       \
+	    "French mobile number from abroad, not authenticated")             \
 	X(REASON_STIR_428, "STIR-428", "no Identity header")                   \
 	X(REASON_STIR_436, "STIR-436", "Identity info unusable")               \
 	X(REASON_STIR_437, "STIR-437", "STIR credential not supported")        \

@@ -66,10 +66,11 @@ callerid_set_verstat(
 	    cli->num.e164, verstat);
 }
 
-/* Present the call anonymous (RFC 3323): From and Privacy: id. */
-static void
-withhold(struct guard_ctx *gx, const struct sip_msg *msg)
+void
+callerid_withhold(struct guard_ctx *gx, const struct sip_msg *msg)
 {
+	if (gx->edit_drop & (UINT64_C(1) << SIP_HDR_FROM))
+		return; /* withheld already */
 	gx->edit_drop |= UINT64_C(1) << SIP_HDR_FROM;
 	edit_add(gx,
 	    "From: \"Anonymous\" <sip:anonymous@anonymous.invalid>;tag=%.*s\r\n"
@@ -91,6 +92,53 @@ log_shadow(struct guard_ctx *gx, const struct sip_msg *msg, uint32_t bits,
 		guard_trigger(gx->src, cid_rule_reason((enum cid_rule)r),
 		    GA_REJECT, true, msg, gx->tp_name, d);
 	}
+}
+
+enum guard_vd
+callerid_verdict(struct guard_ctx *gx, const struct sip_msg *msg,
+    const struct cid_verdict *v, enum cid_channel ch, struct guard_result *res)
+{
+	const struct cfg_callerid *cc = &gx->cfg->callerid;
+	int n;
+
+	if (v->shadow)
+		log_shadow(gx, msg, v->shadow, gx->peer->name);
+	if (v->rule == CID__COUNT) {
+		if (v->withhold)
+			callerid_withhold(gx, msg);
+		return GUARD_CONTINUE;
+	}
+	cid_count_block(
+	    gx->env->cid, (int64_t)time(NULL), v->rule, ch, gx->peer->name);
+	res->reason = v->reason;
+	res->status = cc->status;
+	res->phrase = str_make(cc->phrase, strlen(cc->phrase));
+	if (cc->reason_header) {
+		n = snprintf(gx->extra_buf, sizeof(gx->extra_buf),
+		    "Reason: SIP;cause=%u;text=\"%s\"\r\n", cc->status,
+		    reason_name(v->reason));
+		if (n > 0 && (size_t)n < sizeof(gx->extra_buf))
+			res->extra = str_make(gx->extra_buf, (size_t)n);
+	}
+	return GUARD_REPLY;
+}
+
+const struct number *
+callerid_numbers(
+    struct guard_ctx *gx, const struct sip_msg *msg, const struct cli **cli)
+{
+	const struct cfg_callerid *cc = &gx->cfg->callerid;
+	const struct numplan *plan = cid_plan(gx->env->cid);
+	int64_t now = (int64_t)time(NULL);
+
+	if (!gx->cid_parsed) {
+		cli_from_msg(plan, msg, cc->bare_cc, now, &gx->cid_cli);
+		gx->cid_have_called = called_from_msg(
+		    plan, msg, cc->bare_cc, now, &gx->cid_called);
+		gx->cid_parsed = true;
+	}
+	*cli = &gx->cid_cli;
+	return gx->cid_have_called ? &gx->cid_called : NULL;
 }
 
 /*
@@ -131,11 +179,8 @@ callerid_request(
 	const struct cfg_peer *peer = gx->peer;
 	struct cid_facts f;
 	struct cid_verdict v;
-	struct number called;
-	struct cli cli;
 	struct str alias = STR_NULL;
 	const char *trunk;
-	int n;
 
 	if (c == NULL || !cc->enabled || peer == NULL ||
 	    peer->pclass == PEER_CLASS_NONE || msg->to.tag.len || gx->in_txn)
@@ -149,12 +194,9 @@ callerid_request(
 	f.channel = msg->method == SIP_METHOD_MESSAGE ? CID_SMS : CID_CALL;
 	f.pclass = peer->pclass;
 	f.flags = peer->flags;
-	cli_from_msg(cid_plan(c), msg, cc->bare_cc, f.now, &cli);
-	f.cli = &cli;
-	if (called_from_msg(cid_plan(c), msg, cc->bare_cc, f.now, &called))
-		f.called = &called;
+	f.called = callerid_numbers(gx, msg, &f.cli);
 	if (f.channel == CID_SMS)
-		alias = sms_alias(msg, &cli);
+		alias = sms_alias(msg, f.cli);
 	f.roaming = peer->pclass == PEER_CLASS_INTERNATIONAL &&
 	    ((peer->flags & PEER_F_ROAMING) ||
 		(cc->roaming_header[0] &&
@@ -164,29 +206,9 @@ callerid_request(
 	cid_facts_fill(c, &f, trunk, alias, peer->provider);
 	if (!robinson_api(gx, c, &f))
 		return GUARD_PENDING;
-	if (cid_rules_run(cc, &f, &v)) {
-		if (v.shadow)
-			log_shadow(gx, msg, v.shadow, trunk);
-		if (v.withhold)
-			withhold(gx, msg);
-		else if (v.mark_unverified)
-			callerid_set_verstat(gx, &cli, "No-TN-Validation");
-		return GUARD_CONTINUE;
-	}
-	if (v.shadow)
-		log_shadow(gx, msg, v.shadow, trunk);
-	cid_count_block(c, f.now, v.rule, f.channel, trunk);
-	res->reason = v.reason;
-	res->status = cc->status;
-	res->phrase = str_make(cc->phrase, strlen(cc->phrase));
-	if (cc->reason_header) {
-		n = snprintf(gx->extra_buf, sizeof(gx->extra_buf),
-		    "Reason: SIP;cause=%u;text=\"%s\"\r\n", cc->status,
-		    reason_name(v.reason));
-		if (n > 0 && (size_t)n < sizeof(gx->extra_buf))
-			res->extra = str_make(gx->extra_buf, (size_t)n);
-	}
-	return GUARD_REPLY;
+	if (cid_rules_run(cc, &f, &v) && !v.withhold && v.mark_unverified)
+		callerid_set_verstat(gx, f.cli, "No-TN-Validation");
+	return callerid_verdict(gx, msg, &v, f.channel, res);
 }
 
 const struct guard_ops guard_callerid = {

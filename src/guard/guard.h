@@ -51,7 +51,6 @@ struct geo;
 struct dnsbl;
 struct feed_sched;
 struct cid;
-struct cli;
 
 /*
  * The guard's state, one per worker (guard/env.c): the banset and the
@@ -140,6 +139,14 @@ struct guard_ctx {
 	uint64_t edit_drop;
 	size_t edit_len;
 	char edit_add[2048];
+	/*
+	 * The numbers the caller-ID guard read (cid_parsed), for the STIR
+	 * guard; not kept across a park (cli.raw points into the message).
+	 */
+	bool cid_parsed;
+	bool cid_have_called;
+	struct cli cid_cli;
+	struct number cid_called;
 	char extra_buf[160]; /* storage for a guard_result's extra */
 };
 
@@ -193,6 +200,21 @@ extern const struct guard_ops guard_stir;
  */
 void callerid_set_verstat(
     struct guard_ctx *gx, const struct cli *cli, const char *verstat);
+/* Present the call anonymous (RFC 3323): From and Privacy: id. */
+void callerid_withhold(struct guard_ctx *gx, const struct sip_msg *msg);
+/*
+ * The calling and called numbers of the request: those the caller-ID
+ * guard read, or read now. Returns the called number or NULL.
+ */
+const struct number *callerid_numbers(
+    struct guard_ctx *gx, const struct sip_msg *msg, const struct cli **cli);
+/*
+ * Log the rules that would have blocked in shadow mode (bits of
+ * v->shadow); for an enforced block (v->rule) count it, fill "res"
+ * (608 and the Reason header, as configured) and return GUARD_REPLY.
+ */
+enum guard_vd callerid_verdict(struct guard_ctx *gx, const struct sip_msg *msg,
+    const struct cid_verdict *v, enum cid_channel ch, struct guard_result *res);
 
 /* Pre-parse gate: the static deny list, one hash probe per prefix length. */
 struct gate;

@@ -16,6 +16,12 @@
  *    number is the operator's and in service, B when the customer is
  *    known but the number is not, C otherwise; and a Date header when
  *    it has none.
+ *  - France (R-26), on calls to +33 once the Identity is known: a
+ *    French calling number from a national or access peer needs an
+ *    Identity that passed here, was signed here or (when this class is
+ *    not verified here) is carried; otherwise 608 FR-MAN. From an
+ *    international peer, a French mobile number not verified here is
+ *    withheld (FR-MASK).
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -73,7 +79,7 @@ verstat(struct guard_ctx *gx, const struct cli *cli, const char *vs)
 static enum guard_vd
 verify(struct guard_ctx *gx, struct cid *c, const struct sip_msg *msg,
     const struct cli *cli, const struct number *called,
-    struct guard_result *res)
+    struct guard_result *res, enum cid_ident *id)
 {
 	const struct cfg_stir *st = &gx->cfg->stir;
 	struct str ids[IDENTITY_MAX];
@@ -122,12 +128,14 @@ verify(struct guard_ctx *gx, struct cid *c, const struct sip_msg *msg,
 		snprintf(r.detail, sizeof(r.detail), "%s", strerror(rc));
 	}
 	if (r.code == 200) {
+		*id = CID_IDENT_PASSED;
 		verstat(gx, cli, stir_verstat_str(r.verstat));
 		return GUARD_CONTINUE;
 	}
 	snprintf(d, sizeof(d), "guard=stir code=%u trunk=%s: %s", r.code,
 	    gx->peer->name, r.detail);
 	if (st->verify_shadow || st->verify_continue) {
+		*id = CID_IDENT_FAILED;
 		guard_trigger(gx->src, stir_reason(r.code), GA_REJECT,
 		    st->verify_shadow, msg, gx->tp_name, d);
 		verstat(gx, cli, stir_verstat_str(r.verstat));
@@ -148,7 +156,8 @@ verify(struct guard_ctx *gx, struct cid *c, const struct sip_msg *msg,
 	return GUARD_REPLY;
 }
 
-static void
+/* Sign the call; true when an Identity header was added. */
+static bool
 sign(struct guard_ctx *gx, struct cid *c, const struct sip_msg *msg,
     const struct cli *cli, const struct number *called)
 {
@@ -161,7 +170,7 @@ sign(struct guard_ctx *gx, struct cid *c, const struct sip_msg *msg,
 	int rc;
 
 	if (!cli->valid || !called || sip_msg_hdr(msg, SIP_HDR_IDENTITY))
-		return;
+		return false;
 	memset(&f, 0, sizeof(f));
 	f.now = now;
 	f.cli = cli;
@@ -182,12 +191,41 @@ sign(struct guard_ctx *gx, struct cid *c, const struct sip_msg *msg,
 	if (rc) {
 		log_printf(
 		    LOGL_ERROR, "stir: signing failed: %s", strerror(rc));
-		return;
+		return false;
 	}
 	add_line(gx, "Identity", id, len);
 	if (!sip_msg_hdr_by_name(msg, STR("Date")) &&
 	    stir_date_fmt(now, date, sizeof(date)) == 0)
 		add_line(gx, "Date", date, strlen(date));
+	return true;
+}
+
+/*
+ * The French rules (R-26) once the Identity is known: FR-MAN blocks,
+ * FR-MASK withholds the number.
+ */
+static enum guard_vd
+france(struct guard_ctx *gx, struct cid *c, const struct sip_msg *msg,
+    const struct cli *cli, const struct number *called, enum cid_ident id,
+    struct guard_result *res)
+{
+	const struct cfg_peer *peer = gx->peer;
+	struct cid_verdict v;
+	struct cid_facts f;
+
+	if (!called || called->e164[0] != '3' || called->e164[1] != '3')
+		return GUARD_CONTINUE;
+	memset(&f, 0, sizeof(f));
+	f.now = (int64_t)time(NULL);
+	f.channel = CID_CALL;
+	f.pclass = peer->pclass;
+	f.flags = peer->flags;
+	f.cli = cli;
+	f.called = called;
+	f.ident = id;
+	cid_facts_fill(c, &f, peer->name, STR_NULL, peer->provider);
+	cid_rules_france(&gx->cfg->callerid, &f, &v);
+	return callerid_verdict(gx, msg, &v, CID_CALL, res);
 }
 
 static enum guard_vd
@@ -197,26 +235,36 @@ stir_request(
 	struct cid *c = gx->env ? gx->env->cid : NULL;
 	const struct cfg_stir *st = &gx->cfg->stir;
 	const struct cfg_callerid *cc = &gx->cfg->callerid;
-	struct number called, *pcalled = NULL;
-	struct cli cli;
+	const struct number *called;
+	const struct cli *cli;
+	enum cid_ident id;
 	enum peer_class pc;
-	int64_t now;
+	enum guard_vd vd;
+	bool verify_on, sign_on, fr;
+	int64_t now = (int64_t)time(NULL);
 
-	if (c == NULL || gx->peer == NULL || msg->method != SIP_METHOD_INVITE ||
-	    msg->to.tag.len || gx->in_txn)
+	if (c == NULL || gx->peer == NULL ||
+	    gx->peer->pclass == PEER_CLASS_NONE ||
+	    msg->method != SIP_METHOD_INVITE || msg->to.tag.len || gx->in_txn)
 		return GUARD_CONTINUE;
 	pc = gx->peer->pclass;
-	if (!(st->verify_class[pc] && cid_stir_loop(c)) &&
-	    !(st->sign_class[pc] && cid_stir_signer(c)))
+	verify_on = st->verify_class[pc] && cid_stir_loop(c);
+	sign_on = st->sign_class[pc] && cid_stir_signer(c);
+	fr = cc->enabled &&
+	    (cid_rule_in_force(cc, CID_FR_MAN, now) ||
+		cid_rule_in_force(cc, CID_FR_MASK, now));
+	if (!verify_on && !sign_on && !fr)
 		return GUARD_CONTINUE;
-	now = (int64_t)time(NULL);
-	cli_from_msg(cid_plan(c), msg, cc->bare_cc, now, &cli);
-	if (called_from_msg(cid_plan(c), msg, cc->bare_cc, now, &called))
-		pcalled = &called;
-	if (st->verify_class[pc] && cid_stir_loop(c))
-		return verify(gx, c, msg, &cli, pcalled, res);
-	sign(gx, c, msg, &cli, pcalled);
-	return GUARD_CONTINUE;
+	called = callerid_numbers(gx, msg, &cli);
+	id = sip_msg_hdr(msg, SIP_HDR_IDENTITY) ? CID_IDENT_CARRIED :
+						  CID_IDENT_NONE;
+	if (verify_on) {
+		if ((vd = verify(gx, c, msg, cli, called, res, &id)) !=
+		    GUARD_CONTINUE)
+			return vd;
+	} else if (sign_on && sign(gx, c, msg, cli, called))
+		id = CID_IDENT_SIGNED;
+	return fr ? france(gx, c, msg, cli, called, id, res) : GUARD_CONTINUE;
 }
 
 const struct guard_ops guard_stir = {

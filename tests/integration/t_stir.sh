@@ -26,7 +26,13 @@
 #     with its detail and counted in centinela_rejects_total;
 #  4. required = false, failure = "continue": the tampered token passes
 #     marked TN-Validation-Failed with "Reason: STIR;cause=438"; no
-#     Identity passes marked No-TN-Validation.
+#     Identity passes marked No-TN-Validation;
+#  5. France (R-26), calls to +33: a French mobile number from abroad
+#     without a verified Identity reaches the PBX withheld (FR-MASK),
+#     with one it keeps its number; a French number from the access
+#     peer is signed and passes; from the national peer 127.0.0.11
+#     ("es", neither verified nor signed) it is 608 FR-MAN without an
+#     Identity header and passes carrying one.
 #
 # Case outcomes are soft checks (every case runs; the test fails at the
 # end if one failed); broken infrastructure fails at once.
@@ -34,11 +40,13 @@ TEST_ID=43
 . "$(dirname "$0")/lib.sh"
 need_pkg sip-tester curl python3 openssl secsipidx
 
+ES=127.0.0.11
 INTL=127.0.0.12
 ACME=127.0.0.13
 INTL_CLI=+33612345678	# passes the caller-ID rules from abroad
 ACME_CLI=+34911234567	# a Spanish fixed number, not in an own inventory
 CALLEE=+34600000001
+FR_CALLEE=+33145678901	# a French fixed number (R-26)
 
 # bad MSG -- a failed check that does not stop the test.
 bad() {
@@ -144,7 +152,9 @@ PEERS="peers = (
 	{ name = \"intl\"; cidr = \"$INTL/32\"; role = \"carrier\";
 	  class = \"international\"; },
 	{ name = \"acme\"; cidr = \"$ACME/32\"; role = \"customer\";
-	  class = \"access\"; } );"
+	  class = \"access\"; },
+	{ name = \"es\"; cidr = \"$ES/32\"; role = \"carrier\";
+	  class = \"national\"; } );"
 
 # stir_conf NAME REQUIRED FAILURE -- $T/NAME.conf: verification on the
 # international class, signing on access.
@@ -182,7 +192,7 @@ stir_case() {
 	n=case$NCASE
 	sipp_run "$n" -sf "$SCEN/uac_stir.xml" -key rhost "127.0.0.1:$SIP_PORT" \
 	    -key from "$from" -key hdr "$hdr" -key case "$NCASE" \
-	    -s "$CALLEE" -i "$src" -p "$UAC_PORT" -m 1 \
+	    -s "${4:-$CALLEE}" -i "$src" -p "$UAC_PORT" -m 1 \
 	    -trace_logs -log_file "$T/$n.log" "127.0.0.1:$SIP_PORT"
 	l=$T/$n.log
 	field() { sed -n "s/^$1 //p" "$l" 2>/dev/null | head -n 1; }
@@ -193,6 +203,7 @@ stir_case() {
 	SEEN_REASON=$(field SEEN_REASON | sed 's/^ *v=//')
 	SEEN_DATE=$(field SEEN_DATE | sed 's/^ *v=//')
 	SEEN_IDENTITY=$(field SEEN_IDENTITY | sed 's/^ *v=//')
+	SEEN_FROM=$(field SEEN_FROM | sed 's/^ *v=//')
 	if [ -z "$RES_STATUS" ]; then
 		RES_STATUS=none
 		bad "#$NCASE: no result from SIPp: $(grep -h -m 3 -E 'SIP/2.0 [0-9]+|rror' \
@@ -401,6 +412,34 @@ stir_case "$INTL" "$INTL_CLI" "$(full "${INTL_CLI#+}" "${CALLEE#+}" "$X5U")"
 expect_status "a good token, continue" 200 OK
 seen "verstat=TN-Validation-Passed" SEEN_PAI \
     "^<tel:\\$INTL_CLI;verstat=TN-Validation-Passed>$"
+
+# ---- 5. France (R-26): calls to +33 ---------------------------------------------------
+
+say "France (R-26): calls to $FR_CALLEE"
+stir_case "$INTL" "$INTL_CLI" "" "$FR_CALLEE"
+expect_status "a French mobile number from abroad, no Identity (FR-MASK)" 200 OK
+seen "the number withheld" SEEN_FROM \
+    '^"Anonymous" <sip:anonymous@anonymous\.invalid>;tag=.* privacy=id$'
+stir_case "$INTL" "$INTL_CLI" "$(full "${INTL_CLI#+}" "${FR_CALLEE#+}" "$X5U")" \
+    "$FR_CALLEE"
+expect_status "the same with a valid Identity" 200 OK
+seen "the number, verified" SEEN_PAI \
+    "^<tel:\\$INTL_CLI;verstat=TN-Validation-Passed>$"
+seen "the caller's From" SEEN_FROM "${INTL_CLI#+}"
+stir_case "$ACME" "$INTL_CLI" "" "$FR_CALLEE"
+expect_status "a French number to France from a customer, signed here" 200 OK
+seen "an Identity header" SEEN_IDENTITY '^eyJ'
+stir_case "$ES" +33145678902 "" "$FR_CALLEE"
+expect_status "a French number to France, no Identity (FR-MAN)" 608 Rejected
+case $RES_REASON in
+*'text="FR-MAN"'*) ok "#$NCASE Reason: $RES_REASON" ;;
+*) bad "#$NCASE Reason: '$RES_REASON', want text=\"FR-MAN\"" ;;
+esac
+stir_case "$ES" +33145678902 \
+    "$(full 33145678902 "${FR_CALLEE#+}" "$X5U")" "$FR_CALLEE"
+expect_status "the same carrying an Identity (not verified here)" 200 OK
+stir_case "$ES" +34911234567 "" "$FR_CALLEE"
+expect_status "a Spanish number to France, no Identity" 200 OK
 
 # ---- the PBX's own log ---------------------------------------------------------------------
 

@@ -376,6 +376,89 @@ test_modes(void **state)
 	expect(NULL);
 }
 
+/* France: FR-MAN blocks, FR-MASK withholds. */
+static bool
+france(const char *code, bool withhold)
+{
+	struct cid_verdict v;
+	bool pass = cid_rules_france(&cc, &f, &v);
+
+	if (code == NULL) {
+		if (!pass)
+			fail_msg("blocked by %s, expected to pass",
+			    reason_name(v.reason));
+		assert_int_equal(v.withhold, withhold);
+		return true;
+	}
+	if (pass)
+		fail_msg("passed, expected %s", code);
+	assert_string_equal(reason_name(v.reason), code);
+	return false;
+}
+
+static void
+test_r26_france_man(void **state)
+{
+	given("+33612345678", PEER_CLASS_ACCESS);
+	to("+33145678901");
+	f.ident = CID_IDENT_NONE;
+	france("FR-MAN", false);
+	f.ident = CID_IDENT_FAILED;
+	france("FR-MAN", false);
+	f.ident = CID_IDENT_SIGNED;
+	france(NULL, false);
+	f.ident = CID_IDENT_PASSED;
+	france(NULL, false);
+	f.ident = CID_IDENT_CARRIED;
+	france(NULL, false);
+	/* A Spanish number to France, a French one to Spain: not R-26. */
+	f.ident = CID_IDENT_NONE;
+	given("+34911234567", PEER_CLASS_NATIONAL);
+	france(NULL, false);
+	given("+33612345678", PEER_CLASS_NATIONAL);
+	to("+34911234567");
+	france(NULL, false);
+	/* In force from 2024-10-01. */
+	to("+33145678901");
+	f.now = 1727654400; /* 2024-09-30 */
+	france(NULL, false);
+	f.now = 1727740800; /* 2024-10-01 */
+	france("FR-MAN", false);
+	cc.rules[CID_FR_MAN].shadow = true;
+	france(NULL, false);
+}
+
+static void
+test_r26_france_mask(void **state)
+{
+	given("+33612345678", PEER_CLASS_INTERNATIONAL);
+	to("+33145678901");
+	f.ident = CID_IDENT_NONE;
+	france(NULL, true);
+	f.ident = CID_IDENT_FAILED;
+	france(NULL, true);
+	f.ident = CID_IDENT_CARRIED;
+	france(NULL, true);
+	f.ident = CID_IDENT_PASSED;
+	france(NULL, false);
+	f.ident = CID_IDENT_NONE;
+	given("+33145678902", PEER_CLASS_INTERNATIONAL); /* fixed */
+	france(NULL, false);
+	given("+3361234567", PEER_CLASS_INTERNATIONAL); /* too short */
+	france(NULL, false);
+	given("+33712345678", PEER_CLASS_INTERNATIONAL);
+	france(NULL, true);
+	to("+34911234567"); /* not delivered in France */
+	france(NULL, false);
+	to("+33145678901");
+	f.now = 1767139200; /* 2025-12-31 */
+	france(NULL, false);
+	f.now = 1767225600; /* 2026-01-01 */
+	france(NULL, true);
+	f.exempt = 1u << CID_FR_MASK;
+	france(NULL, false);
+}
+
 int
 main(void)
 {
@@ -396,6 +479,8 @@ main(void)
 		cmocka_unit_test_setup(test_r18_to_400, reset),
 		cmocka_unit_test_setup(test_r19_robinson, reset),
 		cmocka_unit_test_setup(test_modes, reset),
+		cmocka_unit_test_setup(test_r26_france_man, reset),
+		cmocka_unit_test_setup(test_r26_france_mask, reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
