@@ -51,9 +51,10 @@ LDLIBS	+= $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC	:= $(sort $(wildcard src/core/*.c src/sip/*.c src/net/*.c \
 	     src/guard/*.c src/route/*.c src/admin/*.c \
-	     src/auth/*.c src/store/*.c src/callerid/*.c))
+	     src/auth/*.c src/store/*.c src/callerid/*.c src/fraud/*.c))
 LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_conf.o \
-	   $(BUILD)/gen/default_sigs.o $(BUILD)/gen/default_numplan.o
+	   $(BUILD)/gen/default_sigs.o $(BUILD)/gen/default_numplan.o \
+	   $(BUILD)/gen/default_destinations.o
 LIB	:= $(BUILD)/libcentinela.a
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -87,6 +88,10 @@ $(BUILD)/gen/default_sigs.c: etc/signatures.conf scripts/embed.sh
 $(BUILD)/gen/default_numplan.c: etc/numplan.conf scripts/embed.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed.sh etc/numplan.conf default_numplan > $@
+
+$(BUILD)/gen/default_destinations.c: etc/destinations.conf scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh etc/destinations.conf default_destinations > $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c $< -o $@
