@@ -30,6 +30,10 @@ static int cmd_metrics(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct cmd cmds[] = {
+	{ "alerts",
+	    "alerts list|test ...: alerts and their deliveries; a test alert "
+	    "(\"alerts\" alone for help)",
+	    ctl_alerts },
 	{ "alias",
 	    "alias COMMAND ...: registered SMS sender aliases (import, list)",
 	    ctl_alias },

@@ -28,5 +28,7 @@ int ctl_alias(int argc, char **argv);
 int ctl_robinson(int argc, char **argv);
 /* tools/ctl_report.c: the caller-ID blocking reports. */
 int ctl_report(int argc, char **argv);
+/* tools/ctl_alert.c: the alerts the daemon raised, and a test alert. */
+int ctl_alerts(int argc, char **argv);
 
 #endif /* CENTINELA_TOOLS_CTL_H */

@@ -190,7 +190,7 @@ static const char *const top_known[] = { "workers", "listen", "tls", "limits",
 	"tcp", "proxy", "transaction", "upstreams", "probe", "peers", "deny",
 	"sanity", "log", "metrics", "domains", "store", "auth", "registrar",
 	"guard", "triggers", "flood", "geoip", "dnsbl", "feeds", "callerid",
-	"stir", NULL };
+	"stir", "alerts", "fraud", NULL };
 
 static void
 load_listen(struct ld *ld, const config_setting_t *root)
@@ -740,6 +740,8 @@ cfg_defaults(struct cfg *cfg)
 	cfg->reg_nat_ping = 0;
 	cfg_guard_defaults(&cfg->guard);
 	cfg_callerid_defaults(&cfg->callerid);
+	cfg_alerts_defaults(&cfg->alerts);
+	cfg_fraud_defaults(&cfg->fraud);
 }
 
 static void
@@ -820,12 +822,15 @@ cfg_load(struct cfg **cfgp, const char *path, FILE *errf)
 	cfg_load_guard(&ld, root);
 	cfg_load_callerid(&ld, root);
 	cfg_load_stir(&ld, root);
+	cfg_load_fraud(&ld, root);
+	cfg_load_alerts(&ld, root);
 	/* Cross-checks only make sense on individually valid settings. */
 	if (ld.nerr == 0)
 		check_cross(&ld, root);
 out:
 	config_destroy(&c);
 	if (ld.nerr) {
+		cfg_fraud_free(&cfg->fraud);
 		free(cfg);
 		return EINVAL;
 	}
@@ -836,6 +841,8 @@ out:
 void
 cfg_free(struct cfg *cfg)
 {
+	if (cfg)
+		cfg_fraud_free(&cfg->fraud);
 	free(cfg);
 }
 

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/cfg_alerts.h"
+#include "core/cfg_fraud.h"
 #include "core/reason.h"
 #include "net/sa.h"
 #include "sip/sip.h"
@@ -361,6 +363,8 @@ struct cfg {
 	struct cfg_guard guard;
 	struct cfg_callerid callerid;
 	struct cfg_stir stir;
+	struct cfg_alerts alerts;
+	struct cfg_fraud fraud;
 };
 
 /*

@@ -56,6 +56,10 @@ void cfg_load_guard(struct ld *ld, const config_setting_t *root);
 void cfg_load_callerid(struct ld *ld, const config_setting_t *root);
 /* The stir section (core/cfg_callerid.c); sets its defaults first. */
 void cfg_load_stir(struct ld *ld, const config_setting_t *root);
+/* The alerts section (core/cfg_alerts.c); cfg_defaults() set its defaults. */
+void cfg_load_alerts(struct ld *ld, const config_setting_t *root);
+/* The fraud section (core/cfg_fraud.c): rules, actions, overrides. */
+void cfg_load_fraud(struct ld *ld, const config_setting_t *root);
 /* A peer's class, flags and provider (called by the peers loader). */
 void cfg_load_peer_class(
     struct ld *ld, const config_setting_t *e, struct cfg_peer *p);

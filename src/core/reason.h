@@ -116,7 +116,33 @@
 	X(REASON_STIR_437, "STIR-437", "STIR credential not supported")        \
 	X(REASON_STIR_438, "STIR-438", "Identity header invalid")              \
 	X(REASON_STIR_403, "STIR-403", "Identity stale (Date or iat)")         \
-	X(REASON_STIR_400, "STIR-400", "request malformed for STIR")
+	X(REASON_STIR_400, "STIR-400", "request malformed for STIR")           \
+	X(REASON_FRAUD_CPM, "FRAUD-CPM", "too many calls in a minute")         \
+	X(REASON_FRAUD_CPH, "FRAUD-CPH", "too many calls in an hour")          \
+	X(REASON_FRAUD_CPD, "FRAUD-CPD", "too many calls in a day")            \
+	X(REASON_FRAUD_CONCURRENT, "FRAUD-CONCURRENT",                         \
+	    "too many calls up at once")                                       \
+	X(REASON_FRAUD_DISTINCT, "FRAUD-DISTINCT",                             \
+	    "too many distinct numbers called in an hour")                     \
+	X(REASON_FRAUD_SAME_NUMBER, "FRAUD-SAME-NUMBER",                       \
+	    "too many calls in a row to the same number")                      \
+	X(REASON_FRAUD_MINUTES_H, "FRAUD-MINUTES-H",                           \
+	    "too many call minutes in an hour")                                \
+	X(REASON_FRAUD_MINUTES_D, "FRAUD-MINUTES-D",                           \
+	    "too many call minutes in a day")                                  \
+	X(REASON_FRAUD_COST_H, "FRAUD-COST-H",                                 \
+	    "estimated call cost in an hour too high")                         \
+	X(REASON_FRAUD_COST_D, "FRAUD-COST-D",                                 \
+	    "estimated call cost in a day too high")                           \
+	X(REASON_FRAUD_BLOCKED_CLASS, "FRAUD-BLOCKED-CLASS",                   \
+	    "call to a blocked destination class")                             \
+	X(REASON_FRAUD_FIRST_USE, "FRAUD-FIRST-USE",                           \
+	    "first call ever to a watched destination class")                  \
+	X(REASON_FRAUD_HOURS, "FRAUD-HOURS", "call outside the allowed hours") \
+	X(REASON_FRAUD_BASELINE, "FRAUD-BASELINE",                             \
+	    "call rate far above the usual for this hour of the week")         \
+	X(REASON_FRAUD_SUSPENDED, "FRAUD-SUSPENDED",                           \
+	    "account suspended by the fraud rules")
 
 enum reason {
 #define REASON_ENUM(e, n, d) e,

@@ -84,7 +84,11 @@ static const char pg_v2[] = STORE_SCHEMA_V2(
 static const char pg_v3[] = STORE_SCHEMA_V3("text COLLATE \"C\" NOT NULL",
     "text", "bigint", "bigserial PRIMARY KEY", "");
 
-static const char *const pg_steps[] = { pg_v1, pg_v2, pg_v3 };
+/* Version 4: the alerts and their deliveries. */
+static const char pg_v4[] =
+    STORE_SCHEMA_V4("text COLLATE \"C\" NOT NULL", "text", "bigint", "");
+
+static const char *const pg_steps[] = { pg_v1, pg_v2, pg_v3, pg_v4 };
 
 _Static_assert(sizeof(pg_steps) / sizeof(pg_steps[0]) == STORE_SCHEMA_VERSION,
     "one PostgreSQL migration step per schema version");

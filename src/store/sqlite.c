@@ -75,7 +75,11 @@ static const char sq_v2[] = STORE_SCHEMA_V2(
 static const char sq_v3[] = STORE_SCHEMA_V3("TEXT NOT NULL", "TEXT", "INTEGER",
     "INTEGER PRIMARY KEY AUTOINCREMENT", " WITHOUT ROWID");
 
-static const char *const sq_steps[] = { sq_v1, sq_v2, sq_v3 };
+/* Version 4: the alerts and their deliveries. */
+static const char sq_v4[] =
+    STORE_SCHEMA_V4("TEXT NOT NULL", "TEXT", "INTEGER", " WITHOUT ROWID");
+
+static const char *const sq_steps[] = { sq_v1, sq_v2, sq_v3, sq_v4 };
 
 _Static_assert(sizeof(sq_steps) / sizeof(sq_steps[0]) == STORE_SCHEMA_VERSION,
     "one SQLite migration step per schema version");

@@ -3,7 +3,8 @@
  * argument checks, transactions, schema migrations, error messages, the
  * generic row operations (a struct to parameters and back, through the
  * column tables of store/store_sql.c), accounts and bindings. The
- * guard's state is in store/store_ban.c.
+ * guard's state is in store/store_ban.c, the numbering data in
+ * store/store_num.c, the alerts in store/store_alert.c.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -461,6 +462,15 @@ walk_row(const void *row, void *arg)
 		return w->h.robinson(row, w->arg);
 	case STORE_ROW_CID_BLOCK:
 		return w->h.block(row, w->arg);
+	case STORE_ROW_ALERT:
+		return w->h.alert(row, w->arg);
+	case STORE_ROW_ALERT_DLV:
+		return w->h.dlv(row, w->arg);
+	case STORE_ROW_ALERT_DUE: {
+		const struct alert_due *due = row;
+
+		return w->h.due(&due->a, &due->d, w->arg);
+	}
 	case STORE_ROW_NUM_DATASET:
 	case STORE_ROW_I64:
 		break;

@@ -1,7 +1,7 @@
 /*
  * store/store.h -- persistence behind one interface: accounts and
  * registrar bindings, the guard's state, the caller-ID numbering data
- * and blocking counters. Backends: SQLite (store/sqlite.c, the embedded
+ * and blocking counters, the alerts and their deliveries. Backends: SQLite (store/sqlite.c, the embedded
  * default) and PostgreSQL (store/pgsql.c).
  *
  * A struct store is one connection: not thread-safe, so every thread
@@ -423,5 +423,121 @@ typedef int(store_cid_block_h)(const struct cid_block *b, void *arg);
  */
 int store_cid_block_each(struct store *s, int64_t from_day, int64_t to_day,
     store_cid_block_h *h, void *arg);
+
+/*
+ * ---- alerts (schema version 4) ---------------------------------------------
+ *
+ * What the alert router (fraud/alert.h) persists: every alert raised and,
+ * per alert, one delivery row for each channel it was routed to. Times
+ * are unix milliseconds. A delivery is "pending" until a channel took
+ * it ("done") or the router gave up ("failed"); a router takes a due
+ * delivery with store_alert_dlv_claim(), which moves its next_try past
+ * the attempt (a lease), so two routers on one store never send the
+ * same delivery at once and a router that died mid-attempt is retried
+ * when the lease ends.
+ */
+#define STORE_ALERT_ID_MAX 32 /* "al-" + 20 base32 digits + NUL, room */
+#define STORE_ALERT_RULE_MAX 64
+#define STORE_ALERT_SUBJECT_MAX 256
+#define STORE_ALERT_TEXT_MAX 2048
+#define STORE_ALERT_NODE_MAX 64
+#define STORE_ALERT_CHANNEL_MAX 64 /* a channel name (CFG_NAME_MAX) */
+#define STORE_ALERT_STATE_MAX 8 /* "pending", "done", "failed" */
+#define STORE_ALERT_ERROR_MAX 256
+#define STORE_ALERT_SEV_MAX 2 /* severities 0 info, 1 warning, 2 critical */
+
+/* One alert. */
+struct alert_rec {
+	char id[STORE_ALERT_ID_MAX]; /* the stable id, the key */
+	int64_t ts; /* unix ms when it was raised */
+	uint32_t severity; /* 0 info, 1 warning, 2 critical */
+	char rule[STORE_ALERT_RULE_MAX]; /* what raised it; not empty */
+	char subject[STORE_ALERT_SUBJECT_MAX]; /* what it is about */
+	char text[STORE_ALERT_TEXT_MAX];
+	char node[STORE_ALERT_NODE_MAX]; /* the centinela that raised it */
+	int64_t repeats; /* duplicates suppressed within the dedup window */
+};
+
+/* The delivery of one alert to one channel. */
+struct alert_dlv {
+	char alert[STORE_ALERT_ID_MAX]; /* alert_rec.id */
+	char channel[STORE_ALERT_CHANNEL_MAX]; /* the channel's name */
+	char state[STORE_ALERT_STATE_MAX]; /* pending, done or failed */
+	uint32_t attempts; /* attempts started (claims) */
+	int64_t next_try; /* unix ms: pending, due from then on */
+	int64_t updated; /* unix ms of the last change */
+	char last_error[STORE_ALERT_ERROR_MAX]; /* "" after success */
+};
+
+/*
+ * Insert alert "a" (repeats as given) and its deliveries d[0 .. nd - 1]
+ * (each d[i].alert must be a->id, channels distinct) in one
+ * transaction. Returns 0, EEXIST (the id exists), EINVAL (a bad
+ * member: an empty key, a severity above 2, a state that is not
+ * pending, done or failed, d[i].alert not a->id; PostgreSQL: text that
+ * is not UTF-8), EIO.
+ */
+int store_alert_add(struct store *s, const struct alert_rec *a,
+    const struct alert_dlv *d, size_t nd);
+/* Alert "id" into "a". Returns 0, ENOENT, EINVAL, EIO. */
+int store_alert_get(struct store *s, const char *id, struct alert_rec *a);
+/* repeats += n for alert "id". Returns 0, ENOENT, EINVAL, EIO. */
+int store_alert_repeat(struct store *s, const char *id, int64_t n);
+
+typedef int(store_alert_h)(const struct alert_rec *a, void *arg);
+/*
+ * The alerts with from <= ts < to and severity >= min_sev: the newest
+ * "limit" of them (0 = all), oldest first (ts, then id). Same rules
+ * as store_account_each(). Returns 0, h's first non-zero value,
+ * EINVAL, EIO.
+ */
+int store_alert_each(struct store *s, int64_t from, int64_t to,
+    uint32_t min_sev, unsigned limit, store_alert_h *h, void *arg);
+
+typedef int(store_alert_dlv_h)(const struct alert_dlv *d, void *arg);
+/* The deliveries of alert "id", ordered by channel. */
+int store_alert_dlv_each(
+    struct store *s, const char *id, store_alert_dlv_h *h, void *arg);
+/* The delivery (id, channel) into "d". Returns 0, ENOENT, EINVAL, EIO. */
+int store_alert_dlv_get(
+    struct store *s, const char *id, const char *channel, struct alert_dlv *d);
+
+typedef int(store_alert_due_h)(
+    const struct alert_rec *a, const struct alert_dlv *d, void *arg);
+/*
+ * The pending deliveries with next_try <= now, at most "limit" (0 =
+ * all), by next_try then alert id, each with its alert. Same rules as
+ * store_account_each().
+ */
+int store_alert_due(struct store *s, int64_t now, unsigned limit,
+    store_alert_due_h *h, void *arg);
+/*
+ * The earliest next_try of a pending delivery into *next; *found false
+ * (and *next 0) when none is pending. Returns 0, EINVAL, EIO.
+ */
+int store_alert_next_due(struct store *s, int64_t *next, bool *found);
+
+/*
+ * Take delivery (id, channel) for one attempt: when it is pending and
+ * due at "now", attempts += 1, next_try = lease (after the attempt's
+ * deadline), updated = now. *claimed tells whether this call took it
+ * (false: another router did, or it is no longer pending or due).
+ * Returns 0, EINVAL, EIO.
+ */
+int store_alert_dlv_claim(struct store *s, const char *id, const char *channel,
+    int64_t now, int64_t lease, bool *claimed);
+/*
+ * Record the outcome of an attempt: d->state, next_try, updated and
+ * last_error replace the row's (attempts is left as the claim set it).
+ * Returns 0, ENOENT, EINVAL, EIO.
+ */
+int store_alert_dlv_update(struct store *s, const struct alert_dlv *d);
+
+/*
+ * Delete the alerts raised before "before" that have no pending
+ * delivery, with their deliveries, in one transaction; *n (may be
+ * NULL) = alerts deleted. Returns 0, EINVAL, EIO.
+ */
+int store_alert_trim(struct store *s, int64_t before, uint64_t *n);
 
 #endif /* CENTINELA_STORE_STORE_H */

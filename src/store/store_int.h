@@ -30,7 +30,7 @@
  * this many migration steps; step i takes the database from version i
  * to i + 1. Version 0 is a database without our tables.
  */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 #define STORE_ERRMSG_MAX 256
 
@@ -74,6 +74,10 @@
 #define STORE_SMS_ALIAS_COLUMNS "alias, pros, valid_from, valid_to"
 #define STORE_ROBINSON_COLUMNS "hash"
 #define STORE_CID_BLOCK_COLUMNS "day, rule, channel, trunk, count"
+#define STORE_ALERT_COLUMNS \
+	"id, ts, severity, rule, subject, text, node, repeats"
+#define STORE_ALERT_DLV_COLUMNS \
+	"alert, channel, state, attempts, next_try, updated, last_error"
 
 /* The most parameters a statement takes (a whole account or binding). */
 #define STORE_PARAMS_MAX 11
@@ -181,6 +185,36 @@
 	"('" STORE_META_NUM_GENERATION "', 0), "                         \
 	"('" STORE_META_NUM_DATASET "', 0);"
 
+/*
+ * Schema version 4, the alerts (fraud/alert.c), with the spellings of
+ * version 3. Times are unix milliseconds. The due index serves the
+ * router's scan for pending deliveries; deliveries are deleted with
+ * their alert by store_alert_trim() (no foreign key: both backends
+ * then behave the same).
+ */
+#define STORE_SCHEMA_V4(KEY, TEXT, INT, NOROWID)                 \
+	"CREATE TABLE alerts ("                                  \
+	" id " KEY " PRIMARY KEY,"                               \
+	" ts " INT " NOT NULL,"                                  \
+	" severity " INT " NOT NULL DEFAULT 0,"                  \
+	" rule " KEY ","                                         \
+	" subject " TEXT " NOT NULL DEFAULT '',"                 \
+	" text " TEXT " NOT NULL DEFAULT '',"                    \
+	" node " TEXT " NOT NULL DEFAULT '',"                    \
+	" repeats " INT " NOT NULL DEFAULT 0)" NOROWID ";"       \
+	"CREATE INDEX alerts_ts ON alerts (ts);"                 \
+	"CREATE TABLE alert_deliveries ("                        \
+	" alert " KEY ","                                        \
+	" channel " KEY ","                                      \
+	" state " KEY ","                                        \
+	" attempts " INT " NOT NULL DEFAULT 0,"                  \
+	" next_try " INT " NOT NULL DEFAULT 0,"                  \
+	" updated " INT " NOT NULL DEFAULT 0,"                   \
+	" last_error " TEXT " NOT NULL DEFAULT '',"              \
+	" PRIMARY KEY (alert, channel))" NOROWID ";"             \
+	"CREATE INDEX alert_deliveries_due ON alert_deliveries " \
+	"(state, next_try);"
+
 enum store_col_kind {
 	STORE_COL_TEXT, /* char[size], NUL-terminated */
 	STORE_COL_I64, /* int64_t */
@@ -212,6 +246,9 @@ enum store_row_kind {
 	STORE_ROW_SMS_ALIAS,
 	STORE_ROW_ROBINSON,
 	STORE_ROW_CID_BLOCK,
+	STORE_ROW_ALERT,
+	STORE_ROW_ALERT_DLV,
+	STORE_ROW_ALERT_DUE, /* struct alert_due: an alert_dlv and its alert */
 	STORE_ROW_I64 /* one integer: a meta value, a new id */
 };
 
@@ -241,8 +278,17 @@ extern const struct store_table store_num_exceptions;
 extern const struct store_table store_sms_aliases;
 extern const struct store_table store_robinsons;
 extern const struct store_table store_cid_blocks;
+extern const struct store_table store_alerts;
+extern const struct store_table store_alert_dlvs;
+extern const struct store_table store_alert_dues;
 extern const struct store_table store_num_counts; /* struct num_stats */
 extern const struct store_table store_i64; /* one int64_t "value" */
+
+/* A due delivery and its alert (store_alert_due()), one joined row. */
+struct alert_due {
+	struct alert_rec a;
+	struct alert_dlv d;
+};
 
 /* Room for any row: what a backend decodes into. */
 union store_row {
@@ -259,6 +305,9 @@ union store_row {
 	struct sms_alias alias;
 	struct robinson_rec robinson;
 	struct cid_block block;
+	struct alert_rec alert;
+	struct alert_dlv dlv;
+	struct alert_due due;
 	struct num_stats stats;
 	int64_t i64;
 };
@@ -321,6 +370,19 @@ enum store_stmt {
 	STORE_ROBINSON_EACH,
 	STORE_CID_BLOCK_ADD,
 	STORE_CID_BLOCK_EACH,
+	STORE_ALERT_ADD,
+	STORE_ALERT_GET,
+	STORE_ALERT_REPEAT,
+	STORE_ALERT_EACH,
+	STORE_ALERT_DLV_ADD,
+	STORE_ALERT_DLV_GET,
+	STORE_ALERT_DLV_EACH,
+	STORE_ALERT_DUE,
+	STORE_ALERT_NEXT_DUE,
+	STORE_ALERT_DLV_CLAIM,
+	STORE_ALERT_DLV_UPDATE,
+	STORE_ALERT_TRIM_DLV,
+	STORE_ALERT_TRIM,
 	STORE_NSTMT
 };
 
@@ -574,6 +636,9 @@ union store_each_h {
 	store_sms_alias_h *alias;
 	store_robinson_h *robinson;
 	store_cid_block_h *block;
+	store_alert_h *alert;
+	store_alert_dlv_h *dlv;
+	store_alert_due_h *due;
 };
 
 /*

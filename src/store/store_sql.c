@@ -32,6 +32,9 @@
 #define RBCOL(name, kind, m, key)	COL(struct robinson_rec, name, kind, m, key)
 #define CBCOL(name, kind, m, key)	COL(struct cid_block, name, kind, m, key)
 #define NSCOL(name, m)	COL(struct num_stats, name, I64, m, false)
+#define ALCOL(name, kind, m, key)	COL(struct alert_rec, name, kind, m, key)
+#define ADCOL(name, kind, m, key)	COL(struct alert_dlv, name, kind, m, key)
+#define AUCOL(name, kind, m, key)	COL(struct alert_due, name, kind, m, key)
 
 #define T	STORE_COL_TEXT
 #define I64	STORE_COL_I64
@@ -156,6 +159,46 @@ static const struct store_col block_cols[] = {
 	CBCOL("count",		I64,		count,		false),
 };
 
+static const struct store_col alert_cols[] = {
+	ALCOL("id",		T,		id,		true),
+	ALCOL("ts",		I64,		ts,		false),
+	ALCOL("severity",	U32,		severity,	false),
+	ALCOL("rule",		T,		rule,		true),
+	ALCOL("subject",	T,		subject,	false),
+	ALCOL("text",		T,		text,		false),
+	ALCOL("node",		T,		node,		false),
+	ALCOL("repeats",	I64,		repeats,	false),
+};
+
+static const struct store_col dlv_cols[] = {
+	ADCOL("alert",		T,		alert,		true),
+	ADCOL("channel",	T,		channel,	true),
+	ADCOL("state",		T,		state,		true),
+	ADCOL("attempts",	U32,		attempts,	false),
+	ADCOL("next_try",	I64,		next_try,	false),
+	ADCOL("updated",	I64,		updated,	false),
+	ADCOL("last_error",	T,		last_error,	false),
+};
+
+/* alert_cols then dlv_cols, as STORE_ALERT_DUE selects them. */
+static const struct store_col due_cols[] = {
+	AUCOL("id",		T,		a.id,		true),
+	AUCOL("ts",		I64,		a.ts,		false),
+	AUCOL("severity",	U32,		a.severity,	false),
+	AUCOL("rule",		T,		a.rule,		true),
+	AUCOL("subject",	T,		a.subject,	false),
+	AUCOL("text",		T,		a.text,		false),
+	AUCOL("node",		T,		a.node,		false),
+	AUCOL("repeats",	I64,		a.repeats,	false),
+	AUCOL("alert",		T,		d.alert,	true),
+	AUCOL("channel",	T,		d.channel,	true),
+	AUCOL("state",		T,		d.state,	true),
+	AUCOL("attempts",	U32,		d.attempts,	false),
+	AUCOL("next_try",	I64,		d.next_try,	false),
+	AUCOL("updated",	I64,		d.updated,	false),
+	AUCOL("last_error",	T,		d.last_error,	false),
+};
+
 static const struct store_col counts_cols[] = {
 	NSCOL("ranges",		ranges),
 	NSCOL("own",		own),
@@ -210,6 +253,14 @@ const struct store_table store_robinsons = TABLE("robinson",
 const struct store_table store_cid_blocks = TABLE("cid_blocks",
     "blocking counter", "", STORE_ROW_CID_BLOCK, block_cols, 0, false,
     struct cid_block);
+const struct store_table store_alerts = TABLE("alerts", "alert", "",
+    STORE_ROW_ALERT, alert_cols, 1, false, struct alert_rec);
+const struct store_table store_alert_dlvs = TABLE("alert_deliveries",
+    "alert delivery", " to ", STORE_ROW_ALERT_DLV, dlv_cols, 2, false,
+    struct alert_dlv);
+const struct store_table store_alert_dues = TABLE("alert_deliveries",
+    "due alert delivery", "", STORE_ROW_ALERT_DUE, due_cols, 0, false,
+    struct alert_due);
 const struct store_table store_num_counts = TABLE("counts", "counts", "",
     STORE_ROW_I64, counts_cols, 0, false, struct num_stats);
 const struct store_table store_i64 = TABLE("result", "value", "",
@@ -226,7 +277,9 @@ _Static_assert(NCOLS(account_cols) <= STORE_PARAMS_MAX &&
 	NCOLS(range_cols) + 2 <= STORE_PARAMS_MAX &&
 	NCOLS(exc_cols) <= STORE_PARAMS_MAX &&
 	NCOLS(alias_cols) <= STORE_PARAMS_MAX &&
-	NCOLS(block_cols) <= STORE_PARAMS_MAX,
+	NCOLS(block_cols) <= STORE_PARAMS_MAX &&
+	NCOLS(alert_cols) <= STORE_PARAMS_MAX &&
+	NCOLS(dlv_cols) <= STORE_PARAMS_MAX,
     "STORE_PARAMS_MAX too small");
 
 /* ---- statements ------------------------------------------------------------ */
@@ -435,4 +488,60 @@ const struct store_sql store_sql[STORE_NSTMT] = {
 	    "SELECT " STORE_CID_BLOCK_COLUMNS " FROM cid_blocks "
 	    "WHERE day >= $1 AND day <= $2 "
 	    "ORDER BY day, rule, channel, trunk" },
+
+	/* ---- alerts ---- */
+	[STORE_ALERT_ADD] = { "alert_add",
+	    "INSERT INTO alerts (" STORE_ALERT_COLUMNS ") "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+	    "ON CONFLICT (id) DO NOTHING" },
+	[STORE_ALERT_GET] = { "alert_get",
+	    "SELECT " STORE_ALERT_COLUMNS " FROM alerts WHERE id = $1" },
+	/* Saturating, like the blocking counters. */
+	[STORE_ALERT_REPEAT] = { "alert_repeat",
+	    "UPDATE alerts SET repeats = CASE WHEN repeats > "
+	    "9223372036854775807 - $2 THEN 9223372036854775807 "
+	    "ELSE repeats + $2 END WHERE id = $1" },
+	/* The newest $4 of the range, oldest first. */
+	[STORE_ALERT_EACH] = { "alert_each",
+	    "SELECT " STORE_ALERT_COLUMNS " FROM (SELECT " STORE_ALERT_COLUMNS
+	    " FROM alerts WHERE ts >= $1 AND ts < $2 AND severity >= $3 "
+	    "ORDER BY ts DESC, id DESC LIMIT $4) AS a ORDER BY ts, id" },
+	[STORE_ALERT_DLV_ADD] = { "alert_delivery_add",
+	    "INSERT INTO alert_deliveries (" STORE_ALERT_DLV_COLUMNS ") "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7) "
+	    "ON CONFLICT (alert, channel) DO NOTHING" },
+	[STORE_ALERT_DLV_GET] = { "alert_delivery_get",
+	    "SELECT " STORE_ALERT_DLV_COLUMNS " FROM alert_deliveries "
+	    "WHERE alert = $1 AND channel = $2" },
+	[STORE_ALERT_DLV_EACH] = { "alert_delivery_each",
+	    "SELECT " STORE_ALERT_DLV_COLUMNS " FROM alert_deliveries "
+	    "WHERE alert = $1 ORDER BY channel" },
+	[STORE_ALERT_DUE] = { "alert_due",
+	    "SELECT a.id, a.ts, a.severity, a.rule, a.subject, a.text, "
+	    "a.node, a.repeats, d.alert, d.channel, d.state, d.attempts, "
+	    "d.next_try, d.updated, d.last_error "
+	    "FROM alert_deliveries AS d JOIN alerts AS a ON a.id = d.alert "
+	    "WHERE d.state = 'pending' AND d.next_try <= $1 "
+	    "ORDER BY d.next_try, d.alert, d.channel LIMIT $2" },
+	[STORE_ALERT_NEXT_DUE] = { "alert_next_due",
+	    "SELECT next_try FROM alert_deliveries WHERE state = 'pending' "
+	    "ORDER BY next_try LIMIT 1" },
+	/* A compare-and-set: only one router takes a due delivery. */
+	[STORE_ALERT_DLV_CLAIM] = { "alert_delivery_claim",
+	    "UPDATE alert_deliveries SET attempts = attempts + 1, "
+	    "next_try = $4, updated = $3 "
+	    "WHERE alert = $1 AND channel = $2 AND state = 'pending' "
+	    "AND next_try <= $3" },
+	[STORE_ALERT_DLV_UPDATE] = { "alert_delivery_update",
+	    "UPDATE alert_deliveries SET state = $3, next_try = $4, "
+	    "updated = $5, last_error = $6 "
+	    "WHERE alert = $1 AND channel = $2" },
+	[STORE_ALERT_TRIM_DLV] = { "alert_trim_deliveries",
+	    "DELETE FROM alert_deliveries WHERE alert IN (SELECT id FROM "
+	    "alerts WHERE ts < $1 AND NOT EXISTS (SELECT 1 FROM "
+	    "alert_deliveries AS p WHERE p.alert = alerts.id AND "
+	    "p.state = 'pending'))" },
+	[STORE_ALERT_TRIM] = { "alert_trim",
+	    "DELETE FROM alerts WHERE ts < $1 AND NOT EXISTS (SELECT 1 FROM "
+	    "alert_deliveries WHERE alert_deliveries.alert = alerts.id)" },
 };

@@ -11,9 +11,9 @@
 #   the tables really are in PostgreSQL. The server is stopped by the
 #   postmaster's PID (fast shutdown) and the directory removed.
 #   The cases cover the guard's tables too (bans, ban_events, allowlist,
-#   ban_cmds, schema version 3 with the numbering tables) and the migration of a version-1
+#   ban_cmds, schema version 4 with the numbering and alert tables) and the migration of a version-1
 #   database; afterwards the schema the last case left is checked from
-#   psql: version 3, every table and index, bigserial ids, byte-order
+#   psql: version 4, every table and index, bigserial ids, byte-order
 #   key columns.
 #   The test binary matches the daemon under test: build/san/tests/
 #   when $CENTINELA_BIN is the ASan+UBSan build, else build/tests/
@@ -76,7 +76,7 @@ run_store_tests() {
 run_store_tests 1
 run_store_tests 2
 
-# The schema the last case left behind is in the server, at version 3.
+# The schema the last case left behind is in the server, at version 4.
 
 # psql_val SQL -- one value from the test database.
 psql_val() {
@@ -85,11 +85,11 @@ psql_val() {
 }
 
 v=$(psql_val "SELECT value FROM $PG_SCHEMA.meta WHERE key = 'schema_version'")
-expect_num "schema_version in PostgreSQL" "$v" -eq 3
-n=$(psql_val "SELECT count(*) FROM information_schema.tables WHERE table_schema = '$PG_SCHEMA' AND table_name IN ('accounts', 'bindings', 'meta', 'bans', 'ban_events', 'allowlist', 'ban_cmds', 'num_datasets', 'num_ranges', 'num_own', 'num_exceptions', 'sms_aliases', 'robinson', 'cid_blocks')")
-expect_num "store tables in PostgreSQL" "$n" -eq 14
-n=$(psql_val "SELECT count(*) FROM pg_indexes WHERE schemaname = '$PG_SCHEMA' AND indexname IN ('bindings_expires', 'bans_forget', 'ban_events_addr', 'num_exceptions_digits')")
-expect_num "store indexes in PostgreSQL" "$n" -eq 4
+expect_num "schema_version in PostgreSQL" "$v" -eq 4
+n=$(psql_val "SELECT count(*) FROM information_schema.tables WHERE table_schema = '$PG_SCHEMA' AND table_name IN ('accounts', 'bindings', 'meta', 'bans', 'ban_events', 'allowlist', 'ban_cmds', 'num_datasets', 'num_ranges', 'num_own', 'num_exceptions', 'sms_aliases', 'robinson', 'cid_blocks', 'alerts', 'alert_deliveries')")
+expect_num "store tables in PostgreSQL" "$n" -eq 16
+n=$(psql_val "SELECT count(*) FROM pg_indexes WHERE schemaname = '$PG_SCHEMA' AND indexname IN ('bindings_expires', 'bans_forget', 'ban_events_addr', 'num_exceptions_digits', 'alerts_ts', 'alert_deliveries_due')")
+expect_num "store indexes in PostgreSQL" "$n" -eq 6
 n=$(psql_val "SELECT count(*) FROM $PG_SCHEMA.meta WHERE key = 'allow_generation'")
 expect_num "meta allow_generation row" "$n" -eq 1
 # Ids from a sequence (bigserial), never reused.

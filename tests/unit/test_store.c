@@ -251,6 +251,8 @@ fresh_db(void)
 				 "DROP TABLE IF EXISTS sms_aliases; "
 				 "DROP TABLE IF EXISTS robinson; "
 				 "DROP TABLE IF EXISTS cid_blocks; "
+				 "DROP TABLE IF EXISTS alerts; "
+				 "DROP TABLE IF EXISTS alert_deliveries; "
 				 "DROP TABLE IF EXISTS meta");
 	} else {
 		snprintf(fx.path, sizeof(fx.path), "%s/t%d.db", fx.dir, fx.n);
@@ -2229,9 +2231,10 @@ migrate_v2_to_v3(void **state)
 	(void)state;
 	make_v2_db();
 	open_ok(&fx.s);
-	assert_int_equal(store_schema_version(fx.s), 3);
+	assert_int_equal(store_schema_version(fx.s), STORE_SCHEMA_VERSION);
 	assert_int_equal(
-	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"),
+	    STORE_SCHEMA_VERSION);
 	assert_int_equal(count_tables(V3_TABLES), 7);
 	assert_int_equal(count_indexes(V3_INDEXES), 1);
 	/* Version-2 data is untouched. */
@@ -2279,7 +2282,7 @@ migrate_v2_failure_rolls_back(void **state)
 	assert_int_equal(raw_int("SELECT count(*) FROM accounts"), 1);
 	raw_exec("DROP TABLE robinson");
 	open_ok(&fx.s);
-	assert_int_equal(store_schema_version(fx.s), 3);
+	assert_int_equal(store_schema_version(fx.s), STORE_SCHEMA_VERSION);
 	assert_true(generation(fx.s) == 7);
 }
 
