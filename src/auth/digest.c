@@ -37,6 +37,7 @@
 #include <openssl/rand.h>
 
 #include "auth/digest.h"
+#include "core/siphash.h"
 
 /* ---- small helpers ------------------------------------------------ */
 
@@ -704,57 +705,6 @@ struct digest_nc {
 	bool evicted; /* horizon is meaningful */
 };
 
-static inline uint64_t
-rotl(uint64_t x, unsigned b)
-{
-	return x << b | x >> (64 - b);
-}
-
-static inline void
-sipround(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = rotl(v[1], 13) ^ v[0];
-	v[0] = rotl(v[0], 32);
-	v[2] += v[3];
-	v[3] = rotl(v[3], 16) ^ v[2];
-	v[0] += v[3];
-	v[3] = rotl(v[3], 21) ^ v[0];
-	v[2] += v[1];
-	v[1] = rotl(v[1], 17) ^ v[2];
-	v[2] = rotl(v[2], 32);
-}
-
-/* SipHash-2-4 (Aumasson and Bernstein), 64-bit output. */
-static uint64_t
-siphash24(const uint64_t k[2], struct str in)
-{
-	uint64_t v[4] = { 0x736f6d6570736575ULL ^ k[0],
-		0x646f72616e646f6dULL ^ k[1], 0x6c7967656e657261ULL ^ k[0],
-		0x7465646279746573ULL ^ k[1] };
-	const unsigned char *p = (const unsigned char *)in.s;
-	uint64_t m, b = (uint64_t)in.len << 56;
-	size_t i, end = in.len - in.len % 8;
-
-	for (i = 0; i < end; i += 8) {
-		m = load_le64(p + i);
-		v[3] ^= m;
-		sipround(v);
-		sipround(v);
-		v[0] ^= m;
-	}
-	for (i = 0; i < in.len % 8; i++)
-		b |= (uint64_t)p[end + i] << (8 * i);
-	v[3] ^= b;
-	sipround(v);
-	sipround(v);
-	v[0] ^= b;
-	v[2] ^= 0xff;
-	for (i = 0; i < 4; i++)
-		sipround(v);
-	return v[0] ^ v[1] ^ v[2] ^ v[3];
-}
-
 int
 digest_nc_alloc(struct digest_nc **tp, unsigned capacity)
 {
@@ -1013,8 +963,8 @@ digest_nc_use(struct digest_nc *t, struct str nonce, uint64_t issued,
 		return DIGEST_NC_REPLAY;
 	if (nc_expired(issued, now, lifetime))
 		return DIGEST_NC_UNKNOWN;
-	fp[0] = siphash24(t->sipkey[0], nonce);
-	fp[1] = siphash24(t->sipkey[1], nonce);
+	fp[0] = siphash24(t->sipkey[0], nonce.s, nonce.len);
+	fp[1] = siphash24(t->sipkey[1], nonce.s, nonce.len);
 	e = nc_find(t, fp, &s);
 	if (e != NC_NONE)
 		return nc_window_use(&t->ent[e], nc);
