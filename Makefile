@@ -61,7 +61,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run test unit check fuzz bench bench-register bench-flood bench-banset \
-	bench-callerid \
+	bench-callerid bench-callerid-calls bench-lookup-http \
 	format format-check deps clean
 
 all: $(BUILD)/centinela $(BUILD)/centinelactl
@@ -151,11 +151,17 @@ $(BUILD)/bench/callerid_bench: bench/callerid_bench.c $(LIB)
 bench-callerid: $(BUILD)/bench/callerid_bench
 	$(BUILD)/bench/callerid_bench
 
+bench-callerid-calls: $(DEPS_STAMP) all
+	@sh bench/callerid-calls.sh
+
 bench-banset: $(BUILD)/bench/banset_bench
 	$(BUILD)/bench/banset_bench
 
 bench-flood: $(DEPS_STAMP) all
 	@sh bench/flood.sh
+
+bench-lookup-http: $(DEPS_STAMP) all
+	@sh bench/lookup-http.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
