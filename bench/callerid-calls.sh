@@ -223,7 +223,6 @@ sed -n '1,2p' "$DATA/calls.csv" > "$DATA/probe-good.csv"
 # ---- SIPp -------------------------------------------------------------
 
 CLK_TCK=$(getconf CLK_TCK)
-now_s() { date +%s.%N; }
 
 start_uas() {
 	local bound=$((3600 * 3))
@@ -377,73 +376,10 @@ modes() { if [ $(($1 % 2)) = 1 ]; then echo off on; else echo on off; fi; }
 
 # ---- (a) the highest rate at >= 99.9 % success ------------------------
 
-declare -A LAST_MAX
-
-# step MODE REP RATE -> sets STEP_OK, STEP_ACH, STEP_SUCC
-step() {
-	local mode=$1 rep=$2 rate=$3 count dir created ok bad el ach succ
-	count=$((rate * STEP_SECS))
-	dir="$OUT/search/$mode-r$rep-$rate"
-	local w0 w1 p0 p1 u0 u1 cores per1k
-	w0=$(now_s); p0=$(cpu_ticks "${CPID_OF[$mode]}"); u0=$(cpu_ticks "$UAS_PID")
-	run_uac "$mode" "$dir" "$rate" "$count" $((STEP_SECS + 8))
-	w1=$(now_s); p1=$(cpu_ticks "${CPID_OF[$mode]}"); u1=$(cpu_ticks "$UAS_PID")
-	cores=$(awk -v w="$w1 - $w0" -v p=$((p1 - p0)) -v u=$((u1 - u0)) -v c="${UAC_CPU:-0}" -v hz="$CLK_TCK" '
-	    BEGIN { split(w, x, " - "); d = x[1] - x[2]
-		    printf "%.2f/%.2f/%.2f", (d > 0) ? p / hz / d : 0, (d > 0) ? u / hz / d : 0, (d > 0) ? c / d : 0 }')
-	read -r created ok bad el ach <<<"$(stat_summary "$dir/stat.csv" "$count")"
-	per1k=$(awk -v d=$((p1 - p0)) -v hz="$CLK_TCK" -v n="$ok" 'BEGIN{printf "%.4f", n ? 1000 * d / hz / n : 0}')
-	succ=$(awk -v ok="$ok" -v c="$count" 'BEGIN{printf "%.3f", 100 * ok / c}')
-	STEP_ACH=$ach
-	STEP_SUCC=$succ
-	if awk -v s="$succ" -v a="$ach" -v r="$rate" \
-	    'BEGIN{exit !(s >= 99.9 && a >= 0.95 * r)}'; then
-		STEP_OK=1
-	else
-		STEP_OK=0
-	fi
-	kill -0 "${CPID_OF[$mode]}" 2>/dev/null || die "centinela ($mode) died at $rate calls/s"
-	log "  $mode rep $rep: $rate cps offered -> $ach cps created, $ok/$count ok ($succ %), cores used by centinela/UAS/UAC: $cores, centinela CPU-s/1000 calls $per1k$([ $STEP_OK = 1 ] && echo ' PASS' || echo ' FAIL')"
-	record search "$mode" "$rep" "$rate" "$ach" "$succ" "$STEP_OK" "$cores" "$per1k"
-	sleep 2
-}
-
-search() {
-	local mode=$1 rep=$2 r factor pass=0 pass_ach=0 fail=0 n=0 prev
-	prev=${LAST_MAX[$mode]:-0}
-	if [ "$prev" -gt 0 ]; then
-		r=$((prev * 85 / 100 / 50 * 50)); factor=110
-	else
-		r=$RATE_START; factor=150
-	fi
-	[ "$r" -lt 50 ] && r=50
-	while [ $n -lt "$MAX_STEPS" ]; do
-		n=$((n + 1))
-		step "$mode" "$rep" "$r"
-		if [ "$STEP_OK" = 1 ]; then
-			pass=$r; pass_ach=$STEP_ACH
-		else
-			fail=$r
-		fi
-		if [ $fail -eq 0 ]; then
-			r=$((r * factor / 100 / 50 * 50))
-			[ "$r" -le "$pass" ] && r=$((pass + 50))
-			[ "$r" -gt "$RATE_MAX" ] && break
-		elif [ $pass -eq 0 ]; then
-			r=$((fail / 2 / 50 * 50))
-			[ "$r" -lt 50 ] && break
-		else
-			local gap=$((fail - pass)) tol=$((pass / 20))
-			[ $tol -lt 100 ] && tol=100
-			[ $gap -le $tol ] && break
-			r=$(((pass + fail) / 2 / 50 * 50))
-			[ "$r" -le "$pass" ] && break
-		fi
-	done
-	LAST_MAX[$mode]=$pass
-	log "$mode rep $rep: max sustained rate $pass cps (achieved $pass_ach cps)"
-	record max "$mode" "$rep" "$pass" "$pass_ach"
-}
+# The search (bench/lib.sh rate_search) drives these.
+STEP_WHO=centinela
+step_pid() { echo "${CPID_OF[$1]}"; }
+step_load() { run_uac "$@"; }
 
 # ---- (b) fixed rate: CPU per 1000 calls ---------------------------------
 
@@ -526,7 +462,7 @@ if ! skip search; then
 		for mode in $(modes "$rep"); do
 			log "search: $mode, repeat $rep"
 			start_cid "$mode" "search-$mode-r$rep"
-			search "$mode" "$rep"
+			rate_search "$mode" "$rep"
 			stop_cid "$mode"
 		done
 	done

@@ -272,7 +272,6 @@ start_proxy() {
 }
 
 CLK_TCK=$(getconf CLK_TCK)
-now_s() { date +%s.%N; }
 
 # ---- counters ----------------------------------------------------------
 

@@ -305,7 +305,6 @@ registered() { # NAME -> contacts the server holds ("" if unknown)
 }
 
 CLK_TCK=$(getconf CLK_TCK)
-now_s() { date +%s.%N; }
 kv() { # KEY FILE -> value of KEY=value in bench/regload.py's output line
 	tr ' ' '\n' < "$2" 2>/dev/null | sed -n "s/^$1=//p" | tail -1
 }

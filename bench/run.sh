@@ -322,84 +322,10 @@ run_uac() {
 
 # ---- (a) the highest rate at >= 99.9 % success ------------------------
 
-declare -A LAST_MAX
-
-# How busy the 2 cores were during a step: CPU-seconds of the proxy, the
-# SIPp UAS and the SIPp UAC (per-process accounting, which is exact here)
-# per second of wall time. (/proc/stat's machine-wide idle counter is
-# tick-sampled and reads ~97 % idle under this wake-and-sleep load in
-# this VM, so it is not used.)
-now_s() { date +%s.%N; }
-
-# step PROXY REP RATE -> sets STEP_OK, STEP_ACH, STEP_SUCC
-step() {
-	local name=$1 rep=$2 rate=$3 count dir s created ok bad el ach succ
-	count=$((rate * STEP_SECS))
-	dir="$OUT/search/$name-r$rep-$rate"
-	local w0 w1 p0 p1 u0 u1 cores
-	w0=$(now_s); p0=$(cpu_ticks "${PPID_OF[$name]}"); u0=$(cpu_ticks "$UAS_PID")
-	run_uac "$dir" "${PORT_OF[$name]}" "$rate" "$count" \
-	    $((STEP_SECS + 8)) "${UAC_SF[@]}"
-	w1=$(now_s); p1=$(cpu_ticks "${PPID_OF[$name]}"); u1=$(cpu_ticks "$UAS_PID")
-	cores=$(awk -v w="$w1 - $w0" -v p=$((p1 - p0)) -v u=$((u1 - u0)) -v c="${UAC_CPU:-0}" -v hz="$CLK_TCK" '
-	    BEGIN { split(w, x, " - "); d = x[1] - x[2]
-		    printf "%.2f %.2f %.2f", (d > 0) ? p / hz / d : 0, (d > 0) ? u / hz / d : 0, (d > 0) ? c / d : 0 }')
-	read -r created ok bad el ach <<<"$(stat_summary "$dir/stat.csv" "$count")"
-	local per1k
-	per1k=$(awk -v d=$((p1 - p0)) -v hz="$CLK_TCK" -v n="$ok" 'BEGIN{printf "%.4f", n ? 1000 * d / hz / n : 0}')
-	# Calls never ended (SIPp stopped at its timeout) count as failed.
-	succ=$(awk -v ok="$ok" -v c="$count" 'BEGIN{printf "%.3f", 100 * ok / c}')
-	STEP_ACH=$ach
-	STEP_SUCC=$succ
-	if awk -v s="$succ" -v a="$ach" -v r="$rate" \
-	    'BEGIN{exit !(s >= 99.9 && a >= 0.95 * r)}'; then
-		STEP_OK=1
-	else
-		STEP_OK=0
-	fi
-	kill -0 "${PPID_OF[$name]}" 2>/dev/null || die "$name died at $rate calls/s"
-	log "  $name rep $rep: $rate cps offered -> $ach cps created, $ok/$count ok ($succ %), cores used by proxy/UAS/UAC: ${cores// //}, proxy CPU-s/1000 calls $per1k$([ $STEP_OK = 1 ] && echo ' PASS' || echo ' FAIL')"
-	record search "$name" "$rep" "$rate" "$ach" "$succ" "$STEP_OK" "${cores// //}" "$per1k"
-	sleep 2
-}
-
-search() {
-	local name=$1 rep=$2 r factor pass=0 pass_ach=0 fail=0 n=0 prev
-	prev=${LAST_MAX[$name]:-0}
-	if [ "$prev" -gt 0 ]; then
-		r=$((prev * 85 / 100 / 50 * 50)); factor=110
-	else
-		r=$RATE_START; factor=150
-	fi
-	[ "$r" -lt 50 ] && r=50
-	while [ $n -lt "$MAX_STEPS" ]; do
-		n=$((n + 1))
-		step "$name" "$rep" "$r"
-		if [ "$STEP_OK" = 1 ]; then
-			pass=$r; pass_ach=$STEP_ACH
-		else
-			fail=$r
-		fi
-		if [ $fail -eq 0 ]; then
-			r=$((r * factor / 100 / 50 * 50))
-			[ "$r" -le "$pass" ] && r=$((pass + 50))
-			[ "$r" -gt "$RATE_MAX" ] && break
-		elif [ $pass -eq 0 ]; then
-			r=$((fail / 2 / 50 * 50))
-			[ "$r" -lt 50 ] && break
-		else
-			# Bisect until the gap is under 5 % (or 100 calls/s).
-			local gap=$((fail - pass)) tol=$((pass / 20))
-			[ $tol -lt 100 ] && tol=100
-			[ $gap -le $tol ] && break
-			r=$(((pass + fail) / 2 / 50 * 50))
-			[ "$r" -le "$pass" ] && break
-		fi
-	done
-	LAST_MAX[$name]=$pass
-	log "$name rep $rep: max sustained rate $pass cps (achieved $pass_ach cps)"
-	record max "$name" "$rep" "$pass" "$pass_ach"
-}
+# The search (bench/lib.sh rate_search) drives these.
+STEP_WHO=proxy
+step_pid() { echo "${PPID_OF[$1]}"; }
+step_load() { run_uac "$2" "${PORT_OF[$1]}" "$3" "$4" "$5" "${UAC_SF[@]}"; }
 
 # ---- (b)(c) fixed rate: CPU per 1000 calls and response times ---------
 
@@ -461,7 +387,7 @@ if ! skip search; then
 	for rep in $(seq 1 "$REPEATS"); do
 		for name in $PROXIES; do
 			log "search: $name, repeat $rep"
-			search "$name" "$rep"
+			rate_search "$name" "$rep"
 		done
 	done
 fi
