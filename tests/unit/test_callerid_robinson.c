@@ -35,6 +35,7 @@
 #include "core/cfg.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "tproc.h"
 
 #define WAIT_MS 5000 /* every loop run is stopped by a timer */
 #define D_2026_11_21 1795219200
@@ -60,14 +61,6 @@ static uint16_t dead_port; /* nothing listens there */
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* A fake hash: i as 64 hex digits. */
 static const char *
 hx(unsigned i)
@@ -80,83 +73,18 @@ hx(unsigned i)
 	return b;
 }
 
-/* fork + exec argv with stdout and stderr into a pipe (*outfd). */
-static pid_t
-spawn(char *const argv[], int *outfd)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return -1;
-	}
-	*outfd = p[0];
-	return pid;
-}
-
-/* SIGTERM, wait at most 2 s, then SIGKILL. */
-static void
-reap(pid_t pid)
-{
-	int i, st;
-
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	for (i = 0; i < 200; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return;
-		sleep_ms(10);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-}
-
-/* One line (the port) from fd within timeout_ms. */
-static long
-read_port(int fd, unsigned timeout_ms)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	uint64_t end = loop_clock_ms() + timeout_ms;
-	char buf[32];
-	size_t len = 0;
-
-	while (len + 1 < sizeof(buf) && loop_clock_ms() < end) {
-		if (poll(&pfd, 1, 50) <= 0)
-			continue;
-		if (read(fd, buf + len, 1) != 1)
-			break;
-		if (buf[len] == '\n')
-			break;
-		len++;
-	}
-	buf[len] = '\0';
-	return len ? strtol(buf, NULL, 10) : -1;
-}
-
 static int
 srv_start(struct srv *s, char *const argv[])
 {
 	long port;
 
-	s->pid = spawn(argv, &s->out);
+	s->pid = tproc_spawn(
+	    argv, &s->out, &(struct tproc_opts){ .stderr_pipe = true });
 	if (s->pid < 0)
 		return -1;
-	port = read_port(s->out, 5000);
+	port = tproc_read_port(s->out, 5000);
 	if (port <= 0 || port > 65535) {
-		reap(s->pid);
+		tproc_reap(s->pid, 2000, true);
 		s->pid = -1;
 		return -1;
 	}
@@ -167,7 +95,7 @@ srv_start(struct srv *s, char *const argv[])
 static void
 srv_stop(struct srv *s)
 {
-	reap(s->pid);
+	tproc_reap(s->pid, 2000, true);
 	s->pid = -1;
 	if (s->out >= 0)
 		close(s->out);

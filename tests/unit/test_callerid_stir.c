@@ -35,6 +35,7 @@
 #include <curl/curl.h>
 
 #include "callerid/stir.h"
+#include "tproc.h"
 
 #define ORIGID "123e4567-e89b-12d3-a456-426655440000"
 #define CALLER "34911000123"
@@ -52,83 +53,6 @@ mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* fork + exec argv, stdout (and stderr) into *outfd. */
-static pid_t
-spawn(char *const argv[], int *outfd, bool with_stderr)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		dup2(p[1], 1);
-		if (with_stderr)
-			dup2(p[1], 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return -1;
-	}
-	*outfd = p[0];
-	return pid;
-}
-
-/* Read fd until EOF or timeout_ms into buf (NUL-terminated). */
-static size_t
-read_all(int fd, char *buf, size_t cap, unsigned timeout_ms)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	double end = mono() + timeout_ms / 1000.0;
-	size_t len = 0;
-	ssize_t r;
-
-	while (len + 1 < cap && mono() < end) {
-		if (poll(&pfd, 1, 50) <= 0)
-			continue;
-		r = read(fd, buf + len, cap - 1 - len);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	return len;
-}
-
-/* Wait for pid at most timeout_ms, then kill it. Returns the exit code. */
-static int
-reap(pid_t pid, unsigned timeout_ms, bool term)
-{
-	double end = mono() + timeout_ms / 1000.0;
-	int st = 0;
-
-	if (pid <= 0)
-		return -1;
-	if (term)
-		kill(pid, SIGTERM);
-	while (mono() < end) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-		sleep_ms(10);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	return -1;
-}
-
 /* Run argv to the end (20 s at most); its output into out. */
 static int
 run(char *const argv[], char *out, size_t cap, bool with_stderr)
@@ -136,12 +60,13 @@ run(char *const argv[], char *out, size_t cap, bool with_stderr)
 	int fd, rc;
 	pid_t pid;
 
-	pid = spawn(argv, &fd, with_stderr);
+	pid = tproc_spawn(
+	    argv, &fd, &(struct tproc_opts){ .stderr_pipe = with_stderr });
 	if (pid < 0)
 		return -1;
-	read_all(fd, out, cap, 20000);
+	tproc_read_all(fd, out, cap, 20000);
 	close(fd);
-	rc = reap(pid, 20000, false);
+	rc = tproc_reap(pid, 20000, false);
 	return rc;
 }
 
@@ -257,7 +182,8 @@ setup(void **state)
 	path_of(web, sizeof(web), "web.pem");
 	path_of(webkey, sizeof(webkey), "web.key");
 	path_of(www, sizeof(www), "www");
-	fx.httpd = spawn(hargv, &fx.httpd_out, false);
+	fx.httpd = tproc_spawn(
+	    hargv, &fx.httpd_out, &(struct tproc_opts){ .stderr_pipe = false });
 	if (fx.httpd < 0)
 		return -1;
 	{
@@ -325,7 +251,7 @@ teardown(void **state)
 	stir_verifier_free(fx.v);
 	stir_verifier_free(fx.vnet);
 	if (fx.httpd > 0)
-		reap(fx.httpd, 2000, true);
+		tproc_reap(fx.httpd, 2000, true);
 	if (fx.httpd_out > 0)
 		close(fx.httpd_out);
 	if (fx.dir[0])
@@ -1379,7 +1305,7 @@ test_fetch_cancel(void **state)
 		if (stir_verify(sl, &rq, &res, never, NULL) == 0)
 			break;
 		stir_cancel(sl, NULL);
-		sleep_ms(20);
+		tproc_sleep_ms(20);
 	}
 	assert_int_equal(res.code, 200);
 	run_loop(l, &w, 300);

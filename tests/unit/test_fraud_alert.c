@@ -62,6 +62,7 @@
 #include "fraud/alert.h"
 #include "store/store.h"
 #include "store/store_int.h"
+#include "tproc.h"
 
 #define SECRET_ENV "CENTINELA_TEST_ALERT_SECRET"
 #define SECRET "test-secret: only the receiver and we know it"
@@ -100,23 +101,6 @@ static struct {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int64_t
 wall_ms(void)
 {
@@ -126,75 +110,6 @@ wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* fork + exec argv, stdout into a pipe (*outfd), stderr into "errpath". */
-static pid_t
-spawn(char *const argv[], int *outfd, const char *errpath)
-{
-	int p[2], e;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		dup2(p[1], 1);
-		e = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (e >= 0)
-			dup2(e, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return -1;
-	}
-	*outfd = p[0];
-	return pid;
-}
-
-/* SIGTERM, wait at most 3 s, then SIGKILL. */
-static void
-reap(pid_t pid)
-{
-	int i, st;
-
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	for (i = 0; i < 300; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return;
-		sleep_ms(10);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-}
-
-/* One line (a port number) from fd within timeout_ms; -1 if none. */
-static long
-read_port(int fd, unsigned timeout_ms)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	int64_t end = mono_ms() + timeout_ms;
-	char buf[32];
-	size_t len = 0;
-
-	while (len + 1 < sizeof(buf) && mono_ms() < end) {
-		if (poll(&pfd, 1, 50) <= 0)
-			continue;
-		if (read(fd, buf + len, 1) != 1)
-			break;
-		if (buf[len] == '\n')
-			break;
-		len++;
-	}
-	buf[len] = '\0';
-	return len ? strtol(buf, NULL, 10) : -1;
-}
-
 static int
 srv_start(struct srv *s, char *const argv[], const char *name)
 {
@@ -202,13 +117,14 @@ srv_start(struct srv *s, char *const argv[], const char *name)
 	long port;
 
 	snprintf(errpath, sizeof(errpath), "%s/%s.err", fx.dir, name);
-	s->pid = spawn(argv, &s->out, errpath);
+	s->pid = tproc_spawn(
+	    argv, &s->out, &(struct tproc_opts){ .stderr_file = errpath });
 	if (s->pid < 0)
 		return -1;
-	port = read_port(s->out, 10000);
+	port = tproc_read_port(s->out, 10000);
 	if (port <= 0 || port > 65535) {
 		fprintf(stderr, "%s did not start (see %s)\n", name, errpath);
-		reap(s->pid);
+		tproc_reap(s->pid, 3000, true);
 		s->pid = -1;
 		return -1;
 	}
@@ -219,7 +135,7 @@ srv_start(struct srv *s, char *const argv[], const char *name)
 static void
 srv_stop(struct srv *s)
 {
-	reap(s->pid);
+	tproc_reap(s->pid, 3000, true);
 	s->pid = -1;
 	if (s->out >= 0)
 		close(s->out);
@@ -348,7 +264,7 @@ syslog_find(const char *needle, char *line, size_t cap)
 {
 	static char seen[64][1100];
 	static unsigned nseen;
-	int64_t end = mono_ms() + WAIT_MS;
+	int64_t end = tproc_now_ms() + WAIT_MS;
 	char buf[1100];
 	unsigned i;
 	ssize_t n;
@@ -370,9 +286,9 @@ syslog_find(const char *needle, char *line, size_t cap)
 				memcpy(seen[nseen++], buf, (size_t)n + 1);
 			continue;
 		}
-		if (mono_ms() > end)
+		if (tproc_now_ms() > end)
 			return -1;
-		sleep_ms(20);
+		tproc_sleep_ms(20);
 	}
 }
 
@@ -474,11 +390,11 @@ pg_down(void)
 		return;
 	kill(fx.pg_pid, SIGINT);
 	for (i = 0; i < 3000 && !pid_gone(fx.pg_pid); i++)
-		sleep_ms(10);
+		tproc_sleep_ms(10);
 	if (!pid_gone(fx.pg_pid)) {
 		kill(fx.pg_pid, SIGKILL);
 		for (i = 0; i < 500 && !pid_gone(fx.pg_pid); i++)
-			sleep_ms(10);
+			tproc_sleep_ms(10);
 	}
 	fx.pg_pid = 0;
 }
@@ -674,17 +590,17 @@ static bool
 wait_dlv(const char *id, const char *channel, const char *state,
     uint32_t attempts, struct alert_dlv *d)
 {
-	int64_t end = mono_ms() + WAIT_MS;
+	int64_t end = tproc_now_ms() + WAIT_MS;
 	struct store *s = open_store();
 	bool ok = false;
 
-	while (!ok && mono_ms() < end) {
+	while (!ok && tproc_now_ms() < end) {
 		memset(d, 0, sizeof(*d));
 		if (store_alert_dlv_get(s, id, channel, d) == 0 &&
 		    strcmp(d->state, state) == 0 && d->attempts >= attempts)
 			ok = true;
 		else
-			sleep_ms(20);
+			tproc_sleep_ms(20);
 	}
 	store_close(s);
 	return ok;
@@ -1404,9 +1320,9 @@ dedup_and_rate(void **state)
 	alert_router_stats(r, &st);
 	assert_true(st.raised == 3 && st.duplicates == 2 && st.limited == 2);
 	/* The window ends: one summary, critical (the worst suppressed). */
-	end = mono_ms() + 5000;
+	end = tproc_now_ms() + 5000;
 	s = open_store();
-	while (!summary && mono_ms() < end) {
+	while (!summary && tproc_now_ms() < end) {
 		memset(&sn, 0, sizeof(sn));
 		assert_int_equal(store_alert_each(s, start, INT64_MAX, 0, 0,
 				     seen_alert, &sn),
@@ -1423,17 +1339,17 @@ dedup_and_rate(void **state)
 			}
 		}
 		if (!summary)
-			sleep_ms(50);
+			tproc_sleep_ms(50);
 	}
 	assert_true(summary);
 	assert_int_equal(sn.n, 4);
 	/* The two duplicates are counted on the original. */
-	end = mono_ms() + 5000;
+	end = tproc_now_ms() + 5000;
 	do {
 		assert_int_equal(store_alert_get(s, id1, &a), 0);
 		if (a.repeats != 2)
-			sleep_ms(50);
-	} while (a.repeats != 2 && mono_ms() < end);
+			tproc_sleep_ms(50);
+	} while (a.repeats != 2 && tproc_now_ms() < end);
 	assert_true(a.repeats == 2);
 	store_close(s);
 	/* After the window the rate allows alerts again. */
@@ -1467,7 +1383,7 @@ retry_until_delivered(void **state)
 	assert_int_equal(hook_posts(id, 500, NULL), 2);
 	assert_int_equal(hook_posts(id, 200, NULL), 1);
 	/* Nothing more comes. */
-	sleep_ms(400);
+	tproc_sleep_ms(400);
 	assert_int_equal(hook_posts(id, 0, NULL), 3);
 	alert_router_stop(r);
 	cfg_free(cfg);
@@ -1642,7 +1558,7 @@ route_on_pg(void **state)
 	alert_router_stop(r);
 	/* The same store again: nothing pending, nothing re-sent. */
 	r = router(cfg);
-	sleep_ms(300);
+	tproc_sleep_ms(300);
 	alert_router_stop(r);
 	assert_int_equal(hook_posts(id, 0, NULL), 1);
 	cfg_free(cfg);
@@ -1705,10 +1621,11 @@ foreign_channel_snoozed(void **state)
 	r = router(cfg);
 	assert_true(wait_dlv("al-foreign", "elsewhere", "pending", 0, &d));
 	{
-		int64_t end = mono_ms() + WAIT_MS;
+		int64_t end = tproc_now_ms() + WAIT_MS;
 
-		while (!strstr(d.last_error, "no channel") && mono_ms() < end) {
-			sleep_ms(20);
+		while (!strstr(d.last_error, "no channel") &&
+		    tproc_now_ms() < end) {
+			tproc_sleep_ms(20);
 			assert_true(wait_dlv(
 			    "al-foreign", "elsewhere", "pending", 0, &d));
 		}

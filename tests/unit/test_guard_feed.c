@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "guard/feed.c"
+#include "tproc.h"
 
 #define GOT_MAX 128
 
@@ -127,105 +128,6 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* fork + exec argv with stdout and stderr into a pipe (*outfd). */
-static pid_t
-spawn(char *const argv[], const char *fallback, int *outfd)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		execvp(argv[0], argv);
-		if (fallback)
-			execv(fallback, argv);
-		_exit(127);
-	}
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return -1;
-	}
-	*outfd = p[0];
-	return pid;
-}
-
-/* SIGTERM, wait at most 2 s, then SIGKILL. */
-static void
-reap(pid_t pid)
-{
-	int i, st;
-
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	for (i = 0; i < 200; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return;
-		sleep_ms(10);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-}
-
-/* Read what fd has until EOF or timeout_ms. */
-static size_t
-read_all(int fd, char *buf, size_t cap, unsigned timeout_ms)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	size_t len = 0;
-	double end = now_s() + timeout_ms / 1000.0;
-	ssize_t r;
-
-	while (len + 1 < cap && now_s() < end) {
-		if (poll(&pfd, 1, 50) <= 0)
-			continue;
-		r = read(fd, buf + len, cap - 1 - len);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (memchr(buf, '\n', len) && timeout_ms == 0)
-			break;
-	}
-	buf[len] = '\0';
-	return len;
-}
-
-/* One line (the port) from fd within timeout_ms. */
-static long
-read_port(int fd, unsigned timeout_ms)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	char buf[32];
-	size_t len = 0;
-	double end = now_s() + timeout_ms / 1000.0;
-
-	while (len + 1 < sizeof(buf) && now_s() < end) {
-		if (poll(&pfd, 1, 50) <= 0)
-			continue;
-		if (read(fd, buf + len, 1) != 1)
-			break;
-		if (buf[len] == '\n')
-			break;
-		len++;
-	}
-	buf[len] = '\0';
-	return len ? strtol(buf, NULL, 10) : -1;
-}
-
 /* A port free on 127.0.0.1 for this socket type right now. */
 static uint16_t
 free_port(int type)
@@ -277,12 +179,13 @@ httpd_start(void **state)
 	char *argv[] = { "python3", "tests/tools/feed_httpd.py", NULL };
 	long port;
 
-	httpd_pid = spawn(argv, NULL, &httpd_out);
+	httpd_pid = tproc_spawn(
+	    argv, &httpd_out, &(struct tproc_opts){ .stderr_pipe = true });
 	if (httpd_pid < 0)
 		return -1;
-	port = read_port(httpd_out, 5000);
+	port = tproc_read_port(httpd_out, 5000);
 	if (port <= 0 || port > 65535) {
-		reap(httpd_pid);
+		tproc_reap(httpd_pid, 2000, true);
 		return -1;
 	}
 	snprintf(base, sizeof(base), "http://127.0.0.1:%ld", port);
@@ -292,7 +195,7 @@ httpd_start(void **state)
 static int
 httpd_stop(void **state)
 {
-	reap(httpd_pid);
+	tproc_reap(httpd_pid, 2000, true);
 	if (httpd_out >= 0)
 		close(httpd_out);
 	return 0;
@@ -1055,7 +958,7 @@ test_rbldnsd_serves_export(void **state)
 	uint8_t txt[512];
 	size_t i, tl;
 	uint16_t port;
-	int fd, rcode, ok = 0, argc = 0;
+	int fd = -1, rcode, ok = 0, argc = 0;
 	pid_t pid;
 	FILE *f;
 
@@ -1084,7 +987,9 @@ test_rbldnsd_serves_export(void **state)
 	argv[argc++] = "0";
 	argv[argc++] = "bl.test:combined:feed.rbl";
 	argv[argc] = NULL;
-	pid = spawn(argv, "/usr/sbin/rbldnsd", &fd);
+	pid = tproc_spawn(argv, &fd,
+	    &(struct tproc_opts){
+		.stderr_pipe = true, .fallback = "/usr/sbin/rbldnsd" });
 	assert_true(pid > 0);
 	/* Up to 5 s for rbldnsd to load the zone and answer. */
 	for (i = 0; i < 25 && !ok; i++) {
@@ -1103,8 +1008,8 @@ test_rbldnsd_serves_export(void **state)
 	    (dns_query(port, name, 16, txt, &tl, &rcode) != 0 || tl != 8 ||
 		memcmp(txt, "\x07scanner", 8) != 0))
 		ok = 0;
-	reap(pid);
-	read_all(fd, out, sizeof(out), 500);
+	tproc_reap(pid, 2000, true);
+	tproc_read_all(fd, out, sizeof(out), 500);
 	close(fd);
 	unlink(path);
 	rmdir(dir);
@@ -1352,7 +1257,7 @@ test_sched(void **state)
 	/* Wait (5 s at most) for two rounds of every feed. */
 	url_of(url, sizeof(url), "/log");
 	for (i = 0; i < 50 && !done; i++) {
-		sleep_ms(100);
+		tproc_sleep_ms(100);
 		if (feed_fetch(url, 2000, &paths, &len, NULL, err, sizeof(err)))
 			continue;
 		pthread_mutex_lock(&ap.mu);
@@ -1420,7 +1325,7 @@ test_sched_stop(void **state)
 	add_feed(&gc, "plain", "/plain", FEED_PLAIN, 3600);
 	assert_int_equal(feed_sched_start(&fs, &gc, apply_h, &ap), 0);
 	for (i = 0; i < 50; i++) {
-		sleep_ms(100);
+		tproc_sleep_ms(100);
 		pthread_mutex_lock(&ap.mu);
 		if (ap.plain) {
 			pthread_mutex_unlock(&ap.mu);
@@ -1439,7 +1344,7 @@ test_sched_stop(void **state)
 	memset(&gc, 0, sizeof(gc));
 	add_feed(&gc, "hang", url, FEED_PLAIN, 3600);
 	assert_int_equal(feed_sched_start(&fs, &gc, apply_h, &ap), 0);
-	sleep_ms(300);
+	tproc_sleep_ms(300);
 	t0 = now_s();
 	feed_sched_stop(fs);
 	assert_true(now_s() - t0 < 0.5);
