@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "core/cfg.h"
+#include "core/date.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "fraud/alert.h"
@@ -85,11 +86,11 @@ alerts_usage(FILE *f)
 static int
 date_ms(const char *opt, const char *v, int64_t *out)
 {
-	int64_t t = cfg_date_parse(v);
+	char why[64];
+	int64_t t;
 
-	if (t < 0)
-		return ctl_fail(
-			   "%s: \"%s\" is not a date (YYYY-MM-DD)", opt, v) +
+	if (date_parse(v, &t, why, sizeof(why)))
+		return ctl_fail("%s: \"%s\" is not a date: %s", opt, v, why) +
 		    1;
 	*out = t * 1000;
 	return 0;

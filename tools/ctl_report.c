@@ -22,6 +22,7 @@
 
 #include "callerid/report.h"
 #include "core/cfg.h"
+#include "core/date.h"
 #include "core/reason.h"
 #include "core/str.h"
 #include "store/store.h"
@@ -75,7 +76,7 @@ date_arg(const char *opt, const char *s, int64_t *day)
 
 	if (!s)
 		return ctl_fail("%s YYYY-MM-DD is required", opt) + 1;
-	if (report_date_parse(s, day, err, sizeof(err)))
+	if (date_parse(s, day, err, sizeof(err)))
 		return ctl_fail(
 			   "%s: \"%s\" is not a valid date: %s", opt, s, err) +
 		    1;

@@ -14,6 +14,7 @@
 
 #include "callerid/number.h"
 #include "core/cfg.h"
+#include "core/date.h"
 
 #define PLAN_PREFIX_MAX 8 /* digits of an expanded prefix */
 #define PLAN_NODES_MAX 4096
@@ -245,9 +246,9 @@ parse_line(struct pld *ld, char *line)
 		e.max = (uint8_t)hi;
 	}
 	for (i = 3; i + 1 < n; i += 2) {
-		int64_t d = cfg_date_parse(tok[i + 1]);
+		int64_t d;
 
-		if (d < 0) {
+		if (date_parse(tok[i + 1], &d, NULL, 0)) {
 			perr(ld, "bad date (YYYY-MM-DD)", tok[i + 1]);
 			return;
 		}

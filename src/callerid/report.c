@@ -67,10 +67,6 @@ struct report {
 
 /* ---- dates -------------------------------------------------------------- */
 
-static const char *const month_names[12] = { "January", "February", "March",
-	"April", "May", "June", "July", "August", "September", "October",
-	"November", "December" };
-
 static void
 day_tm(int64_t day, struct tm *tm)
 {
@@ -95,78 +91,6 @@ report_date_fmt(int64_t day, char *buf, size_t cap)
 	day_tm(day, &tm);
 	if (!strftime(buf, cap, "%Y-%m-%d", &tm) && cap)
 		buf[0] = '\0';
-}
-
-/* Days in month "mon" (1..12) of "year": day 0 of the next month. */
-static int
-month_days(int year, int mon)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon; /* the next month, 0-based */
-	tm.tm_mday = 0;
-	day_tm(tm_day(&tm), &tm);
-	return tm.tm_mday;
-}
-
-static int
-digits(const char *s, size_t n, int *out)
-{
-	size_t i;
-	int v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return EINVAL;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-int
-report_date_parse(const char *s, int64_t *day, char *err, size_t errlen)
-{
-	struct tm tm;
-	int y, m, d, dim;
-
-	if (!err || !errlen) {
-		err = NULL;
-		errlen = 0;
-	}
-	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    digits(s, 4, &y) || digits(s + 5, 2, &m) || digits(s + 8, 2, &d)) {
-		if (err)
-			snprintf(err, errlen,
-			    "not a date of the form "
-			    "YYYY-MM-DD");
-		return EINVAL;
-	}
-	if (y < 1970) {
-		if (err)
-			snprintf(err, errlen, "year %d is before 1970", y);
-		return ERANGE;
-	}
-	if (m < 1 || m > 12) {
-		if (err)
-			snprintf(err, errlen, "there is no month %02d", m);
-		return ERANGE;
-	}
-	dim = month_days(y, m);
-	if (d < 1 || d > dim) {
-		if (err)
-			snprintf(err, errlen, "%s %d has %d days",
-			    month_names[m - 1], y, dim);
-		return ERANGE;
-	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	*day = tm_day(&tm);
-	return 0;
 }
 
 int64_t

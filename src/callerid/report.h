@@ -130,14 +130,6 @@ int report_by_parse(const char *s, unsigned *by);
 /* "day", "month", "half" or "year". */
 const char *report_period_name(enum report_period p);
 
-/*
- * "YYYY-MM-DD" (exactly, years 1970..9999) to the day's unix seconds
- * at 00:00 UTC. Returns 0; EINVAL when the text is not in that form;
- * ERANGE when the date does not exist (2026-02-30) or is out of range.
- * On error a one-line reason ("February 2026 has 28 days") is written
- * to "err" when it is not NULL.
- */
-int report_date_parse(const char *s, int64_t *day, char *err, size_t errlen);
 /* "YYYY-MM-DD" of "day" into buf (at least 11 bytes). */
 void report_date_fmt(int64_t day, char *buf, size_t cap);
 

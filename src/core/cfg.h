@@ -393,12 +393,6 @@ const char *cfg_realm(const struct cfg *cfg, struct str host);
  * ten years).
  */
 int cfg_duration_parse(const char *s, unsigned *secs);
-/*
- * A date "YYYY-MM-DD" as unix seconds at 00:00 UTC; -1 when it is not
- * one (a day that does not exist, like 2026-02-30, included).
- */
-int64_t cfg_date_parse(const char *s);
-
 /* The caller-ID settings' defaults (core/cfg_callerid.c). */
 void cfg_callerid_defaults(struct cfg_callerid *c);
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/cfg_int.h"
+#include "core/date.h"
 
 static const char *const class_names[] = { "", "national", "international",
 	"access" };
@@ -37,27 +38,6 @@ static const struct {
 #undef CID_RULE_DEF
 };
 
-int64_t
-cfg_date_parse(const char *s)
-{
-	struct tm tm;
-	const char *end;
-	time_t t;
-	int d, m;
-
-	memset(&tm, 0, sizeof(tm));
-	if (strlen(s) != 10 || !(end = strptime(s, "%Y-%m-%d", &tm)) ||
-	    *end != '\0')
-		return -1;
-	d = tm.tm_mday;
-	m = tm.tm_mon;
-	t = timegm(&tm);
-	/* timegm normalises 2026-02-30 to March: refuse it. */
-	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m)
-		return -1;
-	return (int64_t)t;
-}
-
 void
 cfg_callerid_defaults(struct cfg_callerid *c)
 {
@@ -73,7 +53,7 @@ cfg_callerid_defaults(struct cfg_callerid *c)
 	c->no_data_pass = true;
 	for (i = 0; i < CID__COUNT; i++) {
 		c->rules[i].enabled = true;
-		c->rules[i].from = cfg_date_parse(rule_defaults[i].from);
+		date_parse(rule_defaults[i].from, &c->rules[i].from, NULL, 0);
 	}
 	c->robinson_timeout = 1000;
 	c->robinson_cache = 86400;
@@ -212,12 +192,12 @@ load_rules(struct ld *ld, const config_setting_t *g, struct cfg_callerid *c)
 		}
 		s = cfg_get_string(ld, e, "from", buf, sizeof(buf), false);
 		if (s) {
-			int64_t d = cfg_date_parse(buf);
+			char why[64];
+			int64_t d;
 
-			if (d < 0)
+			if (date_parse(buf, &d, why, sizeof(why)))
 				cfg_err_at(ld, s,
-				    "from: \"%s\" is not a date (YYYY-MM-DD)",
-				    buf);
+				    "from: \"%s\" is not a date: %s", buf, why);
 			else
 				c->rules[k].from = d;
 		}

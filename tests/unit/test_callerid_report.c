@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "callerid/report.h"
+#include "core/date.h"
 #include "store/store.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -34,7 +35,7 @@ day(const char *s)
 	int64_t d = -1;
 	char err[128];
 
-	if (report_date_parse(s, &d, err, sizeof(err)))
+	if (date_parse(s, &d, err, sizeof(err)))
 		fail_msg("bad test date %s: %s", s, err);
 	return d;
 }
@@ -153,38 +154,36 @@ test_date_parse(void **state)
 	int64_t d = 0;
 	char err[128];
 
-	assert_int_equal(
-	    report_date_parse("1970-01-01", &d, err, sizeof(err)), 0);
+	assert_int_equal(date_parse("1970-01-01", &d, err, sizeof(err)), 0);
 	assert_int_equal(d, 0);
-	assert_int_equal(report_date_parse("2026-01-01", &d, NULL, 0), 0);
+	assert_int_equal(date_parse("2026-01-01", &d, NULL, 0), 0);
 	assert_int_equal(d, 1767225600);
-	assert_int_equal(report_date_parse("2024-02-29", &d, NULL, 0), 0);
+	assert_int_equal(date_parse("2024-02-29", &d, NULL, 0), 0);
 	assert_int_equal(d, 1709164800);
 
 	assert_int_equal(
-	    report_date_parse("2026-02-30", &d, err, sizeof(err)), ERANGE);
+	    date_parse("2026-02-30", &d, err, sizeof(err)), ERANGE);
 	assert_string_equal(err, "February 2026 has 28 days");
 	assert_int_equal(
-	    report_date_parse("2025-02-29", &d, err, sizeof(err)), ERANGE);
+	    date_parse("2025-02-29", &d, err, sizeof(err)), ERANGE);
 	assert_string_equal(err, "February 2025 has 28 days");
 	assert_int_equal(
-	    report_date_parse("2026-04-31", &d, err, sizeof(err)), ERANGE);
+	    date_parse("2026-04-31", &d, err, sizeof(err)), ERANGE);
 	assert_string_equal(err, "April 2026 has 30 days");
 	assert_int_equal(
-	    report_date_parse("2026-13-01", &d, err, sizeof(err)), ERANGE);
+	    date_parse("2026-13-01", &d, err, sizeof(err)), ERANGE);
 	assert_string_equal(err, "there is no month 13");
 	assert_int_equal(
-	    report_date_parse("2026-01-00", &d, err, sizeof(err)), ERANGE);
+	    date_parse("2026-01-00", &d, err, sizeof(err)), ERANGE);
 	assert_int_equal(
-	    report_date_parse("1969-12-31", &d, err, sizeof(err)), ERANGE);
-	assert_int_equal(
-	    report_date_parse("2026-1-01", &d, err, sizeof(err)), EINVAL);
+	    date_parse("1969-12-31", &d, err, sizeof(err)), ERANGE);
+	assert_int_equal(date_parse("2026-1-01", &d, err, sizeof(err)), EINVAL);
 	assert_string_equal(err, "not a date of the form YYYY-MM-DD");
-	assert_int_equal(report_date_parse("2026-01-01x", &d, NULL, 0), EINVAL);
-	assert_int_equal(report_date_parse("2026/01/01", &d, NULL, 0), EINVAL);
-	assert_int_equal(report_date_parse("+026-01-01", &d, NULL, 0), EINVAL);
-	assert_int_equal(report_date_parse("", &d, NULL, 0), EINVAL);
-	assert_int_equal(report_date_parse(NULL, &d, NULL, 0), EINVAL);
+	assert_int_equal(date_parse("2026-01-01x", &d, NULL, 0), EINVAL);
+	assert_int_equal(date_parse("2026/01/01", &d, NULL, 0), EINVAL);
+	assert_int_equal(date_parse("+026-01-01", &d, NULL, 0), EINVAL);
+	assert_int_equal(date_parse("", &d, NULL, 0), EINVAL);
+	assert_int_equal(date_parse(NULL, &d, NULL, 0), EINVAL);
 	/* d untouched by the failures */
 	assert_int_equal(d, 1709164800);
 }
