@@ -46,6 +46,10 @@ static const struct cmd cmds[] = {
 	    "export; \"ban\" alone for help)",
 	    ctl_ban },
 	{ "check", "check -c FILE: validate a configuration file", cmd_check },
+	{ "fraud",
+	    "fraud list|show ...: the toll-fraud counters of accounts and "
+	    "trunks (\"fraud\" alone for help)",
+	    ctl_fraud },
 	{ "metrics",
 	    "metrics [ADDR:PORT]: print the daemon's metrics "
 	    "(default 127.0.0.1:9060)",

@@ -30,5 +30,6 @@ int ctl_robinson(int argc, char **argv);
 int ctl_report(int argc, char **argv);
 /* tools/ctl_alert.c: the alerts the daemon raised, and a test alert. */
 int ctl_alerts(int argc, char **argv);
+int ctl_fraud(int argc, char **argv);
 
 #endif /* CENTINELA_TOOLS_CTL_H */

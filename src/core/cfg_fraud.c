@@ -141,6 +141,7 @@ cfg_fraud_defaults(struct cfg_fraud *c)
 	c->early_timeout = 180;
 	c->retry_after = 60;
 	c->alert_interval = 3600;
+	c->persist_interval = 60;
 	c->actions[FRAUD_LEVEL_WARNING] = FRAUD_ACT_LOG | FRAUD_ACT_ALERT;
 	c->actions[FRAUD_LEVEL_CRITICAL] = FRAUD_ACT_ALERT | FRAUD_ACT_REJECT;
 	rules_defaults(&c->defaults);
@@ -764,8 +765,8 @@ cfg_load_fraud(struct ld *ld, const config_setting_t *root)
 {
 	static const char *const known[] = { "enabled", "mode", "destinations",
 		"max_subjects", "max_dialogs", "max_duration", "early_timeout",
-		"retry_after", "alert_interval", "actions", "defaults",
-		"accounts", "trunks", NULL };
+		"retry_after", "alert_interval", "persist_interval", "actions",
+		"defaults", "accounts", "trunks", NULL };
 	struct cfg_fraud *c = &ld->cfg->fraud;
 	const config_setting_t *g = cfg_member(root, "fraud"), *s, *d;
 
@@ -783,11 +784,13 @@ cfg_load_fraud(struct ld *ld, const config_setting_t *root)
 	cfg_get_uint(ld, g, "max_subjects", 16, 10000000, &c->max_subjects);
 	cfg_get_uint(ld, g, "max_dialogs", 1, 10000000, &c->max_dialogs);
 	cfg_get_duration(
-	    ld, g, "max_duration", 60, 7 * 86400, &c->max_duration);
+	    ld, g, "max_duration", 10, 7 * 86400, &c->max_duration);
 	cfg_get_duration(ld, g, "early_timeout", 5, 3600, &c->early_timeout);
 	cfg_get_duration(ld, g, "retry_after", 1, 86400, &c->retry_after);
 	cfg_get_duration(
 	    ld, g, "alert_interval", 60, 7 * 86400, &c->alert_interval);
+	cfg_get_duration(
+	    ld, g, "persist_interval", 1, 3600, &c->persist_interval);
 	get_level_actions(ld, g, 0x1f, "", c->actions);
 
 	/* The table first: the rules name its classes. */

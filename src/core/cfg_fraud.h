@@ -17,6 +17,8 @@
  *	  retry_after = "1m";		# Retry-After of a concurrency cap
  *	  alert_interval = "1h";	# one alert per subject, rule and
  *					# level in this interval [1m, 7d]
+ *	  persist_interval = "1m";	# changed counters written to the
+ *					# store this often [1s, 1h]
  *	  actions = {			# what each level does by default
  *	    warning = [ "log", "alert" ];
  *	    critical = [ "alert", "reject" ];
@@ -184,6 +186,7 @@ struct cfg_fraud {
 	unsigned early_timeout; /* s */
 	unsigned retry_after; /* s */
 	unsigned alert_interval; /* s */
+	unsigned persist_interval; /* s between writes of changed subjects */
 	uint8_t actions[3]; /* default FRAUD_ACT_* per level */
 	struct cfg_fraud_rules defaults;
 	struct cfg_fraud_account *accounts; /* heap, naccounts */

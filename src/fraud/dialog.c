@@ -45,6 +45,13 @@ enum dlg_state {
 	DS_UP /* answered, on the up list */
 };
 
+/* Which party a pending BYE must be answered by. */
+enum dlg_side {
+	SIDE_NONE = 0,
+	SIDE_CALLER,
+	SIDE_CALLEE
+};
+
 struct dlg {
 	uint32_t d_hnext; /* hash chain */
 	uint32_t d_prev; /* deadline list */
@@ -53,10 +60,15 @@ struct dlg {
 	int64_t d_started;
 	int64_t d_answered;
 	void *d_owner;
+	uint64_t d_ikey; /* transaction key of the INVITE */
+	uint64_t d_bkey; /* of the BYE waiting for its 2xx */
 	uint32_t d_tag;
 	uint16_t d_cidlen;
 	uint8_t d_taglen;
 	uint8_t d_state;
+	uint8_t d_bside; /* enum dlg_side: who must answer the BYE */
+	uint8_t d_fam[2]; /* address family of caller, callee; 0 unknown */
+	uint8_t d_ip[2][16]; /* caller's, callee's address */
 	char d_key[KEY_MAX]; /* Call-ID then From tag */
 };
 
@@ -397,9 +409,36 @@ dlg_table_free(struct dlg_table *t)
 	free(t);
 }
 
+/* Remember the address of "sa" as party "i" (0 caller, 1 callee). */
+static void
+party_set(struct dlg *d, unsigned i, const struct sa *sa)
+{
+	const uint8_t *b;
+	int fam = 0;
+
+	d->d_fam[i] = 0;
+	if (!sa || !(b = sa_addr_bytes(sa, &fam)))
+		return;
+	d->d_fam[i] = fam == AF_INET6 ? 6 : 4;
+	memcpy(d->d_ip[i], b, fam == AF_INET6 ? 16 : 4);
+}
+
+/* Is "sa" the address of party "i"? Unknown matches nothing. */
+static bool
+party_is(const struct dlg *d, unsigned i, const struct sa *sa)
+{
+	const uint8_t *b;
+	int fam = 0;
+
+	if (!d->d_fam[i] || !sa || !(b = sa_addr_bytes(sa, &fam)) ||
+	    d->d_fam[i] != (fam == AF_INET6 ? 6 : 4))
+		return false;
+	return memcmp(d->d_ip[i], b, fam == AF_INET6 ? 16 : 4) == 0;
+}
+
 int
 dlg_start(struct dlg_table *t, struct str call_id, struct str from_tag,
-    void *owner, uint32_t tag)
+    void *owner, uint32_t tag, uint64_t key, const struct sa *caller)
 {
 	struct dlg_key k;
 	struct dlg *d;
@@ -426,6 +465,11 @@ dlg_start(struct dlg_table *t, struct str call_id, struct str from_tag,
 	d->d_answered = 0;
 	d->d_owner = owner;
 	d->d_tag = tag;
+	d->d_ikey = key;
+	d->d_bkey = 0;
+	d->d_bside = SIDE_NONE;
+	party_set(d, 0, caller);
+	d->d_fam[1] = 0;
 	d->d_cidlen = (uint16_t)k.cidlen;
 	d->d_taglen = (uint8_t)k.taglen;
 	d->d_state = DS_EARLY;
@@ -452,7 +496,8 @@ lookup(const struct dlg_table *t, struct str call_id, struct str tag)
 }
 
 void
-dlg_answered(struct dlg_table *t, struct str call_id, struct str from_tag)
+dlg_answered(struct dlg_table *t, struct str call_id, struct str from_tag,
+    uint64_t key, const struct sa *callee)
 {
 	uint32_t ref = lookup(t, call_id, from_tag);
 	struct dlg *d;
@@ -460,8 +505,9 @@ dlg_answered(struct dlg_table *t, struct str call_id, struct str from_tag)
 	if (!ref)
 		return;
 	d = slot_of(t, ref);
-	if (d->d_state != DS_EARLY)
+	if (d->d_state != DS_EARLY || d->d_ikey != key)
 		return;
+	party_set(d, 1, callee);
 	list_remove(t, &t->early, ref);
 	d->d_answered = now_ms();
 	d->d_state = DS_UP;
@@ -473,38 +519,75 @@ dlg_answered(struct dlg_table *t, struct str call_id, struct str from_tag)
 /* End an unanswered dialog; an answered one goes on. */
 static void
 end_early(struct dlg_table *t, struct str call_id, struct str from_tag,
-    enum dlg_end how)
+    uint64_t key, enum dlg_end how)
 {
 	uint32_t ref = lookup(t, call_id, from_tag);
 
-	if (ref && slot_of(t, ref)->d_state == DS_EARLY)
+	if (ref && slot_of(t, ref)->d_state == DS_EARLY &&
+	    slot_of(t, ref)->d_ikey == key)
 		end_dialog(t, ref, how, now_ms());
 }
 
 void
-dlg_failed(struct dlg_table *t, struct str call_id, struct str from_tag)
+dlg_failed(
+    struct dlg_table *t, struct str call_id, struct str from_tag, uint64_t key)
 {
-	end_early(t, call_id, from_tag, DLG_END_FAILED);
+	end_early(t, call_id, from_tag, key, DLG_END_FAILED);
 }
 
 void
-dlg_cancel(struct dlg_table *t, struct str call_id, struct str from_tag)
+dlg_cancel(
+    struct dlg_table *t, struct str call_id, struct str from_tag, uint64_t key)
 {
-	end_early(t, call_id, from_tag, DLG_END_CANCEL);
+	end_early(t, call_id, from_tag, key, DLG_END_CANCEL);
+}
+
+/* The answered dialog a BYE names: the caller's From tag, or its To tag. */
+static uint32_t
+bye_lookup(const struct dlg_table *t, struct str call_id, struct str from_tag,
+    struct str to_tag)
+{
+	uint32_t ref = lookup(t, call_id, from_tag);
+
+	if ((!ref || slot_of(t, ref)->d_state != DS_UP) && to_tag.len)
+		ref = lookup(t, call_id, to_tag);
+	return ref && slot_of(t, ref)->d_state == DS_UP ? ref : 0;
+}
+
+void
+dlg_bye_seen(struct dlg_table *t, struct str call_id, struct str from_tag,
+    struct str to_tag, uint64_t key, const struct sa *src)
+{
+	uint32_t ref = bye_lookup(t, call_id, from_tag, to_tag);
+	struct dlg *d;
+
+	if (!ref)
+		return;
+	d = slot_of(t, ref);
+	/* From one party, it must be answered by the other. */
+	if (party_is(d, 0, src))
+		d->d_bside = SIDE_CALLEE;
+	else if (party_is(d, 1, src))
+		d->d_bside = SIDE_CALLER;
+	else
+		return; /* a third party's BYE ends nothing */
+	d->d_bkey = key;
 }
 
 void
 dlg_bye(struct dlg_table *t, struct str call_id, struct str from_tag,
-    struct str to_tag)
+    struct str to_tag, uint64_t key, const struct sa *src)
 {
-	uint32_t ref;
+	uint32_t ref = bye_lookup(t, call_id, from_tag, to_tag);
+	struct dlg *d;
 
-	/* From the caller: its From tag; from the callee: its To tag. */
-	ref = lookup(t, call_id, from_tag);
-	if ((!ref || slot_of(t, ref)->d_state != DS_UP) && to_tag.len)
-		ref = lookup(t, call_id, to_tag);
-	if (ref && slot_of(t, ref)->d_state == DS_UP)
-		end_dialog(t, ref, DLG_END_BYE, now_ms());
+	if (!ref)
+		return;
+	d = slot_of(t, ref);
+	if (d->d_bside == SIDE_NONE || d->d_bkey != key ||
+	    !party_is(d, d->d_bside == SIDE_CALLER ? 0 : 1, src))
+		return;
+	end_dialog(t, ref, DLG_END_BYE, now_ms());
 }
 
 bool

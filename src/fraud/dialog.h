@@ -26,6 +26,20 @@
  * and freed slots are reused most-recent first: resident memory follows
  * the peak number of concurrent dialogs. dlg_stats() gives the figures.
  *
+ * Who may end a call. Responses are matched to the request they answer
+ * by the transaction key the proxy puts in its Via branch (a keyed hash
+ * of the request's own fields, unknown to anyone who did not receive the
+ * forwarded request): only the final answer to the INVITE that started
+ * the dialog answers or fails it, not an answer to another request with
+ * the same Call-ID and tag. A BYE ends the call only when its 2xx comes
+ * back from the other party: dlg_bye_seen() notes which party sent the
+ * BYE (by its address: the caller's is the INVITE's source, the
+ * callee's the source of the 2xx) and its key; dlg_bye() accepts a 2xx
+ * with that key from the other party's address. A caller who routes a
+ * BYE to a server of its own, or sends one the callee refuses, ends
+ * nothing; the call then runs until the BYE the callee accepts, or
+ * max_duration.
+ *
  * Times are milliseconds of the monotonic clock (loop_clock_ms()).
  *
  * SPDX-License-Identifier: BSD-2-Clause
@@ -38,6 +52,7 @@
 
 #include "core/loop.h"
 #include "core/str.h"
+#include "net/sa.h"
 
 /* Longest Call-ID and From tag tracked; longer ones: EINVAL. */
 #define DLG_CALLID_MAX 256
@@ -99,29 +114,42 @@ int dlg_table_alloc(struct dlg_table **tp, struct loop *l,
 void dlg_table_free(struct dlg_table *t);
 
 /*
- * A new call. Returns 0 (tracked), EEXIST (this Call-ID + tag is
- * tracked already: a retransmission; nothing changes), ENOSPC (the
- * table is full; counted in refused_full), EINVAL (empty Call-ID or
- * tag, or longer than DLG_CALLID_MAX / DLG_TAG_MAX), ESHUTDOWN (called
- * from the callback while dlg_table_free() runs). The bytes are copied.
+ * A new call: its INVITE's transaction key and the caller's address
+ * (may be NULL: then no BYE can end the call, only max_duration).
+ * Returns 0 (tracked), EEXIST (this Call-ID + tag is tracked already:
+ * a retransmission; nothing changes), ENOSPC (the table is full;
+ * counted in refused_full), EINVAL (empty Call-ID or tag, or longer
+ * than DLG_CALLID_MAX / DLG_TAG_MAX), ESHUTDOWN (called from the
+ * callback while dlg_table_free() runs). The bytes are copied.
  */
 int dlg_start(struct dlg_table *t, struct str call_id, struct str from_tag,
-    void *owner, uint32_t tag);
-/* A 2xx to the INVITE (the first one counts; later ones do nothing). */
-void dlg_answered(struct dlg_table *t, struct str call_id, struct str from_tag);
-/* A final response >= 300 to the INVITE: ends an unanswered dialog. */
-void dlg_failed(struct dlg_table *t, struct str call_id, struct str from_tag);
-/* A CANCEL: ends an unanswered dialog (an answered one goes on). */
-void dlg_cancel(struct dlg_table *t, struct str call_id, struct str from_tag);
+    void *owner, uint32_t tag, uint64_t key, const struct sa *caller);
 /*
- * A BYE with these From and To tags (to_tag may be empty): ends the
- * answered dialog either tag names. A BYE for a dialog not answered yet
- * is ignored: RFC 3261 allows none (the caller CANCELs, the callee
- * answers first), and ending on it would let a caller drop its call
- * from the count and then have it answered untracked.
+ * A 2xx to the INVITE of key "key" from "callee" (the first one counts;
+ * later ones, and answers to other requests, do nothing).
  */
+void dlg_answered(struct dlg_table *t, struct str call_id, struct str from_tag,
+    uint64_t key, const struct sa *callee);
+/* A final response >= 300 to that INVITE: ends an unanswered dialog. */
+void dlg_failed(
+    struct dlg_table *t, struct str call_id, struct str from_tag, uint64_t key);
+/* A CANCEL of that INVITE: ends an unanswered dialog. */
+void dlg_cancel(
+    struct dlg_table *t, struct str call_id, struct str from_tag, uint64_t key);
+/*
+ * A BYE with these From and To tags (to_tag may be empty) from "src",
+ * forwarded under transaction key "key": if either tag names an
+ * answered dialog and src is one of its parties, the dialog now waits
+ * for the other party's 2xx to this BYE. A BYE for a dialog not
+ * answered yet is ignored: RFC 3261 allows none (the caller CANCELs,
+ * the callee answers first), and ending on it would let a caller drop
+ * its call from the count and then have it answered untracked.
+ */
+void dlg_bye_seen(struct dlg_table *t, struct str call_id, struct str from_tag,
+    struct str to_tag, uint64_t key, const struct sa *src);
+/* A 2xx to a BYE (key, source): ends the dialog as above. */
 void dlg_bye(struct dlg_table *t, struct str call_id, struct str from_tag,
-    struct str to_tag);
+    struct str to_tag, uint64_t key, const struct sa *src);
 /* Is this dialog tracked (tests, in-dialog checks)? */
 bool dlg_exists(
     const struct dlg_table *t, struct str call_id, struct str from_tag);

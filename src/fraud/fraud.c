@@ -139,7 +139,8 @@ fraud_call_start(struct fraud *f, const struct fraud_call *call,
 	}
 	for (k = 0; k < 2; k++)
 		if (subj[k]) {
-			fraud_subj_advance(subj[k], now);
+			if (fraud_subj_advance(subj[k], now))
+				fraud_subj_dirty(f, subj[k]);
 			nhits +=
 			    fraud_eval(f, subj[k], now, cls, nh, hits + nhits);
 		}
@@ -190,8 +191,10 @@ fraud_call_start(struct fraud *f, const struct fraud_call *call,
 	d->detail = reason_text(d->reason);
 	if (d->shadow)
 		f->st.shadowed++;
-	if (d->vd == FRAUD_SUSPEND && subj[0])
+	if (d->vd == FRAUD_SUSPEND && subj[0]) {
 		subj[0]->suspended = 1;
+		fraud_subj_dirty(f, subj[0]);
+	}
 	if (d->vd != FRAUD_PASS) {
 		f->st.decisions[d->vd]++;
 		return 0;
@@ -200,8 +203,10 @@ fraud_call_start(struct fraud *f, const struct fraud_call *call,
 	if (err)
 		goto fail;
 	for (k = 0; k < 2; k++)
-		if (subj[k])
+		if (subj[k]) {
 			commit(subj[k], now, cls, nh);
+			fraud_subj_dirty(f, subj[k]);
+		}
 	ref->s[0] = subj[0];
 	ref->s[1] = subj[1];
 	ref->dclass = (uint16_t)cls;
@@ -257,6 +262,7 @@ fraud_call_end(struct fraud *f, struct fraud_callref *ref, int64_t answered_s,
 			s->active--;
 		if (s->refs > 0)
 			s->refs--;
+		fraud_subj_dirty(f, s);
 	}
 	ref->live = 0;
 	ref->s[0] = ref->s[1] = NULL;

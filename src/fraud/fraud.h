@@ -39,12 +39,23 @@
  *                      called (minute stamps)
  *   same_number_in_a_row  run of calls to one number; another number,
  *                      or an hour without calling it, starts a new run
- *   first_use_classes  classes the subject ever called (persisted)
+ *   first_use_classes  classes the subject ever called
  *   baseline           calls per hour of the week (168 slots, UTC),
  *                      exponentially weighted (1/4 per week), learned
  *                      as each hour ends; an unseen slot never fires
  *   alerts             one per subject, rule and level per
  *                      alert_interval (the first one opens the interval)
+ *
+ * Persistence. fraud_subject_export() writes a subject's whole state
+ * but its calls up (every window, the numbers, the run, classes used,
+ * baseline, alert state, suspension) as a fixed-size blob, and
+ * fraud_subject_import() puts it back, so a restart keeps every count:
+ * the windows slide on from the times they hold. Write-behind: every
+ * subject whose persistent state changed (a call counted or ended, a
+ * suspension or resume, an hour learned, an alert state) is on a dirty
+ * list that fraud_subject_dirty() lists and clears, without a scan of
+ * all subjects; an evicted subject leaves it. fraud_blob_info() reads
+ * a stored blob without an engine.
  *
  * Threads: one engine belongs to one thread (no locks).
  *
@@ -159,13 +170,47 @@ void fraud_call_end(struct fraud *f, struct fraud_callref *ref,
     int64_t answered_s, int64_t ended_s);
 
 /*
- * The persistent part of a subject (baseline, classes ever called,
- * suspension) as a versioned little-endian blob of FRAUD_BLOB_SIZE
- * bytes. export: 0, ENOENT (not tracked), ENOSPC (cap too small).
- * import: creates the subject if needed; 0, EINVAL (not a blob of a
- * known version), ENOSPC (no subject could be evicted), ENOMEM.
+ * The persistent state of a subject: everything but its calls up
+ * (after a restart nothing is up), as a blob of FRAUD_BLOB_SIZE bytes,
+ * version 2, every number little-endian, arrays in bucket order
+ * (bucket = absolute bucket number % count; a head is the absolute
+ * number of the newest bucket, 0 for a window never moved):
+ *
+ *   offset  bytes  field
+ *        0      4  magic "CNFR"
+ *        4      1  version, 2
+ *        5      1  suspended: 0 or 1 (always 0 for a trunk)
+ *        6      2  0
+ *        8      8  classes ever called (bit = class id)
+ *       16      4  last counted call, unix s (0: none)
+ *       20      4  start of the alert interval, unix s
+ *       24      4  alerts sent (bit rule * 2 + level - 1)
+ *       28      4  same number: hash of the number of the run
+ *       32      4  same number: unix s of its last call
+ *       36      2  same number: calls in the run
+ *       38      2  baseline: hours learned (saturating)
+ *       40     16  heads: minute (5 s), hour (1 min), hour (5 min),
+ *                  day (1 h), 4 bytes each
+ *       56     24  calls in the minute, 12 x 2
+ *       80    120  calls in the hour, 60 x 2
+ *      200     48  call seconds in the hour, 12 x 4
+ *      248     48  cost x 10^4 in the hour, 12 x 4
+ *      296     96  calls in the day, 24 x 4
+ *      392     96  call seconds in the day, 24 x 4
+ *      488     96  cost x 10^4 in the day, 24 x 4
+ *      584    256  distinct numbers: hashes, 64 x 4
+ *      840    128  distinct numbers: minute stamps, 64 x 2 (0: empty)
+ *      968    336  baseline: calls x 16 per hour of the week, 168 x 2
+ *     1304     21  baseline: slots seen, bit per hour of the week
+ *
+ * export: 0, ENOENT (not tracked), ENOSPC (cap too small).
+ * import: creates the subject if needed, or overwrites the persistent
+ * state of the one there (its calls up stay); it does not mark the
+ * subject dirty. 0, EINVAL (wrong length, magic, version or flag
+ * bytes, or a state the engine cannot produce: the table is then
+ * unchanged), ENOSPC (no subject could be evicted), ENOMEM.
  */
-#define FRAUD_BLOB_SIZE 380
+#define FRAUD_BLOB_SIZE 1325
 int fraud_subject_export(struct fraud *f, enum fraud_kind kind, struct str name,
     void *buf, size_t cap, size_t *len);
 int fraud_subject_import(struct fraud *f, enum fraud_kind kind, struct str name,
@@ -197,6 +242,25 @@ int fraud_subject_info(struct fraud *f, enum fraud_kind kind, struct str name,
 /* Every tracked subject (e.g. to export them at shutdown). */
 typedef void(fraud_subject_h)(enum fraud_kind kind, struct str name, void *arg);
 void fraud_subject_each(struct fraud *f, fraud_subject_h *h, void *arg);
+
+/*
+ * Every subject whose persistent state changed since it was last
+ * listed here, each once, clearing the mark; h may call
+ * fraud_subject_export(). "name" lives for the callback. Changes are
+ * calls counted or ended, suspension and resume, alert state, and
+ * hours of the baseline learned when windows move (a decision, a
+ * call's end, or fraud_subject_info()). A subject changed again
+ * inside h is listed next time; an evicted one is never listed.
+ */
+void fraud_subject_dirty(struct fraud *f, fraud_subject_h *h, void *arg);
+
+/*
+ * What a blob says, windows moved to "now" (as fraud_subject_info;
+ * active and refs 0), for tools that read a stored blob without an
+ * engine. 0 or EINVAL (as fraud_subject_import() refuses it).
+ */
+int fraud_blob_info(
+    const void *buf, size_t len, int64_t now, struct fraud_subject_info *out);
 
 struct fraud_stats {
 	uint64_t subjects; /* tracked now */

@@ -301,6 +301,7 @@ fraud_eval_report(struct fraud *f, const struct fraud_hit *h, unsigned acts,
 	if (!s->alerted)
 		s->alert_at = (uint32_t)now;
 	s->alerted |= bit;
+	fraud_subj_dirty(f, s);
 	snprintf(subject, sizeof(subject), "%s %.*s",
 	    s->kind == FRAUD_ACCOUNT ? "account" : "trunk", (int)s->keylen,
 	    s->key);

@@ -42,12 +42,17 @@ struct tzoff;
  * A subject (an account or a trunk). Every window of every rule is a
  * fixed array here, whatever the rules say, so a reload can switch a
  * rule on without losing what was counted, and the memory per subject
- * is one known figure (fraud_stats().subject_bytes, 1368 bytes on
+ * is one known figure (fraud_stats().subject_bytes, 1384 bytes on
  * x86-64, + the key).
+ *
+ * Everything but hnext, lru, dirty_link, hash, refs, active, set, kind,
+ * dirty, keylen and key is the persistent state: the blob of
+ * fraud_subject_export() carries it whole (fraud_subject.c lists it).
  */
 struct fraud_subj {
 	struct fraud_subj *hnext;
 	TAILQ_ENTRY(fraud_subj) lru;
+	LIST_ENTRY(fraud_subj) dirty_link; /* on f->dirty while dirty */
 	uint64_t hash;
 	uint32_t refs; /* call handles pointing here */
 	uint32_t active; /* calls up */
@@ -78,6 +83,7 @@ struct fraud_subj {
 	uint16_t dn_min[FR_DN_MAX];
 	uint16_t bl[FR_WEEK]; /* usual calls in the hour x 16 */
 	uint8_t bl_seen[(FR_WEEK + 7) / 8];
+	uint8_t dirty; /* on f->dirty (or being listed) */
 	char key[];
 };
 
@@ -126,6 +132,8 @@ struct fraud_rules {
 };
 
 TAILQ_HEAD(fraud_subj_list, fraud_subj);
+/* All zero is an empty list: the calloc'd engine needs no init. */
+LIST_HEAD(fraud_dirty_list, fraud_subj);
 
 struct fraud {
 	struct fraud_rules ru;
@@ -134,6 +142,7 @@ struct fraud {
 	struct fraud_subj **buckets;
 	unsigned nbuckets;
 	struct fraud_subj_list lru;
+	struct fraud_dirty_list dirty; /* persistent state changed */
 	unsigned nsubj;
 	struct fraud_chunk *chunks;
 	unsigned nchunks;
@@ -181,8 +190,17 @@ struct fraud_subj *fraud_subj_find(
  */
 int fraud_subj_get(
     struct fraud *f, unsigned kind, struct str key, struct fraud_subj **sp);
-/* Move every window of "s" to "now" (learning the hours that ended). */
-void fraud_subj_advance(struct fraud_subj *s, int64_t now);
+/*
+ * Move every window of "s" to "now" (learning the hours that ended).
+ * Returns true when it learned an hour of the baseline: the caller
+ * marks the subject dirty (the subject may live outside an engine).
+ */
+bool fraud_subj_advance(struct fraud_subj *s, int64_t now);
+/*
+ * Put "s" on the engine's dirty list (once) because its persistent
+ * state changed; fraud_subject_dirty() lists and clears it.
+ */
+void fraud_subj_dirty(struct fraud *f, struct fraud_subj *s);
 /* Distinct numbers now (after advance); *present: "h" is among them. */
 unsigned fraud_subj_distinct(
     const struct fraud_subj *s, uint32_t h, bool *present);

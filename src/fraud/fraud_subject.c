@@ -2,12 +2,14 @@
  * fraud/fraud_subject.c -- the subjects of the fraud engine: a keyed
  * hash table bounded by max_subjects with LRU eviction of subjects
  * without calls up, the windows of each subject and how they slide,
- * the distinct-number set, the learned baseline, and the persistent
- * part as a versioned blob.
+ * the distinct-number set, the learned baseline, the persistent state
+ * as a versioned blob, and the list of subjects whose persistent state
+ * changed (for write-behind).
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,9 @@ subj_unlink(struct fraud *f, struct fraud_subj *s)
 	if (*pp)
 		*pp = s->hnext;
 	TAILQ_REMOVE(&f->lru, s, lru);
+	/* Gone from the dirty list too: its state is lost anyway. */
+	if (s->dirty)
+		LIST_REMOVE(s, dirty_link);
 	f->nsubj--;
 	f->subj_bytes -= fraud_subj_size(s->keylen);
 	free(s);
@@ -153,13 +158,14 @@ bl_fold(struct fraud_subj *s, uint32_t abs_hour, uint32_t calls)
 		s->bl_hours++;
 }
 
-/* Move every window of "s" to "now" (learning the hours that ended). */
-void
+/* Move every window of "s" to "now"; true when the baseline learned. */
+bool
 fraud_subj_advance(struct fraud_subj *s, int64_t now)
 {
 	struct win_span sp;
 	uint32_t hb = (uint32_t)(now / FR_DAY_W);
 	uint16_t cur = dn_stamp(now);
+	bool learned = false;
 	unsigned i;
 
 	sp = win_advance(&s->min_head, (uint32_t)(now / FR_MIN_W), FR_MIN_N);
@@ -175,6 +181,7 @@ fraud_subj_advance(struct fraud_subj *s, int64_t now)
 		bl_fold(s, h, s->day_calls[h % FR_DAY_N]);
 		for (k = 1; k < hb - h && k <= FR_FOLD_MAX; k++)
 			bl_fold(s, h + k, 0);
+		learned = true;
 	}
 	sp = win_advance(&s->day_head, hb, FR_DAY_N);
 	win_zero(s->day_calls, sizeof(uint32_t), FR_DAY_N, sp);
@@ -193,6 +200,7 @@ fraud_subj_advance(struct fraud_subj *s, int64_t now)
 				s->dn_min[i] = 0;
 	if (s->seq_run && now - (int64_t)s->seq_at >= FR_SEQ_GAP)
 		s->seq_run = 0;
+	return learned;
 }
 
 /* Distinct numbers now (after advance) and whether "h" is among them. */
@@ -262,31 +270,272 @@ fraud_subj_distinct_expiry(
 	return left < 1 ? 1 : (unsigned)left;
 }
 
-/* --- persistence --------------------------------------------------- */
+/* --- dirty list ---------------------------------------------------- */
 
-static const unsigned char blob_magic[4] = { 'C', 'N', 'F', 'R' };
-#define BLOB_VERSION 1
-
-static void
-put16(unsigned char *p, uint16_t v)
+void
+fraud_subj_dirty(struct fraud *f, struct fraud_subj *s)
 {
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
+	if (s->dirty)
+		return;
+	s->dirty = 1;
+	LIST_INSERT_HEAD(&f->dirty, s, dirty_link);
 }
 
-static uint16_t
-get16(const unsigned char *p)
+void
+fraud_subject_dirty(struct fraud *f, fraud_subject_h *h, void *arg)
 {
-	return (uint16_t)(p[0] | p[1] << 8);
+	struct fraud_dirty_list todo = LIST_HEAD_INITIALIZER(todo);
+	struct fraud_subj *s;
+
+	if (!f || !h)
+		return;
+	/*
+	 * Take the list first (reversed: the oldest mark first), so that a
+	 * subject changed again by h is listed next time, not twice now.
+	 * A subject stays marked until its turn: changed meanwhile, it is
+	 * not put back on f->dirty; evicted meanwhile, subj_unlink()
+	 * takes it off "todo".
+	 */
+	while ((s = LIST_FIRST(&f->dirty)) != NULL) {
+		LIST_REMOVE(s, dirty_link);
+		LIST_INSERT_HEAD(&todo, s, dirty_link);
+	}
+	while ((s = LIST_FIRST(&todo)) != NULL) {
+		LIST_REMOVE(s, dirty_link);
+		s->dirty = 0;
+		h((enum fraud_kind)s->kind, str_make(s->key, s->keylen), arg);
+	}
+}
+
+/* --- persistence --------------------------------------------------- */
+
+/*
+ * The blob (layout in fraud/fraud.h): an 8-byte header, then every
+ * field of BLOB_FIELDS in this order, each element little-endian in
+ * its own width. This one list drives the encoder, the decoder, the
+ * copy into a subject and the size check; a new persistent field
+ * goes here (and into a new blob version).
+ */
+static const unsigned char blob_magic[4] = { 'C', 'N', 'F', 'R' };
+#define BLOB_VERSION 2
+#define BLOB_HDR 8
+
+/* clang-format off */
+#define SUBJ_M(m) (((struct fraud_subj *)0)->m)
+#define BLOB_FIELDS(ONE, ARR)						\
+	ONE(used)		/*    8 */				\
+	ONE(last_call)		/*   16 */				\
+	ONE(alert_at)		/*   20 */				\
+	ONE(alerted)		/*   24 */				\
+	ONE(seq_hash)		/*   28 */				\
+	ONE(seq_at)		/*   32 */				\
+	ONE(seq_run)		/*   36 */				\
+	ONE(bl_hours)		/*   38 */				\
+	ONE(min_head)		/*   40 */				\
+	ONE(hour_head)		/*   44 */				\
+	ONE(h5_head)		/*   48 */				\
+	ONE(day_head)		/*   52 */				\
+	ARR(min_calls)		/*   56 */				\
+	ARR(hour_calls)		/*   80 */				\
+	ARR(h5_secs)		/*  200 */				\
+	ARR(h5_cost)		/*  248 */				\
+	ARR(day_calls)		/*  296 */				\
+	ARR(day_secs)		/*  392 */				\
+	ARR(day_cost)		/*  488 */				\
+	ARR(dn_hash)		/*  584 */				\
+	ARR(dn_min)		/*  840 */				\
+	ARR(bl)			/*  968 */				\
+	ARR(bl_seen)		/* 1304 .. 1325 */
+#define BLOB_ONE(m)	{ offsetof(struct fraud_subj, m),		\
+			  sizeof(SUBJ_M(m)), 1 },
+#define BLOB_ARR(m)	{ offsetof(struct fraud_subj, m),		\
+			  sizeof(SUBJ_M(m)[0]),				\
+			  sizeof(SUBJ_M(m)) / sizeof(SUBJ_M(m)[0]) },
+#define BLOB_SIZEOF(m)	+ sizeof(SUBJ_M(m))
+/* clang-format on */
+
+struct blob_field {
+	size_t off; /* in struct fraud_subj */
+	unsigned esize; /* bytes per element: 1, 2, 4 or 8 */
+	unsigned n; /* elements */
+};
+
+static const struct blob_field blob_fields[] = { BLOB_FIELDS(
+    BLOB_ONE, BLOB_ARR) };
+
+#define BLOB_NFIELDS (sizeof(blob_fields) / sizeof(blob_fields[0]))
+
+_Static_assert(
+    BLOB_HDR BLOB_FIELDS(BLOB_SIZEOF, BLOB_SIZEOF) == FRAUD_BLOB_SIZE,
+    "FRAUD_BLOB_SIZE does not match BLOB_FIELDS");
+_Static_assert(2 * FRAUD__NRULES <= 32, "alerted holds 2 bits per rule");
+
+static uint64_t
+elem_get(const struct fraud_subj *s, const struct blob_field *bf, unsigned i)
+{
+	const void *p = (const char *)s + bf->off + (size_t)i * bf->esize;
+
+	switch (bf->esize) {
+	case 1:
+		return *(const uint8_t *)p;
+	case 2:
+		return *(const uint16_t *)p;
+	case 4:
+		return *(const uint32_t *)p;
+	default:
+		return *(const uint64_t *)p;
+	}
+}
+
+static void
+elem_set(
+    struct fraud_subj *s, const struct blob_field *bf, unsigned i, uint64_t v)
+{
+	void *p = (char *)s + bf->off + (size_t)i * bf->esize;
+
+	switch (bf->esize) {
+	case 1:
+		*(uint8_t *)p = (uint8_t)v;
+		break;
+	case 2:
+		*(uint16_t *)p = (uint16_t)v;
+		break;
+	case 4:
+		*(uint32_t *)p = (uint32_t)v;
+		break;
+	default:
+		*(uint64_t *)p = v;
+		break;
+	}
+}
+
+/* Write the persistent state of "s" as a blob of FRAUD_BLOB_SIZE bytes. */
+static void
+blob_encode(const struct fraud_subj *s, unsigned char *p)
+{
+	const struct blob_field *bf;
+	unsigned i, b;
+
+	memcpy(p, blob_magic, 4);
+	p[4] = BLOB_VERSION;
+	p[5] = s->suspended ? 1 : 0;
+	p[6] = p[7] = 0;
+	p += BLOB_HDR;
+	for (bf = blob_fields; bf < blob_fields + BLOB_NFIELDS; bf++)
+		for (i = 0; i < bf->n; i++) {
+			uint64_t v = elem_get(s, bf, i);
+
+			for (b = 0; b < bf->esize; b++)
+				*p++ = (unsigned char)(v >> (8 * b));
+		}
+}
+
+static bool
+time_ok(uint32_t t, uint64_t latest)
+{
+	return t == 0 || (t >= FR_T_MIN && t <= latest);
+}
+
+/*
+ * Is the state of "s" one the engine can produce? The four heads are
+ * all 0 (never moved) or the buckets of one time t >= FR_T_MIN; no
+ * time the subject recorded is later than t can be; a run and an
+ * alert state have their time; alerted has a bit per rule and level
+ * only; a baseline slot has a value only once seen, and each seen
+ * slot took an hour learned; a number is remembered once.
+ */
+static bool
+blob_sane(const struct fraud_subj *s)
+{
+	const struct {
+		uint32_t head;
+		unsigned width;
+	} w[] = { { s->min_head, FR_MIN_W }, { s->hour_head, FR_HOUR_W },
+		{ s->h5_head, FR_H5_W }, { s->day_head, FR_DAY_W } };
+	uint64_t lo = FR_T_MIN, hi = (uint64_t)UINT32_MAX + 1, latest = 0;
+	unsigned i, j, seen = 0, heads = 0;
+
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		if (w[i].head)
+			heads++;
+		if ((uint64_t)w[i].head * w[i].width > lo)
+			lo = (uint64_t)w[i].head * w[i].width;
+		if (((uint64_t)w[i].head + 1) * w[i].width < hi)
+			hi = ((uint64_t)w[i].head + 1) * w[i].width;
+	}
+	if (heads == sizeof(w) / sizeof(w[0])) {
+		if (lo >= hi)
+			return false;
+		latest = hi - 1;
+	} else if (heads != 0)
+		return false;
+	if (!time_ok(s->last_call, latest) || !time_ok(s->seq_at, latest) ||
+	    !time_ok(s->alert_at, latest))
+		return false;
+	if ((s->seq_run && !s->seq_at) || (s->alerted && !s->alert_at))
+		return false;
+	if (2 * FRAUD__NRULES < 32 && s->alerted >> (2 * FRAUD__NRULES))
+		return false;
+	for (i = 0; i < FR_WEEK; i++) {
+		if (s->bl_seen[i / 8] & (1u << (i % 8)))
+			seen++;
+		else if (s->bl[i])
+			return false;
+	}
+	if (seen > s->bl_hours)
+		return false;
+	for (i = 0; i < FR_DN_MAX; i++)
+		for (j = i + 1; s->dn_min[i] && j < FR_DN_MAX; j++)
+			if (s->dn_min[j] && s->dn_hash[j] == s->dn_hash[i])
+				return false;
+	return true;
+}
+
+/*
+ * Read a blob into the persistent fields of "s" (zeroed first: a
+ * subject outside any engine, no key, nothing up). 0 or EINVAL
+ * (length, magic, version, flag bytes, or a state blob_sane refuses).
+ */
+static int
+blob_decode(const void *buf, size_t len, struct fraud_subj *s)
+{
+	const unsigned char *p = buf;
+	const struct blob_field *bf;
+	unsigned i, b;
+
+	if (len != FRAUD_BLOB_SIZE || memcmp(p, blob_magic, 4) != 0 ||
+	    p[4] != BLOB_VERSION || p[5] > 1 || p[6] != 0 || p[7] != 0)
+		return EINVAL;
+	memset(s, 0, sizeof(*s));
+	s->suspended = p[5];
+	p += BLOB_HDR;
+	for (bf = blob_fields; bf < blob_fields + BLOB_NFIELDS; bf++)
+		for (i = 0; i < bf->n; i++) {
+			uint64_t v = 0;
+
+			for (b = 0; b < bf->esize; b++)
+				v |= (uint64_t)*p++ << (8 * b);
+			elem_set(s, bf, i, v);
+		}
+	return blob_sane(s) ? 0 : EINVAL;
+}
+
+/* The persistent fields of "src" into "dst" (suspended aside). */
+static void
+state_copy(struct fraud_subj *dst, const struct fraud_subj *src)
+{
+	const struct blob_field *bf;
+
+	for (bf = blob_fields; bf < blob_fields + BLOB_NFIELDS; bf++)
+		memcpy((char *)dst + bf->off, (const char *)src + bf->off,
+		    (size_t)bf->esize * bf->n);
 }
 
 int
 fraud_subject_export(struct fraud *f, enum fraud_kind kind, struct str name,
     void *buf, size_t cap, size_t *len)
 {
-	unsigned char *p = buf;
 	struct fraud_subj *s;
-	unsigned i;
 
 	if (!f || !buf || !len)
 		return EINVAL;
@@ -296,16 +545,7 @@ fraud_subject_export(struct fraud *f, enum fraud_kind kind, struct str name,
 		return ENOENT;
 	if (cap < FRAUD_BLOB_SIZE)
 		return ENOSPC;
-	memset(p, 0, FRAUD_BLOB_SIZE);
-	memcpy(p, blob_magic, 4);
-	p[4] = BLOB_VERSION;
-	p[5] = s->suspended ? 1 : 0;
-	for (i = 0; i < 8; i++)
-		p[8 + i] = (unsigned char)(s->used >> (8 * i));
-	put16(p + 16, s->bl_hours);
-	memcpy(p + 20, s->bl_seen, sizeof(s->bl_seen));
-	for (i = 0; i < FR_WEEK; i++)
-		put16(p + 44 + 2 * i, s->bl[i]);
+	blob_encode(s, buf);
 	*len = FRAUD_BLOB_SIZE;
 	return 0;
 }
@@ -314,25 +554,21 @@ int
 fraud_subject_import(struct fraud *f, enum fraud_kind kind, struct str name,
     const void *buf, size_t len)
 {
-	const unsigned char *p = buf;
-	struct fraud_subj *s;
-	unsigned i;
+	struct fraud_subj st, *s;
 	int err;
 
-	if (!f || !buf || !name.len || len != FRAUD_BLOB_SIZE ||
-	    memcmp(p, blob_magic, 4) != 0 || p[4] != BLOB_VERSION || p[5] > 1)
+	if (!f || !buf || !name.len || (unsigned)kind > FRAUD_TRUNK)
 		return EINVAL;
+	/* Everything is checked before the table can change. */
+	err = blob_decode(buf, len, &st);
+	if (err)
+		return err;
 	err = fraud_subj_get(f, kind, name, &s);
 	if (err)
 		return err;
-	s->suspended = kind == FRAUD_ACCOUNT ? p[5] : 0;
-	s->used = 0;
-	for (i = 0; i < 8; i++)
-		s->used |= (uint64_t)p[8 + i] << (8 * i);
-	s->bl_hours = get16(p + 16);
-	memcpy(s->bl_seen, p + 20, sizeof(s->bl_seen));
-	for (i = 0; i < FR_WEEK; i++)
-		s->bl[i] = get16(p + 44 + 2 * i);
+	/* Calls up (active, refs) stay; the dirty mark stays as it was. */
+	state_copy(s, &st);
+	s->suspended = kind == FRAUD_ACCOUNT ? st.suspended : 0;
 	return 0;
 }
 
@@ -347,26 +583,25 @@ fraud_subject_resume(struct fraud *f, struct str account)
 	    fraud_key_hash(FRAUD_ACCOUNT, account.s, account.len));
 	if (!s)
 		return ENOENT;
-	s->suspended = 0;
+	if (s->suspended) {
+		s->suspended = 0;
+		fraud_subj_dirty(f, s);
+	}
 	return 0;
 }
 
-int
-fraud_subject_info(struct fraud *f, enum fraud_kind kind, struct str name,
-    int64_t now, struct fraud_subject_info *out)
+/*
+ * What "s" holds, windows moved to "now" (when it is a time the
+ * engine accepts). Returns true when that taught the baseline.
+ */
+static bool
+subj_info(struct fraud_subj *s, int64_t now, struct fraud_subject_info *out)
 {
-	struct fraud_subj *s;
+	bool learned = false, present;
 	unsigned slot;
-	bool present;
 
-	if (!f || !out)
-		return EINVAL;
-	s = fraud_subj_find(
-	    f, kind, name, fraud_key_hash(kind, name.s, name.len));
-	if (!s)
-		return ENOENT;
 	if (now >= FR_T_MIN && now <= (int64_t)UINT32_MAX)
-		fraud_subj_advance(s, now);
+		learned = fraud_subj_advance(s, now);
 	memset(out, 0, sizeof(*out));
 	out->active = s->active;
 	out->refs = s->refs;
@@ -386,6 +621,39 @@ fraud_subject_info(struct fraud *f, enum fraud_kind kind, struct str name,
 	out->baseline_seen = (s->bl_seen[slot / 8] & (1u << (slot % 8))) != 0;
 	out->hours_learned = s->bl_hours;
 	out->alerted = s->alerted;
+	return learned;
+}
+
+int
+fraud_subject_info(struct fraud *f, enum fraud_kind kind, struct str name,
+    int64_t now, struct fraud_subject_info *out)
+{
+	struct fraud_subj *s;
+
+	if (!f || !out)
+		return EINVAL;
+	s = fraud_subj_find(
+	    f, kind, name, fraud_key_hash(kind, name.s, name.len));
+	if (!s)
+		return ENOENT;
+	if (subj_info(s, now, out))
+		fraud_subj_dirty(f, s);
+	return 0;
+}
+
+int
+fraud_blob_info(
+    const void *buf, size_t len, int64_t now, struct fraud_subject_info *out)
+{
+	struct fraud_subj st;
+	int err;
+
+	if (!buf || !out)
+		return EINVAL;
+	err = blob_decode(buf, len, &st);
+	if (err)
+		return err;
+	subj_info(&st, now, out);
 	return 0;
 }
 

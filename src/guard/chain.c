@@ -16,6 +16,7 @@ static const struct guard_ops *const guard_chain[] = {
 	&guard_auth,
 	&guard_callerid,
 	&guard_stir,
+	&guard_fraud,
 };
 
 #define NGUARDS (sizeof(guard_chain) / sizeof(guard_chain[0]))

@@ -16,6 +16,7 @@
 #include "callerid/stir.h"
 #include "core/event.h"
 #include "core/log.h"
+#include "fraud/fraudrt.h"
 #include "guard/ban.h"
 #include "guard/banset.h"
 #include "guard/feed.h"
@@ -110,6 +111,8 @@ guard_env_alloc(struct guard_env **ep, struct loop *l, const struct cfg *cfg)
 	}
 	if (cfg->callerid.enabled && (err = cid_alloc(&e->cid, cfg, l)))
 		goto fail;
+	if (cfg->fraud.enabled && (err = frt_alloc(&e->fraud, l, cfg)))
+		goto fail;
 	metrics_extra_add(sig_render, NULL);
 	log_info("guard: %s, %u scanner signatures (version %u)",
 	    cfg->guard.shadow ? "shadow mode" : "enforcing", sig_count(e->sigs),
@@ -131,6 +134,7 @@ guard_env_free(struct guard_env *e)
 		loop_timer_cancel(e->loop, &e->tick);
 	if (e->feeds)
 		feed_sched_stop(e->feeds);
+	frt_free(e->fraud);
 	cid_free(e->cid);
 	if (e->watch)
 		event_unsubscribe(watch_event, e->watch);

@@ -51,6 +51,8 @@ struct geo;
 struct dnsbl;
 struct feed_sched;
 struct cid;
+struct frt;
+struct fraud_callref;
 
 /*
  * The guard's state, one per worker (guard/env.c): the banset and the
@@ -67,6 +69,7 @@ struct guard_env {
 	struct dnsbl *dnsbl; /* NULL: no zones */
 	struct feed_sched *feeds; /* NULL: no feeds */
 	struct cid *cid; /* caller-ID data; NULL: callerid disabled */
+	struct frt *fraud; /* toll-fraud runtime; NULL: fraud disabled */
 	struct loop_timer tick; /* once a second: ban expiry, gauges */
 };
 
@@ -147,6 +150,12 @@ struct guard_ctx {
 	bool cid_have_called;
 	struct cli cid_cli;
 	struct number cid_called;
+	/*
+	 * The fraud guard: a call it counted, which the caller must hand
+	 * to frt_dialog_start() once routed (or frt_call_undo()).
+	 */
+	struct fraud_callref *fraud_ref;
+	unsigned fraud_dclass;
 	char extra_buf[160]; /* storage for a guard_result's extra */
 };
 
@@ -193,6 +202,7 @@ extern const struct guard_ops guard_dnsbl;
 extern const struct guard_ops guard_auth;
 extern const struct guard_ops guard_callerid;
 extern const struct guard_ops guard_stir;
+extern const struct guard_ops guard_fraud;
 
 /*
  * Rewrite the request's P-Asserted-Identity as the normalised calling

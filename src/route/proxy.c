@@ -34,6 +34,7 @@
 
 #include "admin/metrics.h"
 #include "core/log.h"
+#include "fraud/fraudrt.h"
 #include "route/route_int.h"
 
 /* ---- logging with a budget ------------------------------------- */
@@ -119,11 +120,15 @@ finalize(uint64_t h)
 	return h;
 }
 
+/*
+ * The transaction key: a keyed hash of what names a request's
+ * transaction (RFC 3261 17.2.3). It also ends the branch of what we
+ * forward, so a response's own fields recompute it (rsp_key_ok).
+ */
 static uint64_t
-txn_key(const struct proxy *p, const struct sip_msg *msg)
+key_of(const struct proxy *p, const struct sip_via *v,
+    const struct sip_msg *msg, enum sip_method mc, struct str method_s)
 {
-	const struct sip_via *v = &msg->via[0];
-	enum sip_method mc = msg->method;
 	uint64_t h = p->p_secret[0];
 
 	if (mc == SIP_METHOD_ACK || mc == SIP_METHOD_CANCEL)
@@ -136,8 +141,27 @@ txn_key(const struct proxy *p, const struct sip_msg *msg)
 	h = mix(h, msg->from.tag);
 	h = mix_u64(h, (uint64_t)mc);
 	if (mc == SIP_METHOD_UNKNOWN)
-		h = mix(h, msg->method_s);
+		h = mix(h, method_s);
 	return finalize(h);
+}
+
+static uint64_t
+txn_key(const struct proxy *p, const struct sip_msg *msg)
+{
+	return key_of(p, &msg->via[0], msg, msg->method, msg->method_s);
+}
+
+/*
+ * Is "key" (from our Via of response "rsp") the key of the request
+ * this response answers? A response nobody can forge without our
+ * secret, though no transaction of ours remembers it.
+ */
+static bool
+rsp_key_ok(const struct proxy *p, const struct sip_msg *rsp, uint64_t key)
+{
+	return rsp->nvia >= 2 &&
+	    key_of(p, &rsp->via[1], rsp, rsp->cseq.method,
+		rsp->cseq.method_s) == key;
 }
 
 static uint32_t
@@ -497,11 +521,14 @@ proxy_reply(struct proxy *p, const struct sip_msg *msg,
 		sa_set_port(
 		    &dst.addr, msg->via[0].port ? msg->via[0].port : 5060);
 	metrics_response_out(status);
+	if (status >= 300 && p->p_guard->fraud)
+		frt_on_reply(p->p_guard->fraud, msg, txn_key(p, msg), status);
 	return proxy_send(p, &dst, w.b, w.len);
 }
 
-void
-proxy_relay_response(struct proxy *p, const struct sip_msg *rsp)
+/* Relay "rsp"; "known": it answers a request we forwarded. */
+static void
+relay(struct proxy *p, const struct sip_msg *rsp, bool known)
 {
 	const struct sip_via *ours = &rsp->via[0];
 	struct sip_wbuf w;
@@ -533,9 +560,30 @@ proxy_relay_response(struct proxy *p, const struct sip_msg *rsp)
 		return;
 	}
 	metrics_response_out(rsp->status);
+	if (known && p->p_guard->fraud) {
+		uint64_t key;
+		uint32_t lh;
+		unsigned attempt;
+		const struct txn *tx;
+
+		/* A forked call's dialog has the caller's transaction key. */
+		if (branch_parse(ours->branch, &key, &lh, &attempt)) {
+			tx = txn_find(&p->p_txns, key);
+			if (tx && tx->tx_parent)
+				key = tx->tx_parent->tx_key;
+			frt_on_response(
+			    p->p_guard->fraud, rsp, key, p->p_rsp_src);
+		}
+	}
 	if (proxy_send(p, &dst, w.b, w.len))
 		log_debug(
 		    "relay to %s failed", sa_fmt(&dst.addr, a, sizeof(a)));
+}
+
+void
+proxy_relay_response(struct proxy *p, const struct sip_msg *rsp)
+{
+	relay(p, rsp, true);
 }
 
 /* ---- requests ---------------------------------------------------- */
@@ -1040,11 +1088,23 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 	case GUARD_CONTINUE:
 		if ((gx.edit_drop || gx.edit_len) &&
 		    !(msg = edited(p, msg, &gx))) {
+			if (gx.fraud_ref)
+				frt_call_undo(p->p_guard->fraud, gx.fraud_ref);
 			reject(p, p->p_msg, in, 500,
 			    STR("Server Internal Error"), REASON_OVERLOAD,
 			    STR_NULL);
 			return;
 		}
+		/* A call the fraud rules counted: follow its dialog. */
+		if (gx.fraud_ref &&
+		    frt_dialog_start(p->p_guard->fraud, msg, key, &in->src,
+			gx.fraud_ref, gx.fraud_dclass)) {
+			reject(p, msg, in, 503, STR("Service Unavailable"),
+			    REASON_OVERLOAD, STR("Retry-After: 10\r\n"));
+			return;
+		}
+		if (p->p_guard->fraud && msg->method == SIP_METHOD_BYE)
+			frt_on_request(p->p_guard->fraud, msg, key, &in->src);
 		route_request(p, msg, in, role, key, tx, gx.acct, reg_retrans);
 		return;
 	case GUARD_REPLY:
@@ -1073,16 +1133,14 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 }
 
 static void
-handle_response(
-    struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in)
+route_response(struct proxy *p, const struct sip_msg *msg,
+    const struct rx_meta *in, const struct sip_via *v)
 {
-	const struct sip_via *v = &msg->via[0];
 	uint64_t key;
 	uint32_t lh;
 	unsigned attempt;
 	struct txn *tx;
 
-	metrics_response_in(msg->status);
 	if (!tp_is_local(p->p_tp, v->host, v->port)) {
 		proxy_log_reject(msg, in, "drop", REASON_STRAY_RESPONSE, 0,
 		    "top Via is not ours");
@@ -1103,7 +1161,8 @@ handle_response(
 	}
 	tx = txn_find(&p->p_txns, key);
 	if (!tx) {
-		proxy_relay_response(p, msg);
+		/* Stateless (in-dialog) or late: the key proves it ours. */
+		relay(p, msg, rsp_key_ok(p, msg, key));
 		return;
 	}
 	/* The answer to a CANCEL we sent: we already said 200 ourselves. */
@@ -1113,6 +1172,17 @@ handle_response(
 	/* The answer to an ACK cannot exist; to an INVITE retransmitted
 	 * in a completed transaction the upstream re-sends its final. */
 	txn_on_response(tx, msg, attempt, in);
+}
+
+/* Where the response being handled came from (the fraud hooks). */
+static void
+handle_response(
+    struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in)
+{
+	metrics_response_in(msg->status);
+	p->p_rsp_src = &in->src;
+	route_response(p, msg, in, &msg->via[0]);
+	p->p_rsp_src = NULL;
 }
 
 static void

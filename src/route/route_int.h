@@ -210,6 +210,7 @@ struct proxy {
 	struct loop_timer p_ping_timer; /* OPTIONS to NATed contacts */
 	uint64_t p_ping_seq;
 	char *p_regbuf; /* REG_BUF bytes: the 200's Contact lines */
+	const struct sa *p_rsp_src; /* source of the response being handled */
 };
 
 #define REG_BUF 16384

@@ -88,7 +88,11 @@ static const char pg_v3[] = STORE_SCHEMA_V3("text COLLATE \"C\" NOT NULL",
 static const char pg_v4[] =
     STORE_SCHEMA_V4("text COLLATE \"C\" NOT NULL", "text", "bigint", "");
 
-static const char *const pg_steps[] = { pg_v1, pg_v2, pg_v3, pg_v4 };
+/* Version 5: the fraud engine's per-subject state. */
+static const char pg_v5[] =
+    STORE_SCHEMA_V5("text COLLATE \"C\" NOT NULL", "text", "bigint", "");
+
+static const char *const pg_steps[] = { pg_v1, pg_v2, pg_v3, pg_v4, pg_v5 };
 
 _Static_assert(sizeof(pg_steps) / sizeof(pg_steps[0]) == STORE_SCHEMA_VERSION,
     "one PostgreSQL migration step per schema version");

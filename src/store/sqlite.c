@@ -79,7 +79,11 @@ static const char sq_v3[] = STORE_SCHEMA_V3("TEXT NOT NULL", "TEXT", "INTEGER",
 static const char sq_v4[] =
     STORE_SCHEMA_V4("TEXT NOT NULL", "TEXT", "INTEGER", " WITHOUT ROWID");
 
-static const char *const sq_steps[] = { sq_v1, sq_v2, sq_v3, sq_v4 };
+/* Version 5: the fraud engine's per-subject state. */
+static const char sq_v5[] =
+    STORE_SCHEMA_V5("TEXT NOT NULL", "TEXT", "INTEGER", " WITHOUT ROWID");
+
+static const char *const sq_steps[] = { sq_v1, sq_v2, sq_v3, sq_v4, sq_v5 };
 
 _Static_assert(sizeof(sq_steps) / sizeof(sq_steps[0]) == STORE_SCHEMA_VERSION,
     "one SQLite migration step per schema version");

@@ -4,7 +4,8 @@
  * generic row operations (a struct to parameters and back, through the
  * column tables of store/store_sql.c), accounts and bindings. The
  * guard's state is in store/store_ban.c, the numbering data in
- * store/store_num.c, the alerts in store/store_alert.c.
+ * store/store_num.c, the alerts in store/store_alert.c, the fraud
+ * engine's subjects in store/store_fraud.c.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -471,6 +472,8 @@ walk_row(const void *row, void *arg)
 
 		return w->h.due(&due->a, &due->d, w->arg);
 	}
+	case STORE_ROW_FRAUD:
+		return w->h.fraud(row, w->arg);
 	case STORE_ROW_NUM_DATASET:
 	case STORE_ROW_I64:
 		break;

@@ -1,8 +1,9 @@
 /*
  * store/store.h -- persistence behind one interface: accounts and
  * registrar bindings, the guard's state, the caller-ID numbering data
- * and blocking counters, the alerts and their deliveries. Backends: SQLite (store/sqlite.c, the embedded
- * default) and PostgreSQL (store/pgsql.c).
+ * and blocking counters, the alerts and their deliveries, the fraud
+ * engine's per-subject state. Backends: SQLite (store/sqlite.c, the
+ * embedded default) and PostgreSQL (store/pgsql.c).
  *
  * A struct store is one connection: not thread-safe, so every thread
  * (the control tool, the location writer, the account loader) opens its
@@ -539,5 +540,81 @@ int store_alert_dlv_update(struct store *s, const struct alert_dlv *d);
  * NULL) = alerts deleted. Returns 0, EINVAL, EIO.
  */
 int store_alert_trim(struct store *s, int64_t before, uint64_t *n);
+
+/*
+ * ---- fraud subjects (schema version 5) -------------------------------------
+ *
+ * What the toll-fraud engine (fraud/fraud.h) keeps per subject across
+ * restarts: an account ("user@domain") or a trunk (a peer name), whether
+ * the engine suspended it, when the row was last written, and the
+ * engine's state, a blob the store keeps byte for byte without looking
+ * into it (base64 text in the database). Keyed by (kind, name); names
+ * compare and sort as bytes.
+ */
+#define STORE_FRAUD_NAME_MAX 1024 /* bytes incl. NUL */
+#define STORE_FRAUD_BLOB_MAX 4096 /* raw blob bytes */
+#define STORE_FRAUD_ACCOUNT 0 /* fraud_rec.kind */
+#define STORE_FRAUD_TRUNK 1
+
+struct fraud_rec {
+	uint32_t kind; /* STORE_FRAUD_ACCOUNT or STORE_FRAUD_TRUNK */
+	char name[STORE_FRAUD_NAME_MAX]; /* "user@domain" or the peer name */
+	bool suspended; /* the engine suspended the subject */
+	int64_t updated; /* unix seconds */
+	size_t len; /* bytes of blob in use, 1 .. STORE_FRAUD_BLOB_MAX */
+	unsigned char blob[STORE_FRAUD_BLOB_MAX];
+};
+
+/*
+ * Insert "r" or replace every column of the row (r->kind, r->name).
+ * Returns 0, EINVAL (r NULL, kind above 1, name empty or not
+ * terminated inside its array, len 0 or above STORE_FRAUD_BLOB_MAX;
+ * PostgreSQL: a name that is not UTF-8), EIO.
+ */
+int store_fraud_put(struct store *s, const struct fraud_rec *r);
+/*
+ * Row (kind, name) into "r". Returns 0, ENOENT, EINVAL (kind above 1,
+ * name NULL, empty or too long, r NULL), EIO (including a stored state
+ * that is not valid base64 of 1 .. STORE_FRAUD_BLOB_MAX bytes).
+ */
+int store_fraud_get(
+    struct store *s, uint32_t kind, const char *name, struct fraud_rec *r);
+/* Delete row (kind, name). Returns 0, ENOENT, EINVAL, EIO. */
+int store_fraud_del(struct store *s, uint32_t kind, const char *name);
+
+typedef int(store_fraud_h)(const struct fraud_rec *r, void *arg);
+/*
+ * Every row, ordered by kind then name (byte order). Same rules as
+ * store_account_each(). A row whose state does not decode stops the
+ * walk with EIO and a message naming it, after h has seen the rows
+ * before it. Returns 0, h's first non-zero value, EINVAL, EIO.
+ */
+int store_fraud_each(struct store *s, store_fraud_h *h, void *arg);
+
+typedef int(store_fraud_name_h)(const char *name, void *arg);
+/*
+ * The accounts the fraud engine suspended (kind 0, suspended set) whose
+ * row in accounts is active again (an administrator ran "centinelactl
+ * user resume"): h(name) for each, name = user "@" domain, in no
+ * particular order, and their suspended flag is cleared, all in one
+ * transaction (two callers never both see the same name). "h" must not
+ * call into "s". A non-zero return from h stops the walk and is
+ * returned; outside store_begin() the transaction is then rolled back,
+ * so every flag stays set and the next call reports the names again
+ * (inside, the caller must roll back). Returns 0, h's first non-zero
+ * value, EINVAL, EIO.
+ */
+int store_fraud_resumed(struct store *s, store_fraud_name_h *h, void *arg);
+
+/*
+ * Suspend the account "name", "user@domain" split at the last '@', in
+ * one transaction: its status in accounts becomes suspended and the
+ * account generation is bumped (as store_account_update() does), and
+ * its fraud_subjects row (kind 0), if there is one, gets the suspended
+ * flag. Returns 0, ENOENT (no such account), EINVAL (name NULL, empty,
+ * without an '@', or a user or domain part that is empty or longer
+ * than an account's), EIO.
+ */
+int store_fraud_suspend(struct store *s, const char *name);
 
 #endif /* CENTINELA_STORE_STORE_H */

@@ -30,7 +30,7 @@
  * this many migration steps; step i takes the database from version i
  * to i + 1. Version 0 is a database without our tables.
  */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 #define STORE_ERRMSG_MAX 256
 
@@ -78,6 +78,7 @@
 	"id, ts, severity, rule, subject, text, node, repeats"
 #define STORE_ALERT_DLV_COLUMNS \
 	"alert, channel, state, attempts, next_try, updated, last_error"
+#define STORE_FRAUD_COLUMNS "kind, name, suspended, updated, state"
 
 /* The most parameters a statement takes (a whole account or binding). */
 #define STORE_PARAMS_MAX 11
@@ -215,6 +216,41 @@
 	"CREATE INDEX alert_deliveries_due ON alert_deliveries " \
 	"(state, next_try);"
 
+/*
+ * Schema version 5, the fraud engine's per-subject state
+ * (store/store_fraud.c), with the spellings of version 3. kind: 0 an
+ * account, 1 a trunk; state: the engine's blob in base64. The index
+ * serves store_fraud_resumed(), which the daemon polls: it looks for
+ * the few suspended accounts among every subject.
+ */
+#define STORE_SCHEMA_V5(KEY, TEXT, INT, NOROWID)                   \
+	"CREATE TABLE fraud_subjects ("                            \
+	" kind " INT " NOT NULL,"                                  \
+	" name " KEY ","                                           \
+	" suspended " INT " NOT NULL DEFAULT 0,"                   \
+	" updated " INT " NOT NULL DEFAULT 0,"                     \
+	" state " TEXT " NOT NULL DEFAULT '',"                     \
+	" PRIMARY KEY (kind, name))" NOROWID ";"                   \
+	"CREATE INDEX fraud_subjects_suspended ON fraud_subjects " \
+	"(kind, suspended);"
+
+/*
+ * A fraud subject as stored: struct fraud_rec with the blob as its
+ * base64 text (EVP_EncodeBlock(): 4 characters per 3 bytes or part,
+ * '='-padded). store/store_fraud.c converts; the backends see only this.
+ */
+#define STORE_FRAUD_STATE_MAX (4 * ((STORE_FRAUD_BLOB_MAX + 2) / 3) + 1)
+
+struct fraud_row {
+	uint32_t kind;
+	char name[STORE_FRAUD_NAME_MAX];
+	uint32_t suspended; /* 0 or 1 */
+	int64_t updated;
+	char state[STORE_FRAUD_STATE_MAX];
+};
+
+typedef int(store_fraud_row_h)(const struct fraud_row *r, void *arg);
+
 enum store_col_kind {
 	STORE_COL_TEXT, /* char[size], NUL-terminated */
 	STORE_COL_I64, /* int64_t */
@@ -249,6 +285,7 @@ enum store_row_kind {
 	STORE_ROW_ALERT,
 	STORE_ROW_ALERT_DLV,
 	STORE_ROW_ALERT_DUE, /* struct alert_due: an alert_dlv and its alert */
+	STORE_ROW_FRAUD, /* struct fraud_row, maybe only some columns */
 	STORE_ROW_I64 /* one integer: a meta value, a new id */
 };
 
@@ -281,6 +318,8 @@ extern const struct store_table store_cid_blocks;
 extern const struct store_table store_alerts;
 extern const struct store_table store_alert_dlvs;
 extern const struct store_table store_alert_dues;
+extern const struct store_table store_fraud_subjects;
+extern const struct store_table store_fraud_names; /* the name column */
 extern const struct store_table store_num_counts; /* struct num_stats */
 extern const struct store_table store_i64; /* one int64_t "value" */
 
@@ -308,6 +347,7 @@ union store_row {
 	struct alert_rec alert;
 	struct alert_dlv dlv;
 	struct alert_due due;
+	struct fraud_row fraud;
 	struct num_stats stats;
 	int64_t i64;
 };
@@ -383,6 +423,13 @@ enum store_stmt {
 	STORE_ALERT_DLV_UPDATE,
 	STORE_ALERT_TRIM_DLV,
 	STORE_ALERT_TRIM,
+	STORE_FRAUD_PUT,
+	STORE_FRAUD_GET,
+	STORE_FRAUD_DEL,
+	STORE_FRAUD_EACH,
+	STORE_FRAUD_RESUMED,
+	STORE_FRAUD_SUSPEND_ACCOUNT,
+	STORE_FRAUD_SUSPEND_SUBJECT,
 	STORE_NSTMT
 };
 
@@ -639,6 +686,7 @@ union store_each_h {
 	store_alert_h *alert;
 	store_alert_dlv_h *dlv;
 	store_alert_due_h *due;
+	store_fraud_row_h *fraud;
 };
 
 /*

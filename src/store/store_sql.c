@@ -35,6 +35,7 @@
 #define ALCOL(name, kind, m, key)	COL(struct alert_rec, name, kind, m, key)
 #define ADCOL(name, kind, m, key)	COL(struct alert_dlv, name, kind, m, key)
 #define AUCOL(name, kind, m, key)	COL(struct alert_due, name, kind, m, key)
+#define FRCOL(name, kind, m, key)	COL(struct fraud_row, name, kind, m, key)
 
 #define T	STORE_COL_TEXT
 #define I64	STORE_COL_I64
@@ -199,6 +200,19 @@ static const struct store_col due_cols[] = {
 	AUCOL("last_error",	T,		d.last_error,	false),
 };
 
+static const struct store_col fraud_cols[] = {
+	FRCOL("kind",		U32,		kind,		false),
+	FRCOL("name",		T,		name,		true),
+	FRCOL("suspended",	U32,		suspended,	false),
+	FRCOL("updated",	I64,		updated,	false),
+	FRCOL("state",		T,		state,		false),
+};
+
+/* The name alone (what STORE_FRAUD_RESUMED returns). */
+static const struct store_col fraud_name_cols[] = {
+	FRCOL("name",		T,		name,		true),
+};
+
 static const struct store_col counts_cols[] = {
 	NSCOL("ranges",		ranges),
 	NSCOL("own",		own),
@@ -261,6 +275,12 @@ const struct store_table store_alert_dlvs = TABLE("alert_deliveries",
 const struct store_table store_alert_dues = TABLE("alert_deliveries",
     "due alert delivery", "", STORE_ROW_ALERT_DUE, due_cols, 0, false,
     struct alert_due);
+const struct store_table store_fraud_subjects = TABLE("fraud_subjects",
+    "fraud subject", "", STORE_ROW_FRAUD, fraud_cols, 0, false,
+    struct fraud_row);
+const struct store_table store_fraud_names = TABLE("fraud_subjects",
+    "fraud subject", "", STORE_ROW_FRAUD, fraud_name_cols, 0, false,
+    struct fraud_row);
 const struct store_table store_num_counts = TABLE("counts", "counts", "",
     STORE_ROW_I64, counts_cols, 0, false, struct num_stats);
 const struct store_table store_i64 = TABLE("result", "value", "",
@@ -279,7 +299,8 @@ _Static_assert(NCOLS(account_cols) <= STORE_PARAMS_MAX &&
 	NCOLS(alias_cols) <= STORE_PARAMS_MAX &&
 	NCOLS(block_cols) <= STORE_PARAMS_MAX &&
 	NCOLS(alert_cols) <= STORE_PARAMS_MAX &&
-	NCOLS(dlv_cols) <= STORE_PARAMS_MAX,
+	NCOLS(dlv_cols) <= STORE_PARAMS_MAX &&
+	NCOLS(fraud_cols) <= STORE_PARAMS_MAX,
     "STORE_PARAMS_MAX too small");
 
 /* ---- statements ------------------------------------------------------------ */
@@ -544,4 +565,37 @@ const struct store_sql store_sql[STORE_NSTMT] = {
 	[STORE_ALERT_TRIM] = { "alert_trim",
 	    "DELETE FROM alerts WHERE ts < $1 AND NOT EXISTS (SELECT 1 FROM "
 	    "alert_deliveries WHERE alert_deliveries.alert = alerts.id)" },
+
+	/* ---- fraud subjects ---- */
+	[STORE_FRAUD_PUT] = { "fraud_put",
+	    "INSERT INTO fraud_subjects (" STORE_FRAUD_COLUMNS ") "
+	    "VALUES ($1, $2, $3, $4, $5) "
+	    "ON CONFLICT (kind, name) DO UPDATE SET "
+	    "suspended = excluded.suspended, updated = excluded.updated, "
+	    "state = excluded.state" },
+	[STORE_FRAUD_GET] = { "fraud_get",
+	    "SELECT " STORE_FRAUD_COLUMNS " FROM fraud_subjects "
+	    "WHERE kind = $1 AND name = $2" },
+	[STORE_FRAUD_DEL] = { "fraud_del",
+	    "DELETE FROM fraud_subjects WHERE kind = $1 AND name = $2" },
+	[STORE_FRAUD_EACH] = { "fraud_each",
+	    "SELECT " STORE_FRAUD_COLUMNS " FROM fraud_subjects "
+	    "ORDER BY kind, name" },
+	/*
+	 * One statement, so that of two daemons polling one PostgreSQL
+	 * only one gets each name: the second UPDATE waits for the
+	 * first's row locks, then finds the flag cleared. An account
+	 * subject is named username || '@' || domain, the account key.
+	 */
+	[STORE_FRAUD_RESUMED] = { "fraud_resumed",
+	    "UPDATE fraud_subjects SET suspended = 0 "
+	    "WHERE kind = 0 AND suspended = 1 AND EXISTS (SELECT 1 FROM "
+	    "accounts WHERE accounts.status = 0 AND accounts.username || "
+	    "'@' || accounts.domain = fraud_subjects.name) RETURNING name" },
+	[STORE_FRAUD_SUSPEND_ACCOUNT] = { "fraud_suspend_account",
+	    "UPDATE accounts SET status = 1 "
+	    "WHERE username = $1 AND domain = $2" },
+	[STORE_FRAUD_SUSPEND_SUBJECT] = { "fraud_suspend_subject",
+	    "UPDATE fraud_subjects SET suspended = 1 "
+	    "WHERE kind = 0 AND name = $1" },
 };

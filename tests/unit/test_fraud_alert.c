@@ -989,7 +989,7 @@ store_alert_rows(void **state)
 	struct seen sn;
 
 	(void)state;
-	assert_int_equal(store_schema_version(s), 4);
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	sample_alert(&a, "al-0001", 1000, 2);
 	sample_dlv(&d[0], "al-0001", "mail", "pending", 1000);
 	sample_dlv(&d[1], "al-0001", "hook", "pending", 1000);
@@ -1163,7 +1163,7 @@ store_migrate_v3(void **state)
 	raw_exec("INSERT INTO bans (addr, reason, expires) "
 		 "VALUES ('192.0.2.9/32', 'scanner', 100)");
 	s = open_store();
-	assert_int_equal(store_schema_version(s), 4);
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_ban_get(s, "192.0.2.9/32", &b), 0);
 	assert_string_equal(b.reason, "scanner");
 	sample_alert(&a, "al-m", 1, 0);

@@ -22,6 +22,48 @@
 
 #define LOG_MAX 64
 
+/*
+ * The small cases speak of one INVITE (key K_INVITE) from CALLER
+ * answered by CALLEE, and of BYEs the other party accepts; the key and
+ * party rules have their own test (test_keys_and_parties).
+ */
+#define K_INVITE 0x1111u
+#define K_BYE 0x2222u
+static struct sa caller_sa, callee_sa, third_sa;
+
+static int
+t_start(struct dlg_table *t, struct str cid, struct str tag, void *owner,
+    uint32_t cls)
+{
+	return dlg_start(t, cid, tag, owner, cls, K_INVITE, &caller_sa);
+}
+
+static void
+t_answered(struct dlg_table *t, struct str cid, struct str tag)
+{
+	dlg_answered(t, cid, tag, K_INVITE, &callee_sa);
+}
+
+static void
+t_failed(struct dlg_table *t, struct str cid, struct str tag)
+{
+	dlg_failed(t, cid, tag, K_INVITE);
+}
+
+static void
+t_cancel(struct dlg_table *t, struct str cid, struct str tag)
+{
+	dlg_cancel(t, cid, tag, K_INVITE);
+}
+
+/* A BYE from the caller, accepted (2xx) by the callee. */
+static void
+t_bye(struct dlg_table *t, struct str cid, struct str from, struct str to)
+{
+	dlg_bye_seen(t, cid, from, to, K_BYE, &caller_sa);
+	dlg_bye(t, cid, from, to, K_BYE, &callee_sa);
+}
+
 /* What the end callback saw, for the small cases. */
 struct rec {
 	struct dlg_table *t;
@@ -43,7 +85,7 @@ on_end(const struct dlg_info *info, void *arg)
 		char tag[16];
 
 		snprintf(tag, sizeof(tag), "r%u", r->restarts);
-		r->restart_err = dlg_start(
+		r->restart_err = t_start(
 		    r->t, STR("re@h"), str_make(tag, strlen(tag)), NULL, 99);
 		if (r->restart_err == 0)
 			r->restarts++;
@@ -92,18 +134,18 @@ test_bye_from_caller_and_callee(void **state)
 	unsigned i;
 
 	setup_table(&l, &r, &conf_slow);
-	assert_int_equal(dlg_start(r.t, STR("a@h"), STR("ta"), &a, 7), 0);
-	assert_int_equal(dlg_start(r.t, STR("b@h"), STR("tb"), &b, 8), 0);
+	assert_int_equal(t_start(r.t, STR("a@h"), STR("ta"), &a, 7), 0);
+	assert_int_equal(t_start(r.t, STR("b@h"), STR("tb"), &b, 8), 0);
 	check_active(r.t, 2);
 	nap_ms(30);
-	dlg_answered(r.t, STR("a@h"), STR("ta"));
-	dlg_answered(r.t, STR("b@h"), STR("tb"));
-	dlg_answered(r.t, STR("a@h"), STR("ta")); /* a second 2xx */
+	t_answered(r.t, STR("a@h"), STR("ta"));
+	t_answered(r.t, STR("b@h"), STR("tb"));
+	t_answered(r.t, STR("a@h"), STR("ta")); /* a second 2xx */
 	nap_ms(30);
 	/* The caller hangs up A; the callee hangs up B (tags swapped). */
-	dlg_bye(r.t, STR("a@h"), STR("ta"), STR("ca"));
+	t_bye(r.t, STR("a@h"), STR("ta"), STR("ca"));
 	assert_int_equal(r.n, 1);
-	dlg_bye(r.t, STR("b@h"), STR("cb"), STR("tb"));
+	t_bye(r.t, STR("b@h"), STR("cb"), STR("tb"));
 	assert_int_equal(r.n, 2);
 	for (i = 0; i < 2; i++) {
 		const struct dlg_info *in = &r.log[i];
@@ -119,11 +161,11 @@ test_bye_from_caller_and_callee(void **state)
 	assert_false(dlg_exists(r.t, STR("a@h"), STR("ta")));
 	assert_false(dlg_exists(r.t, STR("b@h"), STR("tb")));
 	/* Late BYEs, answers and failures find nothing. */
-	dlg_bye(r.t, STR("a@h"), STR("ta"), STR("ca"));
-	dlg_bye(r.t, STR("b@h"), STR("cb"), STR("tb"));
-	dlg_answered(r.t, STR("a@h"), STR("ta"));
-	dlg_failed(r.t, STR("b@h"), STR("tb"));
-	dlg_cancel(r.t, STR("b@h"), STR("tb"));
+	t_bye(r.t, STR("a@h"), STR("ta"), STR("ca"));
+	t_bye(r.t, STR("b@h"), STR("cb"), STR("tb"));
+	t_answered(r.t, STR("a@h"), STR("ta"));
+	t_failed(r.t, STR("b@h"), STR("tb"));
+	t_cancel(r.t, STR("b@h"), STR("tb"));
 	assert_int_equal(r.n, 2);
 	dlg_stats(r.t, &st);
 	assert_int_equal(st.started, 2);
@@ -147,43 +189,43 @@ test_cancel_failed_and_early_bye(void **state)
 
 	setup_table(&l, &r, &conf_slow);
 	/* CANCEL before the answer ends the call. */
-	assert_int_equal(dlg_start(r.t, STR("c1@h"), STR("t1"), NULL, 1), 0);
-	dlg_cancel(r.t, STR("c1@h"), STR("t1"));
+	assert_int_equal(t_start(r.t, STR("c1@h"), STR("t1"), NULL, 1), 0);
+	t_cancel(r.t, STR("c1@h"), STR("t1"));
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.log[0].how, DLG_END_CANCEL);
 	assert_int_equal(r.log[0].answered_ms, 0);
 	/* After the answer CANCEL and failures do nothing; BYE ends. */
-	assert_int_equal(dlg_start(r.t, STR("c2@h"), STR("t2"), NULL, 2), 0);
-	dlg_answered(r.t, STR("c2@h"), STR("t2"));
-	dlg_cancel(r.t, STR("c2@h"), STR("t2"));
-	dlg_failed(r.t, STR("c2@h"), STR("t2"));
+	assert_int_equal(t_start(r.t, STR("c2@h"), STR("t2"), NULL, 2), 0);
+	t_answered(r.t, STR("c2@h"), STR("t2"));
+	t_cancel(r.t, STR("c2@h"), STR("t2"));
+	t_failed(r.t, STR("c2@h"), STR("t2"));
 	assert_int_equal(r.n, 1);
 	assert_true(dlg_exists(r.t, STR("c2@h"), STR("t2")));
-	dlg_bye(r.t, STR("c2@h"), STR("x"), STR("t2"));
+	t_bye(r.t, STR("c2@h"), STR("x"), STR("t2"));
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.log[1].how, DLG_END_BYE);
 	assert_true(r.log[1].answered_ms > 0);
 	/* A final failure ends an unanswered call. */
-	assert_int_equal(dlg_start(r.t, STR("c3@h"), STR("t3"), NULL, 3), 0);
-	dlg_failed(r.t, STR("c3@h"), STR("t3"));
+	assert_int_equal(t_start(r.t, STR("c3@h"), STR("t3"), NULL, 3), 0);
+	t_failed(r.t, STR("c3@h"), STR("t3"));
 	assert_int_equal(r.n, 3);
 	assert_int_equal(r.log[2].how, DLG_END_FAILED);
 	assert_int_equal(r.log[2].tag, 3);
 	/* A BYE before any answer is ignored; the CANCEL then ends it. */
-	assert_int_equal(dlg_start(r.t, STR("c4@h"), STR("t4"), NULL, 4), 0);
-	dlg_bye(r.t, STR("c4@h"), STR("t4"), STR("y"));
-	dlg_bye(r.t, STR("c4@h"), STR("y"), STR("t4"));
+	assert_int_equal(t_start(r.t, STR("c4@h"), STR("t4"), NULL, 4), 0);
+	t_bye(r.t, STR("c4@h"), STR("t4"), STR("y"));
+	t_bye(r.t, STR("c4@h"), STR("y"), STR("t4"));
 	assert_int_equal(r.n, 3);
 	assert_true(dlg_exists(r.t, STR("c4@h"), STR("t4")));
-	dlg_cancel(r.t, STR("c4@h"), STR("t4"));
+	t_cancel(r.t, STR("c4@h"), STR("t4"));
 	assert_int_equal(r.n, 4);
 	assert_int_equal(r.log[3].how, DLG_END_CANCEL);
 	/* A BYE naming another Call-ID or tag finds nothing. */
-	assert_int_equal(dlg_start(r.t, STR("c5@h"), STR("t5"), NULL, 5), 0);
-	dlg_answered(r.t, STR("c5@h"), STR("t5"));
-	dlg_bye(r.t, STR("c5@H"), STR("t5"), STR("z"));
-	dlg_bye(r.t, STR("c5@h"), STR("t6"), STR("t"));
-	dlg_bye(r.t, STR("c5@h"), STR("t5x"), STR(""));
+	assert_int_equal(t_start(r.t, STR("c5@h"), STR("t5"), NULL, 5), 0);
+	t_answered(r.t, STR("c5@h"), STR("t5"));
+	t_bye(r.t, STR("c5@H"), STR("t5"), STR("z"));
+	t_bye(r.t, STR("c5@h"), STR("t6"), STR("t"));
+	t_bye(r.t, STR("c5@h"), STR("t5x"), STR(""));
 	assert_int_equal(r.n, 4);
 	dlg_stats(r.t, &st);
 	assert_int_equal(st.ended[DLG_END_CANCEL], 2);
@@ -208,39 +250,37 @@ test_retransmission_and_limits(void **state)
 	char cid[DLG_CALLID_MAX + 1], tag[DLG_TAG_MAX + 1];
 
 	setup_table(&l, &r, &conf_slow);
-	assert_int_equal(dlg_start(r.t, STR("x@h"), STR("tx"), NULL, 0), 0);
-	assert_int_equal(
-	    dlg_start(r.t, STR("x@h"), STR("tx"), NULL, 0), EEXIST);
-	dlg_answered(r.t, STR("x@h"), STR("tx"));
-	assert_int_equal(
-	    dlg_start(r.t, STR("x@h"), STR("tx"), NULL, 0), EEXIST);
+	assert_int_equal(t_start(r.t, STR("x@h"), STR("tx"), NULL, 0), 0);
+	assert_int_equal(t_start(r.t, STR("x@h"), STR("tx"), NULL, 0), EEXIST);
+	t_answered(r.t, STR("x@h"), STR("tx"));
+	assert_int_equal(t_start(r.t, STR("x@h"), STR("tx"), NULL, 0), EEXIST);
 	/* The same Call-ID with another From tag is another dialog. */
-	assert_int_equal(dlg_start(r.t, STR("x@h"), STR("ty"), NULL, 0), 0);
+	assert_int_equal(t_start(r.t, STR("x@h"), STR("ty"), NULL, 0), 0);
 	dlg_stats(r.t, &st);
 	assert_int_equal(st.started, 2);
 	check_active(r.t, 2);
 
 	memset(cid, 'c', sizeof(cid));
 	memset(tag, 'g', sizeof(tag));
-	assert_int_equal(dlg_start(r.t, STR(""), STR("t"), NULL, 0), EINVAL);
-	assert_int_equal(dlg_start(r.t, STR("c"), STR(""), NULL, 0), EINVAL);
+	assert_int_equal(t_start(r.t, STR(""), STR("t"), NULL, 0), EINVAL);
+	assert_int_equal(t_start(r.t, STR("c"), STR(""), NULL, 0), EINVAL);
 	assert_int_equal(
-	    dlg_start(r.t, str_make(cid, sizeof(cid)), STR("t"), NULL, 0),
+	    t_start(r.t, str_make(cid, sizeof(cid)), STR("t"), NULL, 0),
 	    EINVAL);
 	assert_int_equal(
-	    dlg_start(r.t, STR("c"), str_make(tag, sizeof(tag)), NULL, 0),
+	    t_start(r.t, STR("c"), str_make(tag, sizeof(tag)), NULL, 0),
 	    EINVAL);
-	assert_int_equal(dlg_start(r.t, str_make(cid, DLG_CALLID_MAX),
+	assert_int_equal(t_start(r.t, str_make(cid, DLG_CALLID_MAX),
 			     str_make(tag, DLG_TAG_MAX), NULL, 0),
 	    0);
 	assert_true(dlg_exists(
 	    r.t, str_make(cid, DLG_CALLID_MAX), str_make(tag, DLG_TAG_MAX)));
-	dlg_cancel(
+	t_cancel(
 	    r.t, str_make(cid, DLG_CALLID_MAX), str_make(tag, DLG_TAG_MAX));
 	assert_int_equal(r.n, 1);
 	/* Oversized stray requests are ignored. */
-	dlg_bye(r.t, str_make(cid, sizeof(cid)), STR("tx"), STR("tx"));
-	dlg_bye(r.t, STR("x@h"), str_make(tag, sizeof(tag)), STR(""));
+	t_bye(r.t, str_make(cid, sizeof(cid)), STR("tx"), STR("tx"));
+	t_bye(r.t, STR("x@h"), str_make(tag, sizeof(tag)), STR(""));
 	assert_int_equal(r.n, 1);
 	dlg_stats(r.t, &st);
 	assert_int_equal(st.started, 3);
@@ -280,23 +320,23 @@ test_table_full(void **state)
 	struct dlg_stats st;
 
 	setup_table(&l, &r, &c);
-	assert_int_equal(dlg_start(r.t, STR("f1"), STR("t"), NULL, 0), 0);
-	assert_int_equal(dlg_start(r.t, STR("f2"), STR("t"), NULL, 0), 0);
-	assert_int_equal(dlg_start(r.t, STR("f3"), STR("t"), NULL, 0), ENOSPC);
-	assert_int_equal(dlg_start(r.t, STR("f3"), STR("t"), NULL, 0), ENOSPC);
+	assert_int_equal(t_start(r.t, STR("f1"), STR("t"), NULL, 0), 0);
+	assert_int_equal(t_start(r.t, STR("f2"), STR("t"), NULL, 0), 0);
+	assert_int_equal(t_start(r.t, STR("f3"), STR("t"), NULL, 0), ENOSPC);
+	assert_int_equal(t_start(r.t, STR("f3"), STR("t"), NULL, 0), ENOSPC);
 	/* A retransmission is not a refusal, full or not. */
-	assert_int_equal(dlg_start(r.t, STR("f1"), STR("t"), NULL, 0), EEXIST);
+	assert_int_equal(t_start(r.t, STR("f1"), STR("t"), NULL, 0), EEXIST);
 	dlg_stats(r.t, &st);
 	assert_int_equal(st.refused_full, 2);
 	assert_int_equal(st.started, 2);
 	assert_int_equal(st.capacity, 2);
 	assert_false(dlg_exists(r.t, STR("f3"), STR("t")));
-	dlg_failed(r.t, STR("f1"), STR("t"));
-	assert_int_equal(dlg_start(r.t, STR("f3"), STR("t"), NULL, 0), 0);
-	assert_int_equal(dlg_start(r.t, STR("f4"), STR("t"), NULL, 0), ENOSPC);
+	t_failed(r.t, STR("f1"), STR("t"));
+	assert_int_equal(t_start(r.t, STR("f3"), STR("t"), NULL, 0), 0);
+	assert_int_equal(t_start(r.t, STR("f4"), STR("t"), NULL, 0), ENOSPC);
 	/* The callback may start a call in the slot its end freed. */
 	r.restart = true;
-	dlg_cancel(r.t, STR("f2"), STR("t"));
+	t_cancel(r.t, STR("f2"), STR("t"));
 	assert_int_equal(r.restart_err, 0);
 	assert_int_equal(r.restarts, 1);
 	assert_true(dlg_exists(r.t, STR("re@h"), STR("r0")));
@@ -324,9 +364,9 @@ tl_start(void *arg)
 	struct tl *x = arg;
 
 	/* E never answered; U answered at once. */
-	assert_int_equal(dlg_start(x->r.t, STR("e@h"), STR("te"), NULL, 1), 0);
-	assert_int_equal(dlg_start(x->r.t, STR("u@h"), STR("tu"), NULL, 2), 0);
-	dlg_answered(x->r.t, STR("u@h"), STR("tu"));
+	assert_int_equal(t_start(x->r.t, STR("e@h"), STR("te"), NULL, 1), 0);
+	assert_int_equal(t_start(x->r.t, STR("u@h"), STR("tu"), NULL, 2), 0);
+	t_answered(x->r.t, STR("u@h"), STR("tu"));
 }
 
 static void
@@ -335,7 +375,7 @@ tl_bye(void *arg)
 	struct tl *x = arg;
 
 	/* X was the nearest deadline; the timer will fire for nothing. */
-	dlg_bye(x->r.t, STR("x@h"), STR("tx"), STR("cx"));
+	t_bye(x->r.t, STR("x@h"), STR("tx"), STR("cx"));
 	assert_int_equal(x->r.n, 1);
 	assert_int_equal(x->r.log[0].how, DLG_END_BYE);
 	x->r.restart = true;
@@ -361,8 +401,8 @@ test_timeouts_on_loop(void **state)
 	memset(&x, 0, sizeof(x));
 	setup_table(&x.l, &x.r, &c);
 	x.t0 = (int64_t)loop_clock_ms();
-	assert_int_equal(dlg_start(x.r.t, STR("x@h"), STR("tx"), NULL, 3), 0);
-	dlg_answered(x.r.t, STR("x@h"), STR("tx"));
+	assert_int_equal(t_start(x.r.t, STR("x@h"), STR("tx"), NULL, 3), 0);
+	t_answered(x.r.t, STR("x@h"), STR("tx"));
 	assert_int_equal(
 	    loop_timer_start(x.l, &x.t_start, 300, tl_start, &x), 0);
 	assert_int_equal(loop_timer_start(x.l, &x.t_bye, 500, tl_bye, &x), 0);
@@ -400,8 +440,8 @@ test_timeouts_on_loop(void **state)
 	assert_true(dlg_exists(x.r.t, STR("re@h"), STR("r1")));
 	x.r.restart = false;
 	/* Late requests for the timed-out calls find nothing. */
-	dlg_bye(x.r.t, STR("u@h"), STR("tu"), STR("cu"));
-	dlg_failed(x.r.t, STR("e@h"), STR("te"));
+	t_bye(x.r.t, STR("u@h"), STR("tu"), STR("cu"));
+	t_failed(x.r.t, STR("e@h"), STR("te"));
 	assert_int_equal(x.r.n, 3);
 	dlg_stats(x.r.t, &st);
 	assert_int_equal(st.ended[DLG_END_TIMEOUT_EARLY], 1);
@@ -422,10 +462,10 @@ test_free_with_open_dialogs(void **state)
 	struct rec r;
 
 	setup_table(&l, &r, &conf_slow);
-	assert_int_equal(dlg_start(r.t, STR("s1"), STR("t"), NULL, 1), 0);
-	assert_int_equal(dlg_start(r.t, STR("s2"), STR("t"), NULL, 2), 0);
-	assert_int_equal(dlg_start(r.t, STR("s3"), STR("t"), NULL, 3), 0);
-	dlg_answered(r.t, STR("s2"), STR("t"));
+	assert_int_equal(t_start(r.t, STR("s1"), STR("t"), NULL, 1), 0);
+	assert_int_equal(t_start(r.t, STR("s2"), STR("t"), NULL, 2), 0);
+	assert_int_equal(t_start(r.t, STR("s3"), STR("t"), NULL, 3), 0);
+	t_answered(r.t, STR("s2"), STR("t"));
 	r.restart = true; /* refused while the table closes */
 	dlg_table_free(r.t);
 	assert_int_equal(r.n, 3);
@@ -609,7 +649,7 @@ test_random_model(void **state)
 		if (rnd(m) % 100 < burst) {
 			id = next++;
 			key_of(id, &k);
-			err = dlg_start(
+			err = t_start(
 			    m->t, k.c, k.f, (void *)(uintptr_t)(id + 1), id);
 			if (!key_valid(&k)) {
 				assert_int_equal(err, EINVAL);
@@ -630,27 +670,27 @@ test_random_model(void **state)
 			id = m->open[rnd(m) % m->nopen];
 			key_of(id, &k);
 			if (r < 26) {
-				err = dlg_start(m->t, k.c, k.f, NULL, 0);
+				err = t_start(m->t, k.c, k.f, NULL, 0);
 				assert_int_equal(err, EEXIST);
 			} else if (r < 42) {
-				dlg_answered(m->t, k.c, k.f);
+				t_answered(m->t, k.c, k.f);
 				m->state[id] = M_UP;
 			} else if (r < 50) {
 				if (m->state[id] == M_EARLY)
 					m_expect(m, id, DLG_END_CANCEL);
-				dlg_cancel(m->t, k.c, k.f);
+				t_cancel(m->t, k.c, k.f);
 			} else if (r < 58) {
 				if (m->state[id] == M_EARLY)
 					m_expect(m, id, DLG_END_FAILED);
-				dlg_failed(m->t, k.c, k.f);
+				t_failed(m->t, k.c, k.f);
 			} else if (r < 73) {
 				if (m->state[id] == M_UP)
 					m_expect(m, id, DLG_END_BYE);
-				dlg_bye(m->t, k.c, k.f, k.to);
+				t_bye(m->t, k.c, k.f, k.to);
 			} else {
 				if (m->state[id] == M_UP)
 					m_expect(m, id, DLG_END_BYE);
-				dlg_bye(m->t, k.c, k.to, k.f);
+				t_bye(m->t, k.c, k.to, k.f);
 			}
 		} else if (next > 0) {
 			/* Stray: a call that ended, was refused, or a bad tag. */
@@ -658,16 +698,16 @@ test_random_model(void **state)
 			key_of(id, &k);
 			if (m->state[id] == M_EARLY || m->state[id] == M_UP) {
 				assert_true(dlg_exists(m->t, k.c, k.f));
-				dlg_bye(m->t, k.c, STR("stray"), STR("x"));
-				dlg_answered(m->t, k.c, k.to);
-				dlg_cancel(m->t, k.c, k.to);
+				t_bye(m->t, k.c, STR("stray"), STR("x"));
+				t_answered(m->t, k.c, k.to);
+				t_cancel(m->t, k.c, k.to);
 			} else {
 				assert_false(dlg_exists(m->t, k.c, k.f));
-				dlg_bye(m->t, k.c, k.f, k.to);
-				dlg_bye(m->t, k.c, k.to, k.f);
-				dlg_answered(m->t, k.c, k.f);
-				dlg_cancel(m->t, k.c, k.f);
-				dlg_failed(m->t, k.c, k.f);
+				t_bye(m->t, k.c, k.f, k.to);
+				t_bye(m->t, k.c, k.to, k.f);
+				t_answered(m->t, k.c, k.f);
+				t_cancel(m->t, k.c, k.f);
+				t_failed(m->t, k.c, k.f);
 			}
 		}
 		m_check(m);
@@ -731,11 +771,11 @@ test_speed(void **state)
 		j = i % SPEED_KEYS;
 		ci = str_make(cid[j], strlen(cid[j]));
 		ti = str_make(tag[j], strlen(tag[j]));
-		assert_int_equal(dlg_start(t, ci, ti, NULL, 0), 0);
-		dlg_answered(t, ci, ti);
+		assert_int_equal(t_start(t, ci, ti, NULL, 0), 0);
+		t_answered(t, ci, ti);
 		if (i >= SPEED_OPEN) {
 			j = (i - SPEED_OPEN) % SPEED_KEYS;
-			dlg_bye(t, str_make(cid[j], strlen(cid[j])),
+			t_bye(t, str_make(cid[j], strlen(cid[j])),
 			    STR("calleetag"), str_make(tag[j], strlen(tag[j])));
 		}
 	}
@@ -755,6 +795,67 @@ test_speed(void **state)
 	loop_free(l);
 }
 
+/*
+ * Only the final answer to the INVITE that started the dialog answers
+ * or fails it; a BYE ends it only when the other party accepts it.
+ */
+static void
+test_keys_and_parties(void **state)
+{
+	struct loop *l;
+	struct rec r;
+
+	(void)state;
+	setup_table(&l, &r, &conf_slow);
+	assert_int_equal(t_start(r.t, STR("k@h"), STR("tk"), NULL, 1), 0);
+	/* Answers to another request with the same Call-ID and tag. */
+	dlg_failed(r.t, STR("k@h"), STR("tk"), K_INVITE + 1);
+	dlg_cancel(r.t, STR("k@h"), STR("tk"), K_INVITE + 1);
+	dlg_answered(r.t, STR("k@h"), STR("tk"), K_INVITE + 1, &callee_sa);
+	assert_true(dlg_exists(r.t, STR("k@h"), STR("tk")));
+	assert_int_equal(r.n, 0);
+	/* The right 2xx: answered; a later failure changes nothing. */
+	t_answered(r.t, STR("k@h"), STR("tk"));
+	t_failed(r.t, STR("k@h"), STR("tk"));
+	assert_int_equal(r.n, 0);
+	/* A 2xx to a BYE nobody was seen sending. */
+	dlg_bye(r.t, STR("k@h"), STR("tk"), STR("ck"), K_BYE, &callee_sa);
+	assert_int_equal(r.n, 0);
+	/* A third party's BYE is not noted. */
+	dlg_bye_seen(r.t, STR("k@h"), STR("tk"), STR("ck"), K_BYE, &third_sa);
+	dlg_bye(r.t, STR("k@h"), STR("tk"), STR("ck"), K_BYE, &third_sa);
+	dlg_bye(r.t, STR("k@h"), STR("tk"), STR("ck"), K_BYE, &callee_sa);
+	assert_int_equal(r.n, 0);
+	/*
+	 * The caller's BYE routed to a server of its own: the 2xx comes
+	 * from the caller's side or a third party, not from the callee.
+	 */
+	dlg_bye_seen(r.t, STR("k@h"), STR("tk"), STR("ck"), K_BYE, &caller_sa);
+	dlg_bye(r.t, STR("k@h"), STR("tk"), STR("ck"), K_BYE, &caller_sa);
+	dlg_bye(r.t, STR("k@h"), STR("tk"), STR("ck"), K_BYE, &third_sa);
+	/* The callee's 2xx to another request. */
+	dlg_bye(r.t, STR("k@h"), STR("tk"), STR("ck"), K_BYE + 1, &callee_sa);
+	assert_int_equal(r.n, 0);
+	/* The callee's BYE, accepted by the caller: the end. */
+	dlg_bye_seen(
+	    r.t, STR("k@h"), STR("ck"), STR("tk"), K_BYE + 7, &callee_sa);
+	dlg_bye(r.t, STR("k@h"), STR("ck"), STR("tk"), K_BYE + 7, &callee_sa);
+	assert_int_equal(r.n, 0);
+	dlg_bye(r.t, STR("k@h"), STR("ck"), STR("tk"), K_BYE + 7, &caller_sa);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.log[0].how, DLG_END_BYE);
+	assert_false(dlg_exists(r.t, STR("k@h"), STR("tk")));
+	/* A call whose caller address is unknown ends by timeout only. */
+	assert_int_equal(
+	    dlg_start(r.t, STR("n@h"), STR("tn"), NULL, 1, K_INVITE, NULL), 0);
+	t_answered(r.t, STR("n@h"), STR("tn"));
+	t_bye(r.t, STR("n@h"), STR("tn"), STR("cn"));
+	assert_true(dlg_exists(r.t, STR("n@h"), STR("tn")));
+	check_active(r.t, 1);
+	dlg_table_free(r.t);
+	loop_free(l);
+}
+
 int
 main(void)
 {
@@ -763,11 +864,16 @@ main(void)
 		cmocka_unit_test(test_cancel_failed_and_early_bye),
 		cmocka_unit_test(test_retransmission_and_limits),
 		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_keys_and_parties),
 		cmocka_unit_test(test_timeouts_on_loop),
 		cmocka_unit_test(test_free_with_open_dialogs),
 		cmocka_unit_test(test_random_model),
 		cmocka_unit_test(test_speed),
 	};
 
+	if (sa_set_cstr(&caller_sa, "192.0.2.1", 5060) ||
+	    sa_set_cstr(&callee_sa, "2001:db8::2", 5060) ||
+	    sa_set_cstr(&third_sa, "198.51.100.3", 5060))
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

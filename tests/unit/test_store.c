@@ -6,7 +6,10 @@
  * generation, the command queue) and the migration from version 1;
  * the caller-ID numbering data (the register data sets and their
  * atomic switch, own inventory, exceptions, SMS aliases, Robinson
- * hashes, the blocking counters) and the migration from version 2.
+ * hashes, the blocking counters) and the migration from version 2;
+ * the fraud engine's subjects (their blobs through base64, the
+ * suspend/resume hand-over with the accounts, corrupt stored state) and
+ * the migration from version 4.
  *
  * The database is STORE_TEST_URI when set, else a fresh SQLite file per
  * test in a mkdtemp(3) directory removed at the end. With a PostgreSQL
@@ -253,6 +256,7 @@ fresh_db(void)
 				 "DROP TABLE IF EXISTS cid_blocks; "
 				 "DROP TABLE IF EXISTS alerts; "
 				 "DROP TABLE IF EXISTS alert_deliveries; "
+				 "DROP TABLE IF EXISTS fraud_subjects; "
 				 "DROP TABLE IF EXISTS meta");
 	} else {
 		snprintf(fx.path, sizeof(fx.path), "%s/t%d.db", fx.dir, fx.n);
@@ -530,9 +534,13 @@ assert_msg_has(const char *msg, const char *want)
 #define V3_TABLES                                                      \
 	"('num_datasets', 'num_ranges', 'num_own', 'num_exceptions', " \
 	"'sms_aliases', 'robinson', 'cid_blocks')"
+#define V4_TABLES "('alerts', 'alert_deliveries')"
+#define V5_TABLES "('fraud_subjects')"
 #define V1_INDEXES "('bindings_expires')"
 #define V2_INDEXES "('bans_forget', 'ban_events_addr')"
 #define V3_INDEXES "('num_exceptions_digits')"
+#define V4_INDEXES "('alerts_ts', 'alert_deliveries_due')"
+#define V5_INDEXES "('fraud_subjects_suspended')"
 
 /* How many of the tables "names" (an SQL list) the database has. */
 static int64_t
@@ -579,6 +587,10 @@ open_creates_schema(void **state)
 	assert_int_equal(count_indexes(V2_INDEXES), 2);
 	assert_int_equal(count_tables(V3_TABLES), 7);
 	assert_int_equal(count_indexes(V3_INDEXES), 1);
+	assert_int_equal(count_tables(V4_TABLES), 2);
+	assert_int_equal(count_indexes(V4_INDEXES), 2);
+	assert_int_equal(count_tables(V5_TABLES), 1);
+	assert_int_equal(count_indexes(V5_INDEXES), 1);
 	if (!fx.pg)
 		assert_int_equal(raw_int("SELECT count(*) FROM "
 					 "pragma_journal_mode "
@@ -2941,6 +2953,747 @@ num_ranges_bulk_speed(void **state)
 	    fx.pg ? "PostgreSQL" : "SQLite", n, secs, (double)n / secs, walk);
 }
 
+/* ---- the fraud engine's subjects ------------------------------------------------ */
+
+/*
+ * A subject with a blob of "len" bytes counting up from "seed": from 256
+ * bytes on every byte value is in it, zero bytes included.
+ */
+static void
+sample_fraud(struct fraud_rec *r, uint32_t kind, const char *name, size_t len,
+    unsigned seed)
+{
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->updated = 1700000000 + (int64_t)seed;
+	r->len = len;
+	for (i = 0; i < len; i++)
+		r->blob[i] = (unsigned char)(i + seed);
+}
+
+static void
+assert_fraud_eq(const struct fraud_rec *x, const struct fraud_rec *y)
+{
+	assert_int_equal(x->kind, y->kind);
+	assert_string_equal(x->name, y->name);
+	assert_int_equal(x->suspended, y->suspended);
+	assert_true(x->updated == y->updated);
+	assert_int_equal(x->len, y->len);
+	assert_memory_equal(x->blob, y->blob, x->len);
+}
+
+/* What a store_fraud_each() or store_fraud_resumed() walk saw. */
+struct fraud_seen {
+	int n;
+	int stop_at; /* return 42 from the stop_at-th row (1-based); 0 never */
+	char key[SEEN_MAX][STORE_FRAUD_NAME_MAX + 16];
+	size_t len[SEEN_MAX];
+};
+
+static int
+see_fraud(const struct fraud_rec *r, void *arg)
+{
+	struct fraud_seen *fs = arg;
+
+	if (fs->n >= SEEN_MAX)
+		return -1;
+	snprintf(fs->key[fs->n], sizeof(fs->key[0]), "%u %s%s", r->kind,
+	    r->name, r->suspended ? " S" : "");
+	fs->len[fs->n] = r->len;
+	fs->n++;
+	return fs->n == fs->stop_at ? 42 : 0;
+}
+
+static int
+see_name(const char *name, void *arg)
+{
+	struct fraud_seen *fs = arg;
+
+	if (fs->n >= SEEN_MAX)
+		return -1;
+	snprintf(fs->key[fs->n], sizeof(fs->key[0]), "%s", name);
+	fs->n++;
+	return fs->n == fs->stop_at ? 42 : 0;
+}
+
+/* store_fraud_resumed() into "fs"; its result. */
+static int
+resumed(struct store *s, struct fraud_seen *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+	return store_fraud_resumed(s, see_name, fs);
+}
+
+static bool
+fraud_suspended(struct store *s, uint32_t kind, const char *name)
+{
+	struct fraud_rec r;
+
+	assert_int_equal(store_fraud_get(s, kind, name, &r), 0);
+	return r.suspended;
+}
+
+static enum account_status
+account_status(struct store *s, const char *user, const char *domain)
+{
+	struct account a;
+
+	assert_int_equal(store_account_get(s, user, domain, &a), 0);
+	return a.status;
+}
+
+/* What an administrator's "centinelactl user resume" does. */
+static void
+account_resume(struct store *s, const char *user, const char *domain)
+{
+	struct account a;
+
+	assert_int_equal(store_account_get(s, user, domain, &a), 0);
+	a.status = ACCOUNT_ACTIVE;
+	assert_int_equal(store_account_update(s, &a), 0);
+}
+
+static void
+fraud_roundtrip(void **state)
+{
+	static const size_t lens[] = { 1, 2, 3, 4, 5, 6, 7, 255, 256, 257, 4094,
+		4095 };
+	struct fraud_rec r, got, big;
+	size_t i;
+
+	(void)state;
+	/* The largest blob: every byte value sixteen times, zeros too. */
+	sample_fraud(&big, STORE_FRAUD_ACCOUNT, "alice@example.com",
+	    STORE_FRAUD_BLOB_MAX, 0);
+	assert_int_equal(store_fraud_put(fx.s, &big), 0);
+	memset(&got, 0xa5, sizeof(got));
+	assert_int_equal(store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT,
+			     "alice@example.com", &got),
+	    0);
+	assert_fraud_eq(&got, &big);
+	assert_false(got.suspended);
+	/* Kept as base64 text: 4 characters per 3 bytes or part. */
+	assert_int_equal(
+	    raw_int("SELECT length(state) FROM fraud_subjects "
+		    "WHERE kind = 0 AND name = 'alice@example.com'"),
+	    4 * ((STORE_FRAUD_BLOB_MAX + 2) / 3));
+
+	/* Every padding (length mod 3), zero bytes at both ends. */
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		sample_fraud(&r, STORE_FRAUD_TRUNK, "carrier-1", lens[i],
+		    (unsigned)(7 * i + 1));
+		r.blob[0] = 0;
+		r.blob[r.len - 1] = 0;
+		r.suspended = i % 2 == 1;
+		assert_int_equal(store_fraud_put(fx.s, &r), 0);
+		assert_int_equal(
+		    store_fraud_get(fx.s, STORE_FRAUD_TRUNK, "carrier-1", &got),
+		    0);
+		assert_fraud_eq(&got, &r);
+	}
+	/* The padding as EVP_EncodeBlock() writes it. */
+	sample_fraud(&r, STORE_FRAUD_TRUNK, "v1", 1, 0);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	sample_fraud(&r, STORE_FRAUD_TRUNK, "v2", 2, 0);
+	r.blob[0] = 0xff;
+	r.blob[1] = 0x00;
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	sample_fraud(&r, STORE_FRAUD_TRUNK, "v3", 3, 0);
+	r.blob[0] = 0x00;
+	r.blob[1] = 0xff;
+	r.blob[2] = 0x10;
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	assert_int_equal(raw_int("SELECT count(*) FROM fraud_subjects WHERE "
+				 "(name = 'v1' AND state = 'AA==') OR "
+				 "(name = 'v2' AND state = '/wA=') OR "
+				 "(name = 'v3' AND state = 'AP8Q')"),
+	    3);
+
+	/* Overwrite: every column replaced, still one row. */
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "alice@example.com", 10, 3);
+	r.suspended = true;
+	r.updated = 42;
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	assert_int_equal(store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT,
+			     "alice@example.com", &got),
+	    0);
+	assert_fraud_eq(&got, &r);
+	assert_int_equal(raw_int("SELECT count(*) FROM fraud_subjects "
+				 "WHERE name = 'alice@example.com'"),
+	    1);
+	/* The same name of the other kind is another row. */
+	sample_fraud(&r, STORE_FRAUD_TRUNK, "alice@example.com", 5, 9);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	assert_int_equal(store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT,
+			     "alice@example.com", &got),
+	    0);
+	assert_int_equal(got.len, 10);
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_TRUNK, "alice@example.com", &got),
+	    0);
+	assert_fraud_eq(&got, &r);
+
+	/* Delete. */
+	assert_int_equal(
+	    store_fraud_del(fx.s, STORE_FRAUD_ACCOUNT, "alice@example.com"), 0);
+	assert_int_equal(store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT,
+			     "alice@example.com", &got),
+	    ENOENT);
+	assert_msg_has(store_errmsg(fx.s), "alice@example.com");
+	assert_int_equal(
+	    store_fraud_del(fx.s, STORE_FRAUD_ACCOUNT, "alice@example.com"),
+	    ENOENT);
+	assert_msg_has(store_errmsg(fx.s), "alice@example.com");
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_TRUNK, "alice@example.com", &got),
+	    0);
+	assert_int_equal(got.len, 5);
+}
+
+static int
+fraud_reenter(const struct fraud_rec *r, void *arg)
+{
+	struct fraud_rec got;
+
+	(void)arg;
+	return store_fraud_get(fx.s, r->kind, r->name, &got);
+}
+
+static void
+fraud_each_order(void **state)
+{
+	static const char *const want[] = { "0 Bob@example.com",
+		"0 alice@Example.com", "0 alice@example.com S", "1 Trunk-B",
+		"1 carrier" };
+	struct fraud_seen fs = { 0 };
+	struct fraud_rec r;
+	int i;
+
+	(void)state;
+	assert_int_equal(store_fraud_each(fx.s, see_fraud, &fs), 0);
+	assert_int_equal(fs.n, 0);
+	/* Byte order whatever the database's collation: 'B' < 'a'. */
+	sample_fraud(&r, STORE_FRAUD_TRUNK, "carrier", 3, 1);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "alice@example.com", 300, 2);
+	r.suspended = true;
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	sample_fraud(&r, STORE_FRAUD_TRUNK, "Trunk-B", 4, 3);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "Bob@example.com", 1, 4);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "alice@Example.com", 2, 5);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+
+	assert_int_equal(store_fraud_each(fx.s, see_fraud, &fs), 0);
+	assert_int_equal(fs.n, 5);
+	for (i = 0; i < 5; i++)
+		assert_string_equal(fs.key[i], want[i]);
+	assert_int_equal(fs.len[2], 300);
+	assert_int_equal(fs.len[3], 4);
+
+	/* A non-zero return stops the walk and is returned. */
+	memset(&fs, 0, sizeof(fs));
+	fs.stop_at = 2;
+	assert_int_equal(store_fraud_each(fx.s, see_fraud, &fs), 42);
+	assert_int_equal(fs.n, 2);
+	/* The callback cannot call into the store. */
+	assert_int_equal(store_fraud_each(fx.s, fraud_reenter, NULL), EINVAL);
+	assert_int_equal(store_fraud_each(fx.s, NULL, NULL), EINVAL);
+	/* The store works after both. */
+	memset(&fs, 0, sizeof(fs));
+	assert_int_equal(store_fraud_each(fx.s, see_fraud, &fs), 0);
+	assert_int_equal(fs.n, 5);
+}
+
+static void
+fraud_bad_arguments(void **state)
+{
+	char user[STORE_USER_MAX + 32], domain[STORE_DOMAIN_MAX + 32];
+	char name[STORE_FRAUD_NAME_MAX + 1];
+	struct fraud_seen fs = { 0 };
+	struct fraud_rec r, got;
+
+	(void)state;
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "a@example.com", 1, 0);
+	assert_int_equal(store_fraud_put(NULL, &r), EINVAL);
+	assert_int_equal(store_fraud_put(fx.s, NULL), EINVAL);
+	r.kind = 2;
+	assert_int_equal(store_fraud_put(fx.s, &r), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "kind");
+	r.kind = STORE_FRAUD_ACCOUNT;
+	r.len = 0;
+	assert_int_equal(store_fraud_put(fx.s, &r), EINVAL);
+	r.len = STORE_FRAUD_BLOB_MAX + 1;
+	assert_int_equal(store_fraud_put(fx.s, &r), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "4097");
+	r.len = 1;
+	r.name[0] = '\0';
+	assert_int_equal(store_fraud_put(fx.s, &r), EINVAL);
+	memset(r.name, 'x', sizeof(r.name)); /* not terminated */
+	assert_int_equal(store_fraud_put(fx.s, &r), EINVAL);
+	assert_int_equal(raw_int("SELECT count(*) FROM fraud_subjects"), 0);
+	/* The longest name fits. */
+	fill(r.name, sizeof(r.name), 'x');
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, r.name, &got), 0);
+	assert_fraud_eq(&got, &r);
+
+	assert_int_equal(
+	    store_fraud_get(fx.s, 2, "a@example.com", &got), EINVAL);
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, NULL, &got), EINVAL);
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, "", &got), EINVAL);
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, "a@example.com", NULL),
+	    EINVAL);
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, name, &got), EINVAL);
+	assert_int_equal(store_fraud_del(fx.s, 7, "a@example.com"), EINVAL);
+	assert_int_equal(store_fraud_del(fx.s, STORE_FRAUD_TRUNK, ""), EINVAL);
+	assert_int_equal(
+	    store_fraud_del(fx.s, STORE_FRAUD_TRUNK, name), EINVAL);
+
+	/* store_fraud_suspend() wants user@domain that can be an account. */
+	assert_int_equal(store_fraud_suspend(fx.s, NULL), EINVAL);
+	assert_int_equal(store_fraud_suspend(fx.s, ""), EINVAL);
+	assert_int_equal(store_fraud_suspend(fx.s, "nodomain"), EINVAL);
+	assert_msg_has(store_errmsg(fx.s), "nodomain");
+	assert_int_equal(store_fraud_suspend(fx.s, "@example.com"), EINVAL);
+	assert_int_equal(store_fraud_suspend(fx.s, "alice@"), EINVAL);
+	fill(user, STORE_USER_MAX + 1, 'u'); /* one byte too long */
+	snprintf(name, sizeof(name), "%s@example.com", user);
+	assert_int_equal(store_fraud_suspend(fx.s, name), EINVAL);
+	fill(domain, STORE_DOMAIN_MAX + 1, 'd');
+	snprintf(name, sizeof(name), "alice@%s", domain);
+	assert_int_equal(store_fraud_suspend(fx.s, name), EINVAL);
+	assert_int_equal(store_fraud_suspend(fx.s, r.name), EINVAL);
+
+	assert_int_equal(store_fraud_each(fx.s, NULL, NULL), EINVAL);
+	assert_int_equal(store_fraud_resumed(fx.s, NULL, NULL), EINVAL);
+	assert_int_equal(store_fraud_resumed(NULL, see_name, &fs), EINVAL);
+	assert_true(generation(fx.s) == 0);
+}
+
+/*
+ * The hand-over: the engine suspends alice; while the account stays
+ * suspended nothing is reported; once an administrator resumes it,
+ * alice is reported once and her flag cleared.
+ */
+static void
+fraud_suspend_resumed(void **state)
+{
+	struct fraud_seen fs;
+	struct fraud_rec r, got;
+	struct account a;
+	int64_t gen;
+
+	(void)state;
+	sample_account(&a, "alice", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	sample_account(&a, "bob", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	sample_account(&a, "dave", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	/* Suspended by an administrator, never by the engine. */
+	sample_account(&a, "carol", "example.com");
+	a.status = ACCOUNT_SUSPENDED;
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "alice@example.com", 300, 1);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "bob@example.com", 3, 2);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "carol@example.com", 3, 3);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	/* A trunk of an account's name: neither suspended nor reported. */
+	sample_fraud(&r, STORE_FRAUD_TRUNK, "alice@example.com", 3, 4);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	sample_fraud(&r, STORE_FRAUD_TRUNK, "dave@example.com", 3, 5);
+	r.suspended = true;
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	/* Suspended by the engine, the account since deleted. */
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "ghost@example.com", 3, 6);
+	r.suspended = true;
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+
+	assert_int_equal(resumed(fx.s, &fs), 0);
+	assert_int_equal(fs.n, 0);
+
+	/* The engine suspends alice. */
+	gen = generation(fx.s);
+	assert_int_equal(store_fraud_suspend(fx.s, "alice@example.com"), 0);
+	assert_int_equal(
+	    account_status(fx.s, "alice", "example.com"), ACCOUNT_SUSPENDED);
+	assert_true(generation(fx.s) == gen + 1);
+	assert_int_equal(store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT,
+			     "alice@example.com", &got),
+	    0);
+	assert_true(got.suspended);
+	assert_int_equal(got.len, 300); /* the rest of the row untouched */
+	assert_true(got.updated == 1700000001);
+	assert_false(
+	    fraud_suspended(fx.s, STORE_FRAUD_TRUNK, "alice@example.com"));
+	assert_int_equal(
+	    account_status(fx.s, "bob", "example.com"), ACCOUNT_ACTIVE);
+
+	/* Still suspended in accounts: not reported. */
+	assert_int_equal(resumed(fx.s, &fs), 0);
+	assert_int_equal(fs.n, 0);
+	assert_true(
+	    fraud_suspended(fx.s, STORE_FRAUD_ACCOUNT, "alice@example.com"));
+
+	/* An administrator resumes alice: reported once, flag cleared. */
+	account_resume(fx.s, "alice", "example.com");
+	assert_int_equal(resumed(fx.s, &fs), 0);
+	assert_int_equal(fs.n, 1);
+	assert_string_equal(fs.key[0], "alice@example.com");
+	assert_false(
+	    fraud_suspended(fx.s, STORE_FRAUD_ACCOUNT, "alice@example.com"));
+	assert_int_equal(resumed(fx.s, &fs), 0);
+	assert_int_equal(fs.n, 0);
+
+	/* Never reported: bob, carol, the trunk, the ghost (still set). */
+	assert_false(
+	    fraud_suspended(fx.s, STORE_FRAUD_ACCOUNT, "bob@example.com"));
+	assert_true(
+	    fraud_suspended(fx.s, STORE_FRAUD_TRUNK, "dave@example.com"));
+	assert_true(
+	    fraud_suspended(fx.s, STORE_FRAUD_ACCOUNT, "ghost@example.com"));
+
+	/* A callback that fails: rolled back, reported again next time. */
+	assert_int_equal(store_fraud_suspend(fx.s, "alice@example.com"), 0);
+	account_resume(fx.s, "alice", "example.com");
+	memset(&fs, 0, sizeof(fs));
+	fs.stop_at = 1;
+	assert_int_equal(store_fraud_resumed(fx.s, see_name, &fs), 42);
+	assert_true(
+	    fraud_suspended(fx.s, STORE_FRAUD_ACCOUNT, "alice@example.com"));
+	assert_int_equal(resumed(fx.s, &fs), 0);
+	assert_int_equal(fs.n, 1);
+	assert_string_equal(fs.key[0], "alice@example.com");
+	assert_int_equal(resumed(fx.s, &fs), 0);
+	assert_int_equal(fs.n, 0);
+
+	/* No such account. */
+	gen = generation(fx.s);
+	assert_int_equal(
+	    store_fraud_suspend(fx.s, "nobody@example.com"), ENOENT);
+	assert_msg_has(store_errmsg(fx.s), "nobody@example.com");
+	assert_int_equal(
+	    store_fraud_suspend(fx.s, "ghost@example.com"), ENOENT);
+	assert_true(generation(fx.s) == gen);
+	assert_int_equal(store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT,
+			     "nobody@example.com", &got),
+	    ENOENT);
+}
+
+/*
+ * store_fraud_suspend() splits at the last '@', needs no fraud row and
+ * creates none, and joins the caller's transaction.
+ */
+static void
+fraud_suspend_split_txn(void **state)
+{
+	struct fraud_seen fs;
+	struct fraud_rec r, got;
+	struct account a;
+	int64_t gen;
+
+	(void)state;
+	sample_account(&a, "sip:x@y", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	sample_account(&a, "x", "y@example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "sip:x@y@example.com", 8, 1);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	assert_int_equal(store_fraud_suspend(fx.s, "sip:x@y@example.com"), 0);
+	assert_int_equal(
+	    account_status(fx.s, "sip:x@y", "example.com"), ACCOUNT_SUSPENDED);
+	assert_int_equal(
+	    account_status(fx.s, "x", "y@example.com"), ACCOUNT_ACTIVE);
+	account_resume(fx.s, "sip:x@y", "example.com");
+	assert_int_equal(resumed(fx.s, &fs), 0);
+	assert_int_equal(fs.n, 1);
+	assert_string_equal(fs.key[0], "sip:x@y@example.com");
+
+	/* No fraud row: the account is suspended, no row appears. */
+	sample_account(&a, "erin", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	assert_int_equal(store_fraud_suspend(fx.s, "erin@example.com"), 0);
+	assert_int_equal(
+	    account_status(fx.s, "erin", "example.com"), ACCOUNT_SUSPENDED);
+	assert_int_equal(store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT,
+			     "erin@example.com", &got),
+	    ENOENT);
+
+	/* Split at the first '@' it would be this account: not it. */
+	assert_int_equal(store_fraud_suspend(fx.s, "x@y@example.com"), ENOENT);
+	assert_int_equal(
+	    account_status(fx.s, "x", "y@example.com"), ACCOUNT_ACTIVE);
+
+	/* Inside store_begin(): rolled back with the caller's work. */
+	sample_account(&a, "frank", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "frank@example.com", 8, 2);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	gen = generation(fx.s);
+	assert_int_equal(store_begin(fx.s), 0);
+	assert_int_equal(store_fraud_suspend(fx.s, "frank@example.com"), 0);
+	assert_int_equal(store_fraud_suspend(fx.s, "no@example.com"), ENOENT);
+	assert_int_equal(store_rollback(fx.s), 0);
+	assert_int_equal(
+	    account_status(fx.s, "frank", "example.com"), ACCOUNT_ACTIVE);
+	assert_false(
+	    fraud_suspended(fx.s, STORE_FRAUD_ACCOUNT, "frank@example.com"));
+	assert_true(generation(fx.s) == gen);
+	/* ... and committed with it. */
+	assert_int_equal(store_begin(fx.s), 0);
+	assert_int_equal(store_fraud_suspend(fx.s, "frank@example.com"), 0);
+	assert_int_equal(store_commit(fx.s), 0);
+	assert_int_equal(
+	    account_status(fx.s, "frank", "example.com"), ACCOUNT_SUSPENDED);
+	assert_true(
+	    fraud_suspended(fx.s, STORE_FRAUD_ACCOUNT, "frank@example.com"));
+	assert_true(generation(fx.s) == gen + 1);
+}
+
+/*
+ * Stored values the engine cannot have written: EIO naming the row, from
+ * get and from the walk (after the rows before it).
+ */
+static void
+fraud_corrupt_state(void **state)
+{
+	static const char *const bad[] = { "", "AAA", "AAAAA", "AA=A",
+		"A===", "=AAA", "====", " AAA", "AAA ", "AA-_", "AA*A",
+		"AAAA====", "AAAA\nAAA" };
+	struct fraud_seen fs = { 0 };
+	struct fraud_rec r, got;
+	char sql[256];
+	size_t i;
+
+	(void)state;
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "a@x", 4, 1);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "b@x", 5, 2);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "c@x", 6, 3);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+
+	raw_exec("UPDATE fraud_subjects SET state = 'AA=A' WHERE name = 'b@x'");
+	assert_int_equal(store_fraud_each(fx.s, see_fraud, &fs), EIO);
+	assert_int_equal(fs.n, 1);
+	assert_string_equal(fs.key[0], "0 a@x");
+	assert_msg_has(store_errmsg(fx.s), "b@x");
+	assert_msg_has(store_errmsg(fx.s), "state");
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, "a@x", &got), 0);
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, "c@x", &got), 0);
+	assert_int_equal(got.len, 6);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(sql, sizeof(sql),
+		    "UPDATE fraud_subjects SET state = '%s' "
+		    "WHERE name = 'b@x'",
+		    bad[i]);
+		raw_exec(sql);
+		if (store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, "b@x", &got) !=
+		    EIO)
+			fail_msg("state \"%s\" was not refused", bad[i]);
+		assert_msg_has(store_errmsg(fx.s), "b@x");
+	}
+	/* 5464 characters without padding: 4098 bytes, two too many. */
+	raw_exec(fx.pg ? "UPDATE fraud_subjects SET state = repeat('A', 5464) "
+			 "WHERE name = 'b@x'" :
+			 "UPDATE fraud_subjects SET state = "
+			 "replace(hex(zeroblob(2732)), '0', 'A') "
+			 "WHERE name = 'b@x'");
+	assert_int_equal(raw_int("SELECT length(state) FROM fraud_subjects "
+				 "WHERE name = 'b@x'"),
+	    5464);
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, "b@x", &got), EIO);
+	/* Longer than any blob's base64. */
+	raw_exec("UPDATE fraud_subjects SET state = state || 'AAAAAAAA' "
+		 "WHERE name = 'b@x'");
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, "b@x", &got), EIO);
+	/* Valid again: the good state of 5 bytes, as the store wrote it. */
+	raw_exec("UPDATE fraud_subjects SET state = 'AgMEBQY=' "
+		 "WHERE name = 'b@x'");
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, "b@x", &got), 0);
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "b@x", 5, 2);
+	assert_fraud_eq(&got, &r);
+	memset(&fs, 0, sizeof(fs));
+	assert_int_equal(store_fraud_each(fx.s, see_fraud, &fs), 0);
+	assert_int_equal(fs.n, 3);
+
+	/* A flag or a kind out of range. */
+	raw_exec("UPDATE fraud_subjects SET suspended = 2 WHERE name = 'c@x'");
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, "c@x", &got), EIO);
+	assert_msg_has(store_errmsg(fx.s), "c@x");
+	raw_exec("UPDATE fraud_subjects SET suspended = 0 WHERE name = 'c@x'");
+	raw_exec("INSERT INTO fraud_subjects (kind, name, state) "
+		 "VALUES (7, 'z', 'AAAA')");
+	memset(&fs, 0, sizeof(fs));
+	assert_int_equal(store_fraud_each(fx.s, see_fraud, &fs), EIO);
+	assert_int_equal(fs.n, 3);
+	assert_msg_has(store_errmsg(fx.s), "z");
+	/* The store works after a failed walk. */
+	assert_int_equal(store_fraud_del(fx.s, STORE_FRAUD_ACCOUNT, "a@x"), 0);
+}
+
+/*
+ * A version-4 database, as a program before the fraud subjects made it:
+ * the bootstrap and the first four steps, with an account, a ban, an
+ * own number and an alert in it.
+ */
+static void
+make_v4_db(void)
+{
+	const struct store_schema *sc =
+	    fx.pg ? store_pgsql_ops.schema : store_sqlite_ops.schema;
+
+	store_close(fx.s);
+	fx.s = NULL;
+	if (!fx.pg && !fx.env)
+		rm_sqlite_files(fx.path);
+	fresh_db();
+	raw_exec(sc->bootstrap);
+	raw_exec(sc->steps[0]);
+	raw_exec(sc->steps[1]);
+	raw_exec(sc->steps[2]);
+	raw_exec(sc->steps[3]);
+	raw_exec("INSERT INTO meta (key, value) VALUES ('schema_version', 4)");
+	raw_exec("UPDATE meta SET value = 9 WHERE key = 'generation'");
+	raw_exec("UPDATE meta SET value = 2 WHERE key = 'allow_generation'");
+	raw_exec("INSERT INTO accounts (username, domain, ha1_md5) "
+		 "VALUES ('old', 'example.com', 'abc')");
+	raw_exec("INSERT INTO bans (addr, reason, expires) "
+		 "VALUES ('192.0.2.9/32', 'scanner', 100)");
+	raw_exec("INSERT INTO num_own (digits, kind) "
+		 "VALUES ('34911000123', 'service')");
+	raw_exec("INSERT INTO alerts (id, ts, rule, text) "
+		 "VALUES ('al-old', 5, 'rule-a', 'hello')");
+	assert_int_equal(count_tables(V4_TABLES), 2);
+	assert_int_equal(count_tables(V5_TABLES), 0);
+}
+
+static void
+migrate_v4_to_v5(void **state)
+{
+	struct store *s2 = (struct store *)0x1;
+	struct fraud_seen fs;
+	struct fraud_rec r, got;
+	struct alert_rec al;
+	struct account a;
+	struct ban_rec b;
+	struct num_stats st;
+	char err[256], sql[128];
+
+	(void)state;
+	make_v4_db();
+	open_ok(&fx.s);
+	assert_int_equal(store_schema_version(fx.s), STORE_SCHEMA_VERSION);
+	assert_int_equal(
+	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"),
+	    STORE_SCHEMA_VERSION);
+	assert_int_equal(count_tables(V5_TABLES), 1);
+	assert_int_equal(count_indexes(V5_INDEXES), 1);
+	/* Version-4 data is untouched. */
+	assert_int_equal(store_account_get(fx.s, "old", "example.com", &a), 0);
+	assert_string_equal(a.ha1_md5, "abc");
+	assert_int_equal(store_ban_get(fx.s, "192.0.2.9/32", &b), 0);
+	assert_string_equal(b.reason, "scanner");
+	assert_int_equal(store_alert_get(fx.s, "al-old", &al), 0);
+	assert_string_equal(al.text, "hello");
+	assert_int_equal(store_num_stats(fx.s, &st), 0);
+	assert_true(st.own == 1);
+	assert_true(generation(fx.s) == 9);
+	assert_true(allow_generation(fx.s) == 2);
+	assert_int_equal(raw_int("SELECT count(*) FROM meta"), 5);
+
+	/* The new table works, with the old accounts. */
+	memset(&fs, 0, sizeof(fs));
+	assert_int_equal(store_fraud_each(fx.s, see_fraud, &fs), 0);
+	assert_int_equal(fs.n, 0);
+	sample_fraud(&r, STORE_FRAUD_ACCOUNT, "old@example.com", 256, 0);
+	assert_int_equal(store_fraud_put(fx.s, &r), 0);
+	assert_int_equal(store_fraud_suspend(fx.s, "old@example.com"), 0);
+	assert_true(generation(fx.s) == 10);
+	account_resume(fx.s, "old", "example.com");
+	assert_int_equal(resumed(fx.s, &fs), 0);
+	assert_int_equal(fs.n, 1);
+	assert_string_equal(fs.key[0], "old@example.com");
+
+	/* Opening again migrates nothing. */
+	store_close(fx.s);
+	fx.s = NULL;
+	open_ok(&fx.s);
+	assert_int_equal(store_schema_version(fx.s), STORE_SCHEMA_VERSION);
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, "old@example.com", &got),
+	    0);
+	assert_fraud_eq(&got, &r);
+
+	/* A database of the next version is refused, untouched. */
+	store_close(fx.s);
+	fx.s = NULL;
+	snprintf(sql, sizeof(sql),
+	    "UPDATE meta SET value = %d WHERE key = 'schema_version'",
+	    STORE_SCHEMA_VERSION + 1);
+	raw_exec(sql);
+	assert_int_equal(store_open(&s2, fx.uri, err, sizeof(err)), EIO);
+	assert_true(s2 == (struct store *)0x1);
+	assert_msg_has(err, "newer");
+	assert_int_equal(
+	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"),
+	    STORE_SCHEMA_VERSION + 1);
+	assert_int_equal(raw_int("SELECT count(*) FROM fraud_subjects"), 1);
+	/* Back to this version, for the teardown. */
+	snprintf(sql, sizeof(sql),
+	    "UPDATE meta SET value = %d WHERE key = 'schema_version'",
+	    STORE_SCHEMA_VERSION);
+	raw_exec(sql);
+	open_ok(&fx.s);
+}
+
+/* A failed step 5 leaves version 4 as it was, and a later open works. */
+static void
+migrate_v4_failure_rolls_back(void **state)
+{
+	struct store *s2 = (struct store *)0x1;
+	char err[256];
+
+	(void)state;
+	make_v4_db();
+	/* In the way of the index, after the table is made. */
+	raw_exec("CREATE TABLE fraud_subjects_suspended (x integer)");
+	assert_int_equal(store_open(&s2, fx.uri, err, sizeof(err)), EIO);
+	assert_true(s2 == (struct store *)0x1);
+	assert_msg_has(err, "4 -> 5");
+	assert_int_equal(
+	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"), 4);
+	assert_int_equal(count_tables(V5_TABLES), 0);
+	assert_int_equal(raw_int("SELECT count(*) FROM accounts"), 1);
+	raw_exec("DROP TABLE fraud_subjects_suspended");
+	open_ok(&fx.s);
+	assert_int_equal(store_schema_version(fx.s), STORE_SCHEMA_VERSION);
+	assert_true(generation(fx.s) == 9);
+	assert_int_equal(count_tables(V5_TABLES), 1);
+}
+
 /* ---- SQLite files ---------------------------------------------------------------- */
 
 static void
@@ -3060,6 +3813,14 @@ main(void)
 		T(cid_block_counters),
 		T(num_stats_counts),
 		T(num_ranges_bulk_speed),
+		T(fraud_roundtrip),
+		T(fraud_each_order),
+		T(fraud_bad_arguments),
+		T(fraud_suspend_resumed),
+		T(fraud_suspend_split_txn),
+		T(fraud_corrupt_state),
+		T(migrate_v4_to_v5),
+		T(migrate_v4_failure_rolls_back),
 		cmocka_unit_test(sqlite_bad_dir),
 		cmocka_unit_test(sqlite_not_a_database),
 	};
