@@ -584,7 +584,28 @@ fraud_subject_resume(struct fraud *f, struct str account)
 	if (!s)
 		return ENOENT;
 	if (s->suspended) {
+		/*
+		 * The administrator looked and let it go: the account
+		 * starts its windows afresh (else the calls that
+		 * suspended it would suspend it again at its next call),
+		 * and a new hit alerts again. What it called ever and its
+		 * baseline stay; so do its calls up.
+		 */
 		s->suspended = 0;
+		memset(s->min_calls, 0, sizeof(s->min_calls));
+		memset(s->hour_calls, 0, sizeof(s->hour_calls));
+		memset(s->h5_secs, 0, sizeof(s->h5_secs));
+		memset(s->h5_cost, 0, sizeof(s->h5_cost));
+		memset(s->day_calls, 0, sizeof(s->day_calls));
+		memset(s->day_secs, 0, sizeof(s->day_secs));
+		memset(s->day_cost, 0, sizeof(s->day_cost));
+		memset(s->dn_hash, 0, sizeof(s->dn_hash));
+		memset(s->dn_min, 0, sizeof(s->dn_min));
+		s->seq_run = 0;
+		s->seq_hash = 0;
+		s->seq_at = 0;
+		s->alerted = 0;
+		s->alert_at = 0;
 		fraud_subj_dirty(f, s);
 	}
 	return 0;

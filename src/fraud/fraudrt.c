@@ -56,7 +56,8 @@ struct frt {
 
 enum op_kind {
 	OP_PUT, /* a subject's blob */
-	OP_SUSPEND /* suspend the account "name" */
+	OP_SUSPEND /* its blob, then suspend the account: one step, so the
+		      resume poll never sees the one without the other */
 };
 
 struct op {
@@ -78,15 +79,9 @@ apply(struct store *s, struct wbq_op *q, void *arg)
 	struct op *op = (struct op *)q;
 	int rc;
 
-	if (op->kind == OP_SUSPEND) {
-		rc = store_fraud_suspend(s, op->data);
-		if (rc == 0)
-			log_warn("fraud: account %s suspended in the store",
-			    op->data);
-		else
-			log_error("fraud: cannot suspend account %s: %s",
-			    op->data, store_errmsg(s));
-	} else {
+	rc = 0;
+	if (op->len) {
+		/* The state first: a suspension marks its row. */
 		memset(&rec, 0, offsetof(struct fraud_rec, blob));
 		rec.kind = op->subj;
 		memcpy(rec.name, op->data, op->namelen + 1);
@@ -99,10 +94,21 @@ apply(struct store *s, struct wbq_op *q, void *arg)
 			log_error("fraud: cannot store %s: %s", op->data,
 			    store_errmsg(s));
 	}
+	if (op->kind == OP_SUSPEND) {
+		int src = store_fraud_suspend(s, op->data);
+
+		if (src == 0)
+			log_warn("fraud: account %s suspended in the store",
+			    op->data);
+		else
+			log_error("fraud: cannot suspend account %s: %s",
+			    op->data, store_errmsg(s));
+		rc = rc ? rc : src;
+	}
 	pthread_mutex_lock(&r->mu);
 	if (rc)
 		r->persist_errors++;
-	else if (op->kind == OP_PUT)
+	else if (op->len)
 		r->persisted++;
 	pthread_mutex_unlock(&r->mu);
 	return rc;
@@ -176,20 +182,28 @@ push(struct frt *r, enum op_kind kind, enum fraud_kind subj, struct str name,
 	wbq_push(r->wbq, &op->q);
 }
 
-/* Write one subject's state (fraud_subject_dirty / each callback). */
+/* Write one subject's state; OP_SUSPEND: and suspend its account. */
 static void
-persist_one(enum fraud_kind kind, struct str name, void *arg)
+persist(struct frt *r, enum op_kind op, enum fraud_kind kind, struct str name)
 {
-	struct frt *r = arg;
 	struct fraud_subject_info info;
 	unsigned char blob[FRAUD_BLOB_SIZE];
 	size_t len;
 
-	if (fraud_subject_export(r->eng, kind, name, blob, sizeof(blob), &len))
+	if (fraud_subject_export(
+		r->eng, kind, name, blob, sizeof(blob), &len) ||
+	    fraud_blob_info(blob, len, (int64_t)time(NULL), &info))
+		len = 0;
+	if (op == OP_PUT && !len)
 		return;
-	if (fraud_blob_info(blob, len, (int64_t)time(NULL), &info))
-		return;
-	push(r, OP_PUT, kind, name, blob, len, info.suspended);
+	push(r, op, kind, name, blob, len, len ? info.suspended : true);
+}
+
+/* fraud_subject_dirty() callback. */
+static void
+persist_one(enum fraud_kind kind, struct str name, void *arg)
+{
+	persist(arg, OP_PUT, kind, name);
 }
 
 static void
@@ -518,9 +532,7 @@ frt_call(struct frt *r, const struct fraud_call *c, struct fraud_decision *d,
 	int rc = fraud_call_start(r->eng, c, d, refp);
 
 	if (rc == 0 && d->vd == FRAUD_SUSPEND && c->account.len) {
-		/* The state first, so the suspension has a row to mark. */
-		persist_one(FRAUD_ACCOUNT, c->account, r);
-		push(r, OP_SUSPEND, FRAUD_ACCOUNT, c->account, NULL, 0, true);
+		persist(r, OP_SUSPEND, FRAUD_ACCOUNT, c->account);
 		pthread_mutex_lock(&r->mu);
 		r->suspended++;
 		pthread_mutex_unlock(&r->mu);

@@ -1072,6 +1072,7 @@ test_actions_cap_and_suspend(void **state)
 	struct fraud_decision d;
 	unsigned char blob[FRAUD_BLOB_SIZE];
 	size_t len;
+	unsigned n;
 	int64_t t = T0 + 600; /* a multiple of 5 s */
 
 	/* cap: 503 until the oldest calls leave the minute. */
@@ -1132,6 +1133,23 @@ test_actions_cap_and_suspend(void **state)
 	assert_int_equal(d.vd, FRAUD_PASS);
 	assert_int_equal(
 	    fraud_subject_resume(e.f, str_make("none@x", 6)), ENOENT);
+	/*
+	 * Resumed at once, inside the minute that suspended it: its
+	 * windows start afresh (the old calls would suspend it again at
+	 * its next call), and the next suspension alerts again.
+	 */
+	call(&e, "v@x", NULL, FIXED, t + 3602, &d);
+	call(&e, "v@x", NULL, FIXED, t + 3603, &d);
+	assert_int_equal(d.vd, FRAUD_SUSPEND);
+	assert_int_equal(fraud_subject_resume(e.f, str_make("v@x", 3)), 0);
+	call(&e, "v@x", NULL, FIXED, t + 3604, &d);
+	assert_int_equal(d.vd, FRAUD_PASS);
+	call(&e, "v@x", NULL, FIXED, t + 3605, &d);
+	assert_int_equal(d.vd, FRAUD_PASS);
+	n = nalerts;
+	call(&e, "v@x", NULL, FIXED, t + 3606, &d);
+	assert_int_equal(d.vd, FRAUD_SUSPEND);
+	assert_int_equal(nalerts, n + 1);
 	/* The trunk alone was never suspended. */
 	call(&e, "w@x", "acme", FIXED, t + 3602, &d);
 	assert_int_equal(d.vd, FRAUD_PASS);
