@@ -133,7 +133,7 @@ void dlg_answered(struct dlg_table *t, struct str call_id, struct str from_tag,
 /* A final response >= 300 to that INVITE: ends an unanswered dialog. */
 void dlg_failed(
     struct dlg_table *t, struct str call_id, struct str from_tag, uint64_t key);
-/* A CANCEL of that INVITE: ends an unanswered dialog. */
+/* Its 487 (a CANCEL took effect): ends an unanswered dialog. */
 void dlg_cancel(
     struct dlg_table *t, struct str call_id, struct str from_tag, uint64_t key);
 /*

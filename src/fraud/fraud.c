@@ -68,8 +68,8 @@ ref_alloc(struct fraud *f, struct fraud_callref **rp)
 static void
 commit(struct fraud_subj *s, int64_t now, unsigned cls, uint32_t nh)
 {
-	win_add16(s->min_calls, s->min_head % FR_MIN_N, 1);
-	win_add16(s->hour_calls, s->hour_head % FR_HOUR_N, 1);
+	win_add32(s->min_calls, s->min_head % FR_MIN_N, 1);
+	win_add32(s->hour_calls, s->hour_head % FR_HOUR_N, 1);
 	win_add32(s->day_calls, s->day_head % FR_DAY_N, 1);
 	fraud_subj_distinct_add(s, nh, now);
 	if (s->seq_run && s->seq_hash == nh) {

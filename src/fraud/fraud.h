@@ -191,17 +191,17 @@ void fraud_call_end(struct fraud *f, struct fraud_callref *ref,
  *       38      2  baseline: hours learned (saturating)
  *       40     16  heads: minute (5 s), hour (1 min), hour (5 min),
  *                  day (1 h), 4 bytes each
- *       56     24  calls in the minute, 12 x 2
- *       80    120  calls in the hour, 60 x 2
- *      200     48  call seconds in the hour, 12 x 4
- *      248     48  cost x 10^4 in the hour, 12 x 4
- *      296     96  calls in the day, 24 x 4
- *      392     96  call seconds in the day, 24 x 4
- *      488     96  cost x 10^4 in the day, 24 x 4
- *      584    256  distinct numbers: hashes, 64 x 4
- *      840    128  distinct numbers: minute stamps, 64 x 2 (0: empty)
- *      968    336  baseline: calls x 16 per hour of the week, 168 x 2
- *     1304     21  baseline: slots seen, bit per hour of the week
+ *       56     48  calls in the minute, 12 x 4
+ *      104    240  calls in the hour, 60 x 4
+ *      344     48  call seconds in the hour, 12 x 4
+ *      392     48  cost x 10^4 in the hour, 12 x 4
+ *      440     96  calls in the day, 24 x 4
+ *      536     96  call seconds in the day, 24 x 4
+ *      632     96  cost x 10^4 in the day, 24 x 4
+ *      728    256  distinct numbers: hashes, 64 x 4
+ *      984    128  distinct numbers: minute stamps, 64 x 2 (0: empty)
+ *     1112    336  baseline: calls x 16 per hour of the week, 168 x 2
+ *     1448     21  baseline: slots seen, bit per hour of the week
  *
  * export: 0, ENOENT (not tracked), ENOSPC (cap too small).
  * import: creates the subject if needed, or overwrites the persistent
@@ -210,7 +210,7 @@ void fraud_call_end(struct fraud *f, struct fraud_callref *ref,
  * bytes, or a state the engine cannot produce: the table is then
  * unchanged), ENOSPC (no subject could be evicted), ENOMEM.
  */
-#define FRAUD_BLOB_SIZE 1325
+#define FRAUD_BLOB_SIZE 1469
 int fraud_subject_export(struct fraud *f, enum fraud_kind kind, struct str name,
     void *buf, size_t cap, size_t *len);
 int fraud_subject_import(struct fraud *f, enum fraud_kind kind, struct str name,

@@ -74,12 +74,12 @@ fraud_eval(struct fraud *f, struct fraud_subj *s, int64_t now, unsigned cls,
 			continue;
 		switch ((enum fraud_rule)i) {
 		case FRAUD_R_CPM:
-			v = win_sum(s->min_calls, sizeof(uint16_t), FR_MIN_N) +
+			v = win_sum(s->min_calls, sizeof(uint32_t), FR_MIN_N) +
 			    1;
 			break;
 		case FRAUD_R_CPH:
 			v = win_sum(
-				s->hour_calls, sizeof(uint16_t), FR_HOUR_N) +
+				s->hour_calls, sizeof(uint32_t), FR_HOUR_N) +
 			    1;
 			break;
 		case FRAUD_R_CPD:
@@ -170,10 +170,10 @@ fraud_eval_retry(const struct fraud *f, const struct fraud_hit *h, int64_t now)
 
 	switch (h->rule) {
 	case FRAUD_R_CPM:
-		return win_expiry(s->min_calls, sizeof(uint16_t), FR_MIN_N,
+		return win_expiry(s->min_calls, sizeof(uint32_t), FR_MIN_N,
 		    s->min_head, FR_MIN_W, now, need);
 	case FRAUD_R_CPH:
-		return win_expiry(s->hour_calls, sizeof(uint16_t), FR_HOUR_N,
+		return win_expiry(s->hour_calls, sizeof(uint32_t), FR_HOUR_N,
 		    s->hour_head, FR_HOUR_W, now, need);
 	case FRAUD_R_CPD:
 		return win_expiry(s->day_calls, sizeof(uint32_t), FR_DAY_N,

@@ -42,7 +42,7 @@ struct tzoff;
  * A subject (an account or a trunk). Every window of every rule is a
  * fixed array here, whatever the rules say, so a reload can switch a
  * rule on without losing what was counted, and the memory per subject
- * is one known figure (fraud_stats().subject_bytes, 1384 bytes on
+ * is one known figure (fraud_stats().subject_bytes, 1528 bytes on
  * x86-64, + the key).
  *
  * Everything but hnext, lru, dirty_link, hash, refs, active, set, kind,
@@ -72,8 +72,8 @@ struct fraud_subj {
 	uint32_t hour_head;
 	uint32_t h5_head;
 	uint32_t day_head;
-	uint16_t min_calls[FR_MIN_N];
-	uint16_t hour_calls[FR_HOUR_N];
+	uint32_t min_calls[FR_MIN_N];
+	uint32_t hour_calls[FR_HOUR_N];
 	uint32_t h5_secs[FR_H5_N];
 	uint32_t h5_cost[FR_H5_N];
 	uint32_t day_calls[FR_DAY_N];

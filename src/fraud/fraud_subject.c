@@ -169,9 +169,9 @@ fraud_subj_advance(struct fraud_subj *s, int64_t now)
 	unsigned i;
 
 	sp = win_advance(&s->min_head, (uint32_t)(now / FR_MIN_W), FR_MIN_N);
-	win_zero(s->min_calls, sizeof(uint16_t), FR_MIN_N, sp);
+	win_zero(s->min_calls, sizeof(uint32_t), FR_MIN_N, sp);
 	sp = win_advance(&s->hour_head, (uint32_t)(now / FR_HOUR_W), FR_HOUR_N);
-	win_zero(s->hour_calls, sizeof(uint16_t), FR_HOUR_N, sp);
+	win_zero(s->hour_calls, sizeof(uint32_t), FR_HOUR_N, sp);
 	sp = win_advance(&s->h5_head, (uint32_t)(now / FR_H5_W), FR_H5_N);
 	win_zero(s->h5_secs, sizeof(uint32_t), FR_H5_N, sp);
 	win_zero(s->h5_cost, sizeof(uint32_t), FR_H5_N, sp);
@@ -336,16 +336,16 @@ static const unsigned char blob_magic[4] = { 'C', 'N', 'F', 'R' };
 	ONE(h5_head)		/*   48 */				\
 	ONE(day_head)		/*   52 */				\
 	ARR(min_calls)		/*   56 */				\
-	ARR(hour_calls)		/*   80 */				\
-	ARR(h5_secs)		/*  200 */				\
-	ARR(h5_cost)		/*  248 */				\
-	ARR(day_calls)		/*  296 */				\
-	ARR(day_secs)		/*  392 */				\
-	ARR(day_cost)		/*  488 */				\
-	ARR(dn_hash)		/*  584 */				\
-	ARR(dn_min)		/*  840 */				\
-	ARR(bl)			/*  968 */				\
-	ARR(bl_seen)		/* 1304 .. 1325 */
+	ARR(hour_calls)		/*  104 */				\
+	ARR(h5_secs)		/*  344 */				\
+	ARR(h5_cost)		/*  392 */				\
+	ARR(day_calls)		/*  440 */				\
+	ARR(day_secs)		/*  536 */				\
+	ARR(day_cost)		/*  632 */				\
+	ARR(dn_hash)		/*  728 */				\
+	ARR(dn_min)		/*  984 */				\
+	ARR(bl)			/* 1112 */				\
+	ARR(bl_seen)		/* 1448 .. 1469 */
 #define BLOB_ONE(m)	{ offsetof(struct fraud_subj, m),		\
 			  sizeof(SUBJ_M(m)), 1 },
 #define BLOB_ARR(m)	{ offsetof(struct fraud_subj, m),		\
@@ -626,8 +626,8 @@ subj_info(struct fraud_subj *s, int64_t now, struct fraud_subject_info *out)
 	memset(out, 0, sizeof(*out));
 	out->active = s->active;
 	out->refs = s->refs;
-	out->calls_minute = win_sum(s->min_calls, sizeof(uint16_t), FR_MIN_N);
-	out->calls_hour = win_sum(s->hour_calls, sizeof(uint16_t), FR_HOUR_N);
+	out->calls_minute = win_sum(s->min_calls, sizeof(uint32_t), FR_MIN_N);
+	out->calls_hour = win_sum(s->hour_calls, sizeof(uint32_t), FR_HOUR_N);
 	out->calls_day = win_sum(s->day_calls, sizeof(uint32_t), FR_DAY_N);
 	out->distinct_hour = fraud_subj_distinct(s, 0, &present);
 	out->same_run = s->seq_run;

@@ -586,6 +586,8 @@ frt_on_response(struct frt *r, const struct sip_msg *rsp, uint64_t key,
 		if (st >= 200 && st < 300)
 			dlg_answered(
 			    r->dlg, rsp->call_id, rsp->from.tag, key, src);
+		else if (st == 487) /* Request Terminated: a CANCEL */
+			dlg_cancel(r->dlg, rsp->call_id, rsp->from.tag, key);
 		else if (st >= 300)
 			dlg_failed(r->dlg, rsp->call_id, rsp->from.tag, key);
 		break;
@@ -603,8 +605,11 @@ void
 frt_on_reply(
     struct frt *r, const struct sip_msg *req, uint64_t key, unsigned status)
 {
-	if (req->method == SIP_METHOD_INVITE && status >= 300 &&
-	    !req->to.tag.len)
+	if (req->method != SIP_METHOD_INVITE || status < 300 || req->to.tag.len)
+		return;
+	if (status == 487)
+		dlg_cancel(r->dlg, req->call_id, req->from.tag, key);
+	else
 		dlg_failed(r->dlg, req->call_id, req->from.tag, key);
 }
 

@@ -10,7 +10,9 @@
 # Work files stay in build/itest/<name>/. Exit status 0 when all passed.
 #
 # Environment: CENTINELA_BIN, RESULTS, ITEST_TIMEOUT (seconds per test,
-# default 120).
+# default 120). A test that needs longer declares its own limit with a
+# line ITEST_LIMIT=NNN (seconds, at most 240), used instead of
+# ITEST_TIMEOUT for that test.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 TOP=$PWD
@@ -57,13 +59,22 @@ for t in tests/integration/t_*.sh; do
 	if [ -n "${1:-}" ]; then
 		case $name in *"$1"*) ;; *) continue ;; esac
 	fi
+	# The test's own limit when it declares one (ITEST_LIMIT=NNN, read
+	# like TEST_ID; at most 240 s), else ITEST_TIMEOUT.
+	limit=$(sed -n 's/^ITEST_LIMIT=\([0-9][0-9]*\).*/\1/p' "$t" | head -n 1)
+	if [ -z "$limit" ]; then
+		limit=$ITEST_TIMEOUT
+	elif [ "$limit" -gt 240 ]; then
+		echo "  [$name] ITEST_LIMIT=$limit is above 240 s: 240 s used"
+		limit=240
+	fi
 	t0=$(date +%s)
 	echo "== integ $name"
 	# A fresh environment: a new bash, its own process group (timeout
 	# signals the whole group), nothing inherited but what it needs.
 	env -i PATH="$PATH" HOME="${HOME:-/root}" LANG=C.UTF-8 \
 	    CENTINELA_BIN="$CENTINELA_BIN" TMPDIR="${TMPDIR:-/tmp}" \
-	    timeout -k 10 "$ITEST_TIMEOUT" bash "$t" </dev/null
+	    timeout -k 10 "$limit" bash "$t" </dev/null
 	rc=$?
 	dt=$(( $(date +%s) - t0 ))
 	# A test stops everything it started: nothing may still listen in
@@ -85,7 +96,7 @@ for t in tests/integration/t_*.sh; do
 		echo "integ $name 1 0" >>"$RESULTS"
 		pass=$((pass + 1))
 	else
-		[ "$rc" -eq 124 ] && echo "  (time limit of ${ITEST_TIMEOUT}s hit)"
+		[ "$rc" -eq 124 ] && echo "  (time limit of ${limit}s hit)"
 		echo "FAIL integ $name (${dt}s, status $rc)"
 		echo "integ $name 0 1" >>"$RESULTS"
 		failn=$((failn + 1))
