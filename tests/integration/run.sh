@@ -45,7 +45,7 @@ fi
 # test's time limit (each test calls need_pkg for itself too).
 TEST_ID='' . tests/integration/lib.sh
 need_pkg sip-tester stunnel4 curl python3 openssl iproute2 procps sipvicious \
-    rbldnsd libmaxmind-db-writer-perl nftables ||
+    rbldnsd libmaxmind-db-writer-perl nftables python3-aiosmtpd ||
     echo "integration: warning: could not install every package"
 
 echo "integration: daemon $CENTINELA_BIN"
