@@ -61,7 +61,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run test unit check fuzz bench bench-register bench-flood bench-banset \
-	bench-callerid bench-callerid-calls bench-lookup-http \
+	bench-callerid bench-callerid-calls bench-fraud-calls bench-lookup-http \
 	format format-check deps clean
 
 all: $(BUILD)/centinela $(BUILD)/centinelactl
@@ -153,6 +153,9 @@ bench-callerid: $(BUILD)/bench/callerid_bench
 
 bench-callerid-calls: $(DEPS_STAMP) all
 	@sh bench/callerid-calls.sh
+
+bench-fraud-calls: $(DEPS_STAMP) all
+	@BENCH_BUILD_DIR=$${BENCH_BUILD_DIR:-$(BUILD)} sh bench/fraud-calls.sh
 
 bench-banset: $(BUILD)/bench/banset_bench
 	$(BUILD)/bench/banset_bench
