@@ -72,7 +72,7 @@ struct op {
 };
 
 static int
-apply(struct store *s, struct wbq_op *q, void *arg)
+frt_apply(struct store *s, struct wbq_op *q, void *arg)
 {
 	static _Thread_local struct fraud_rec rec;
 	struct frt *r = arg;
@@ -228,7 +228,7 @@ snap_take(struct frt *r)
 }
 
 static void
-tick(void *arg)
+frt_tick(void *arg)
 {
 	struct frt *r = arg;
 	char **names = NULL;
@@ -260,7 +260,7 @@ tick(void *arg)
 		r->next_persist = now + r->cfg->fraud.persist_interval;
 	}
 	snap_take(r);
-	loop_timer_start(r->loop, &r->tick, 1000, tick, r);
+	loop_timer_start(r->loop, &r->tick, 1000, frt_tick, r);
 }
 
 /* A unix time in seconds for a loop_clock_ms() stamp. */
@@ -309,7 +309,7 @@ on_alert(const struct fraud_alert *a, void *arg)
 }
 
 static void
-render(FILE *f, void *arg)
+frt_render(FILE *f, void *arg)
 {
 	static const char *const vd[4] = { "pass", "cap", "reject", "suspend" };
 	struct frt *r = arg;
@@ -472,7 +472,7 @@ frt_alloc(struct frt **rp, struct loop *l, const struct cfg *cfg)
 		log_warn(
 		    "fraud: loading the stored state: %s", store_errmsg(st));
 	rc = wbq_start(
-	    &r->wbq, "fraud", st, apply, poll_resumed, RESUME_POLL_MS, r);
+	    &r->wbq, "fraud", st, frt_apply, poll_resumed, RESUME_POLL_MS, r);
 	st = NULL; /* the queue's now, even on failure */
 	if (rc) {
 		log_error("fraud: writer: %s", strerror(rc));
@@ -486,8 +486,8 @@ frt_alloc(struct frt **rp, struct loop *l, const struct cfg *cfg)
 	    fc->max_dialogs, ds.bytes_per_dialog);
 	r->next_persist = (int64_t)time(NULL) + fc->persist_interval;
 	snap_take(r);
-	metrics_extra_add(render, r);
-	loop_timer_start(l, &r->tick, 1000, tick, r);
+	metrics_extra_add(frt_render, r);
+	loop_timer_start(l, &r->tick, 1000, frt_tick, r);
 	*rp = r;
 	return 0;
 fail:
@@ -503,7 +503,7 @@ frt_free(struct frt *r)
 
 	if (!r)
 		return;
-	metrics_extra_del(render);
+	metrics_extra_del(frt_render);
 	if (r->loop)
 		loop_timer_cancel(r->loop, &r->tick);
 	/* Every open dialog ends here (counted once, minutes so far). */
