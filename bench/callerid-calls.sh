@@ -129,21 +129,7 @@ trap 'log "interrupted"; exit 130' INT TERM
 
 # ---- prerequisites -------------------------------------------------
 
-for c in sipp curl sqlite3 python3; do
-	command -v $c >/dev/null && continue
-	case $c in sipp) p=sip-tester ;; *) p=$c ;; esac
-	log "installing $p"
-	sh scripts/deps.sh "$p" || die "cannot install $p"
-done
-if [ "${BENCH_BUILD:-1}" = 1 ]; then
-	make -j2 --no-print-directory BUILD="$BUILD_DIR" all \
-	    >"$OUT/build.log" 2>&1 || die "build failed, see $OUT/build.log"
-fi
-CTL=$BUILD_DIR/centinelactl
-[ -x "$CTL" ] || die "no $CTL"
-# A private copy: a rebuild during the run changes nothing measured.
-cp "$BUILD_DIR/centinela" "$OUT/centinela.bin" ||
-    die "cannot copy $BUILD_DIR/centinela"
+calls_prepare
 
 for p in ${SIP_PORT_OF[off]} ${SIP_PORT_OF[on]} $UAS_PORT $UAC_PORT $PROBE_PORT; do
 	port_free "$p" || die "UDP port $p is in use; set BENCH_PORT_BASE"
@@ -223,20 +209,6 @@ sed -n '1,2p' "$DATA/calls.csv" > "$DATA/probe-good.csv"
 # ---- SIPp -------------------------------------------------------------
 
 CLK_TCK=$(getconf CLK_TCK)
-
-start_uas() {
-	local bound=$((3600 * 3))
-	(cd "$OUT" && exec sipp -sf "$ROOT/bench/uas.xml" \
-	    -i 127.0.0.1 -p "$UAS_PORT" -mp $((BASE + 200)) \
-	    -cp $((BASE + 300)) -buff_size $SIPP_BUF -nostdin \
-	    -timeout "${bound}s" -trace_stat -stf "$OUT/uas-stat.csv" -fd 10 \
-	    >"$OUT/uas.screen" 2>&1) &
-	UAS_PID=$!
-	PIDS="$PIDS $UAS_PID"
-	sleep 1
-	kill -0 "$UAS_PID" 2>/dev/null || die "SIPp UAS did not start, see $OUT/uas.screen"
-	log "SIPp UAS (bench/uas.xml) pid $UAS_PID on udp 127.0.0.1:$UAS_PORT"
-}
 
 # run_uac MODE DIR RATE COUNT TIMEOUT -- the load: bench/uac-cid.xml
 # from 127.0.0.2 to the centinela of MODE, COUNT calls at RATE; SIPp
@@ -348,31 +320,16 @@ start_cid() {
 # stop_cid MODE -- no call of the load was blocked (the rejects are the
 # probe's), then stop that centinela by its PID.
 stop_cid() {
-	local mode=$1 got pid=${CPID_OF[$1]} want=${REJ_OF[$1]}:${REJ_OF[$1]}
+	local mode=$1 got want=${REJ_OF[$1]}:${REJ_OF[$1]}
 	got=$(cid_rejects "$mode")
 	if [ "$got" != "$want" ]; then
 		log "centinela (${CLABEL_OF[$mode]}): caller-ID rejects total:ES-A4.2 = $got, want $want"
 		record blocked "${CLABEL_OF[$mode]}" "$got"
 		BLOCKED_SEEN=1
 	fi
-	kill "$pid" 2>/dev/null
-	for _ in $(seq 1 20); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.25
-	done
-	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$pid" | tr '\n' ' ')
-	CPID_OF[$mode]=""
-	# The store copy (~22 MB) is not needed any more.
-	rm -f "$OUT/run/${CLABEL_OF[$mode]}.db" \
-	    "$OUT/run/${CLABEL_OF[$mode]}.db-wal" \
-	    "$OUT/run/${CLABEL_OF[$mode]}.db-shm"
+	calls_stop_daemon "$mode"
 }
 BLOCKED_SEEN=0
-
-# modes REP -> "off on" for odd repeats, "on off" for even ones.
-modes() { if [ $(($1 % 2)) = 1 ]; then echo off on; else echo on off; fi; }
 
 # ---- (a) the highest rate at >= 99.9 % success ------------------------
 
@@ -455,7 +412,7 @@ perf_on() {
 
 # ---- the run ---------------------------------------------------------
 
-start_uas
+calls_start_uas
 
 if ! skip search; then
 	for rep in $(seq 1 "$REPEATS"); do

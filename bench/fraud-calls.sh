@@ -200,21 +200,7 @@ trap 'log "interrupted"; exit 130' INT TERM
 
 # ---- prerequisites -------------------------------------------------
 
-for c in sipp curl sqlite3 python3; do
-	command -v $c >/dev/null && continue
-	case $c in sipp) p=sip-tester ;; *) p=$c ;; esac
-	log "installing $p"
-	sh scripts/deps.sh "$p" || die "cannot install $p"
-done
-if [ "${BENCH_BUILD:-1}" = 1 ]; then
-	make -j2 --no-print-directory BUILD="$BUILD_DIR" all \
-	    >"$OUT/build.log" 2>&1 || die "build failed, see $OUT/build.log"
-fi
-CTL=$BUILD_DIR/centinelactl
-[ -x "$CTL" ] || die "no $CTL"
-# A private copy: a rebuild during the run changes nothing measured.
-cp "$BUILD_DIR/centinela" "$OUT/centinela.bin" ||
-    die "cannot copy $BUILD_DIR/centinela"
+calls_prepare
 
 for p in ${SIP_PORT_OF[off]} ${SIP_PORT_OF[on]} ${SIP_PORT_OF[defaults]} \
     $UAS_PORT $UAC_PORT $PROBE_PORT $ACC_PORT; do
@@ -319,20 +305,6 @@ printf 'SEQUENTIAL\n%s\n' "$BAD_NUM" > "$OUT/probe-bad.csv"
 # ---- SIPp -------------------------------------------------------------
 
 CLK_TCK=$(getconf CLK_TCK)
-
-start_uas() {
-	local bound=$((3600 * 3))
-	(cd "$OUT" && exec sipp -sf "$ROOT/bench/uas.xml" \
-	    -i 127.0.0.1 -p "$UAS_PORT" -mp $((BASE + 200)) \
-	    -cp $((BASE + 300)) -buff_size $SIPP_BUF -nostdin \
-	    -timeout "${bound}s" -trace_stat -stf "$OUT/uas-stat.csv" -fd 10 \
-	    >"$OUT/uas.screen" 2>&1) &
-	UAS_PID=$!
-	PIDS="$PIDS $UAS_PID"
-	sleep 1
-	kill -0 "$UAS_PID" 2>/dev/null || die "SIPp UAS did not start, see $OUT/uas.screen"
-	log "SIPp UAS (bench/uas.xml) pid $UAS_PID on udp 127.0.0.1:$UAS_PORT"
-}
 
 # sipp_run MODE DIR RATE COUNT TIMEOUT CALLER [extra sipp args] -- a
 # load from CALLER (trunk: bench/fraud-uac.xml; accounts:
@@ -479,7 +451,7 @@ start_cid() {
 # every call passed is followed to its end; then stop that centinela by
 # its PID.
 stop_cid() {
-	local mode=$1 pid=${CPID_OF[$1]} st a
+	local mode=$1 st a
 	sleep 1.5
 	st=$(fraud_state "$mode" "$OUT/run/${CLABEL_OF[$mode]}.metrics1")
 	read -r -a a <<<"$st"
@@ -496,23 +468,9 @@ stop_cid() {
 	if [ "$mode" = on ] && { [ "${a[7]}" != "${a[0]}" ] || [ "${a[8]}" != 0 ]; }; then
 		log "WARNING: centinela (${CLABEL_OF[$mode]}): ${a[0]} calls passed, ${a[7]} dialogs ended by BYE, ${a[8]} open"
 	fi
-	kill "$pid" 2>/dev/null
-	for _ in $(seq 1 40); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.25
-	done
-	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$pid" | tr '\n' ' ')
-	CPID_OF[$mode]=""
-	rm -f "$OUT/run/${CLABEL_OF[$mode]}.db" \
-	    "$OUT/run/${CLABEL_OF[$mode]}.db-wal" \
-	    "$OUT/run/${CLABEL_OF[$mode]}.db-shm"
+	calls_stop_daemon "$mode"
 }
 BLOCKED_SEEN=0
-
-# modes REP -> "off on" for odd repeats, "on off" for even ones.
-modes() { if [ $(($1 % 2)) = 1 ]; then echo off on; else echo on off; fi; }
 
 # ---- (a) the highest rate at >= 99.9 % success ------------------------
 
@@ -688,28 +646,12 @@ mem_run() {
 			log "WARNING: memory run $mode: pass ${a[0]} (calls ok $ok), reject ${a[1]}, cap ${a[2]}, evictions $evict"
 		fi
 	fi
-	stop_cid_plain "$mode"
-}
-
-# stop_cid_plain MODE -- stop that centinela by its PID (no checks).
-stop_cid_plain() {
-	local pid=${CPID_OF[$1]}
-	kill "$pid" 2>/dev/null
-	for _ in $(seq 1 120); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.25
-	done
-	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$pid" | tr '\n' ' ')
-	CPID_OF[$1]=""
-	rm -f "$OUT/run/${CLABEL_OF[$1]}.db" "$OUT/run/${CLABEL_OF[$1]}.db-wal" \
-	    "$OUT/run/${CLABEL_OF[$1]}.db-shm"
+	calls_stop_daemon "$mode" 120
 }
 
 # ---- the run ---------------------------------------------------------
 
-start_uas
+calls_start_uas
 
 if ! skip search; then
 	for rep in $(seq 1 "$REPEATS"); do

@@ -1,6 +1,5 @@
-# bench/lib.sh -- measurement helpers of bench/run.sh and
-# bench/register.sh (sourced, bash), so that the figures of the two
-# scripts are taken the same way.
+# bench/lib.sh -- measurement helpers of the bench/ scripts (sourced,
+# bash), so that their figures are taken the same way.
 
 # Run scaffolding. The sourcing script sets LOG_TAG, T0, OUT, RES and
 # SKIP before calling these, and `trap cleanup EXIT`.
@@ -185,3 +184,65 @@ rate_search() {
 	log "$name rep $rep: max sustained rate $pass cps (achieved $pass_ach cps)"
 	record max "$name" "$rep" "$pass" "$pass_ach"
 }
+
+# ---- the "off versus on" call benchmarks (callerid-calls.sh,
+# fraud-calls.sh): one binary, one SIPp UAS, a centinela per mode ----
+
+# Install what is missing, build $BUILD_DIR (unless BENCH_BUILD=0) and
+# copy the daemon to $OUT/centinela.bin: a rebuild during the run
+# changes nothing measured. Sets CTL.
+calls_prepare() {
+	local c p
+	for c in sipp curl sqlite3 python3; do
+		command -v $c >/dev/null && continue
+		case $c in sipp) p=sip-tester ;; *) p=$c ;; esac
+		log "installing $p"
+		sh scripts/deps.sh "$p" || die "cannot install $p"
+	done
+	if [ "${BENCH_BUILD:-1}" = 1 ]; then
+		make -j2 --no-print-directory BUILD="$BUILD_DIR" all \
+		    >"$OUT/build.log" 2>&1 || die "build failed, see $OUT/build.log"
+	fi
+	CTL=$BUILD_DIR/centinelactl
+	[ -x "$CTL" ] || die "no $CTL"
+	cp "$BUILD_DIR/centinela" "$OUT/centinela.bin" ||
+	    die "cannot copy $BUILD_DIR/centinela"
+}
+
+# The upstream PBX: bench/uas.xml on 127.0.0.1:$UAS_PORT (media and
+# control ports BASE+200, BASE+300). Sets UAS_PID.
+calls_start_uas() {
+	local bound=$((3600 * 3))
+	(cd "$OUT" && exec sipp -sf "$ROOT/bench/uas.xml" \
+	    -i 127.0.0.1 -p "$UAS_PORT" -mp $((BASE + 200)) \
+	    -cp $((BASE + 300)) -buff_size $SIPP_BUF -nostdin \
+	    -timeout "${bound}s" -trace_stat -stf "$OUT/uas-stat.csv" -fd 10 \
+	    >"$OUT/uas.screen" 2>&1) &
+	UAS_PID=$!
+	PIDS="$PIDS $UAS_PID"
+	sleep 1
+	kill -0 "$UAS_PID" 2>/dev/null || die "SIPp UAS did not start, see $OUT/uas.screen"
+	log "SIPp UAS (bench/uas.xml) pid $UAS_PID on udp 127.0.0.1:$UAS_PORT"
+}
+
+# calls_stop_daemon MODE [TRIES] -- stop the centinela of MODE
+# (CPID_OF, CLABEL_OF): TERM, TRIES x 0.25 s (default 40: 10 s; it may
+# be writing its state), then KILL; forget it, remove its store copy.
+calls_stop_daemon() {
+	local mode=$1 pid=${CPID_OF[$1]}
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 1 "${2:-40}"); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.25
+	done
+	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$pid" | tr '\n' ' ')
+	CPID_OF[$mode]=""
+	rm -f "$OUT/run/${CLABEL_OF[$mode]}.db" \
+	    "$OUT/run/${CLABEL_OF[$mode]}.db-wal" \
+	    "$OUT/run/${CLABEL_OF[$mode]}.db-shm"
+}
+
+# modes REP -> "off on" for odd repeats, "on off" for even ones.
+modes() { if [ $(($1 % 2)) = 1 ]; then echo off on; else echo on off; fi; }

@@ -575,6 +575,17 @@ frt_on_request(struct frt *r, const struct sip_msg *req, uint64_t key,
 		    r->dlg, req->call_id, req->from.tag, req->to.tag, key, src);
 }
 
+/* A final failure of the INVITE of key "key" (relayed or ours). */
+static void
+invite_failed(
+    struct frt *r, const struct sip_msg *m, uint64_t key, unsigned status)
+{
+	if (status == 487) /* Request Terminated: a CANCEL took effect */
+		dlg_cancel(r->dlg, m->call_id, m->from.tag, key);
+	else
+		dlg_failed(r->dlg, m->call_id, m->from.tag, key);
+}
+
 void
 frt_on_response(struct frt *r, const struct sip_msg *rsp, uint64_t key,
     const struct sa *src)
@@ -586,10 +597,8 @@ frt_on_response(struct frt *r, const struct sip_msg *rsp, uint64_t key,
 		if (st >= 200 && st < 300)
 			dlg_answered(
 			    r->dlg, rsp->call_id, rsp->from.tag, key, src);
-		else if (st == 487) /* Request Terminated: a CANCEL */
-			dlg_cancel(r->dlg, rsp->call_id, rsp->from.tag, key);
 		else if (st >= 300)
-			dlg_failed(r->dlg, rsp->call_id, rsp->from.tag, key);
+			invite_failed(r, rsp, key, st);
 		break;
 	case SIP_METHOD_BYE:
 		if (st >= 200 && st < 300)
@@ -605,12 +614,9 @@ void
 frt_on_reply(
     struct frt *r, const struct sip_msg *req, uint64_t key, unsigned status)
 {
-	if (req->method != SIP_METHOD_INVITE || status < 300 || req->to.tag.len)
-		return;
-	if (status == 487)
-		dlg_cancel(r->dlg, req->call_id, req->from.tag, key);
-	else
-		dlg_failed(r->dlg, req->call_id, req->from.tag, key);
+	if (req->method == SIP_METHOD_INVITE && status >= 300 &&
+	    !req->to.tag.len)
+		invite_failed(r, req, key, status);
 }
 
 const struct numplan *
