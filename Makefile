@@ -17,7 +17,7 @@
 
 CC	?= cc
 PKGS	:= libconfig openssl libmicrohttpd sqlite3 libpq pwquality libargon2 \
-	   libmaxminddb libcares libnftables libcurl jansson
+	   libmaxminddb libcares libnftables libcurl jansson gnutls
 DEPS_STAMP := build/.deps-ok
 
 ifeq ($(CI),true)
@@ -51,7 +51,8 @@ LDLIBS	+= $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC	:= $(sort $(wildcard src/core/*.c src/sip/*.c src/net/*.c \
 	     src/guard/*.c src/route/*.c src/admin/*.c \
-	     src/auth/*.c src/store/*.c src/callerid/*.c src/fraud/*.c))
+	     src/auth/*.c src/store/*.c src/callerid/*.c src/fraud/*.c \
+	     src/media/*.c src/prov/*.c))
 LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_conf.o \
 	   $(BUILD)/gen/default_sigs.o $(BUILD)/gen/default_numplan.o \
 	   $(BUILD)/gen/default_destinations.o
@@ -61,7 +62,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run test unit check fuzz bench bench-register bench-flood bench-banset \
-	bench-callerid bench-callerid-calls bench-fraud-calls bench-lookup-http \
+	bench-callerid bench-callerid-calls bench-fraud-calls bench-lookup-http bench-tls \
 	format format-check deps clean
 
 all: $(BUILD)/centinela $(BUILD)/centinelactl
@@ -165,6 +166,9 @@ bench-flood: $(DEPS_STAMP) all
 
 bench-lookup-http: $(DEPS_STAMP) all
 	@sh bench/lookup-http.sh
+
+bench-tls: $(DEPS_STAMP) all
+	@BENCH_BUILD_DIR=$${BENCH_BUILD_DIR:-$(BUILD)} sh bench/tls.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -9,7 +9,8 @@ libmicrohttpd-dev libcmocka-dev clang libclang-rt-14-dev clang-format
 sip-tester curl iproute2 python3 libsqlite3-dev sqlite3 libpq-dev
 postgresql libpwquality-dev cracklib-runtime libargon2-dev baresip sipvicious
 libmaxminddb-dev libc-ares-dev libnftables-dev nftables libcurl4-openssl-dev
-libjansson-dev rbldnsd libmaxmind-db-writer-perl secsipidx python3-aiosmtpd $*"
+libjansson-dev rbldnsd libmaxmind-db-writer-perl secsipidx python3-aiosmtpd
+socat rtpengine-daemon tshark libgnutls28-dev $*"
 
 missing=""
 for p in $PKGS; do

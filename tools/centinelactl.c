@@ -46,6 +46,10 @@ static const struct cmd cmds[] = {
 	    "export; \"ban\" alone for help)",
 	    ctl_ban },
 	{ "check", "check -c FILE: validate a configuration file", cmd_check },
+	{ "device",
+	    "device COMMAND ...: phones the provisioning service configures "
+	    "(\"device\" alone for help)",
+	    ctl_device },
 	{ "fraud",
 	    "fraud list|show ...: the toll-fraud counters of accounts and "
 	    "trunks (\"fraud\" alone for help)",
@@ -66,6 +70,10 @@ static const struct cmd cmds[] = {
 	    "robinson import FILE [--replace]: the Lista Robinson (hashes or "
 	    "numbers)",
 	    ctl_robinson },
+	{ "tls",
+	    "tls COMMAND ...: a private CA, server and device certificates "
+	    "for labs (\"tls\" alone for help)",
+	    ctl_tls },
 	{ "user",
 	    "user COMMAND ...: accounts (add, passwd, rotate-secret, "
 	    "suspend, resume, del, list, show; \"user\" alone for help)",

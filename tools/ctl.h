@@ -31,5 +31,9 @@ int ctl_report(int argc, char **argv);
 /* tools/ctl_alert.c: the alerts the daemon raised, and a test alert. */
 int ctl_alerts(int argc, char **argv);
 int ctl_fraud(int argc, char **argv);
+/* tools/ctl_device.c: phones served by the provisioning service. */
+int ctl_device(int argc, char **argv);
+/* tools/ctl_tls.c: a private CA and certificates for labs. */
+int ctl_tls(int argc, char **argv);
 
 #endif /* CENTINELA_TOOLS_CTL_H */

@@ -190,7 +190,7 @@ static const char *const top_known[] = { "workers", "listen", "tls", "limits",
 	"tcp", "proxy", "transaction", "upstreams", "probe", "peers", "deny",
 	"sanity", "log", "metrics", "domains", "store", "auth", "registrar",
 	"guard", "triggers", "flood", "geoip", "dnsbl", "feeds", "callerid",
-	"stir", "alerts", "fraud", NULL };
+	"stir", "alerts", "fraud", "media", "provisioning", NULL };
 
 static void
 load_listen(struct ld *ld, const config_setting_t *root)
@@ -742,6 +742,8 @@ cfg_defaults(struct cfg *cfg)
 	cfg_callerid_defaults(&cfg->callerid);
 	cfg_alerts_defaults(&cfg->alerts);
 	cfg_fraud_defaults(&cfg->fraud);
+	cfg_media_defaults(&cfg->media);
+	cfg_prov_defaults(&cfg->prov);
 }
 
 static void
@@ -824,6 +826,8 @@ cfg_load(struct cfg **cfgp, const char *path, FILE *errf)
 	cfg_load_stir(&ld, root);
 	cfg_load_fraud(&ld, root);
 	cfg_load_alerts(&ld, root);
+	cfg_load_media(&ld, root);
+	cfg_load_prov(&ld, root);
 	/* Cross-checks only make sense on individually valid settings. */
 	if (ld.nerr == 0)
 		check_cross(&ld, root);

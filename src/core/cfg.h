@@ -18,6 +18,8 @@
 
 #include "core/cfg_alerts.h"
 #include "core/cfg_fraud.h"
+#include "core/cfg_media.h"
+#include "core/cfg_prov.h"
 #include "core/reason.h"
 #include "net/sa.h"
 #include "sip/sip.h"
@@ -365,6 +367,8 @@ struct cfg {
 	struct cfg_stir stir;
 	struct cfg_alerts alerts;
 	struct cfg_fraud fraud;
+	struct cfg_media media;
+	struct cfg_prov prov;
 };
 
 /*

@@ -60,6 +60,10 @@ void cfg_load_stir(struct ld *ld, const config_setting_t *root);
 void cfg_load_alerts(struct ld *ld, const config_setting_t *root);
 /* The fraud section (core/cfg_fraud.c): rules, actions, overrides. */
 void cfg_load_fraud(struct ld *ld, const config_setting_t *root);
+/* The media section (core/cfg_media.c). */
+void cfg_load_media(struct ld *ld, const config_setting_t *root);
+/* The provisioning section (core/cfg_prov.c). */
+void cfg_load_prov(struct ld *ld, const config_setting_t *root);
 /* A peer's class, flags and provider (called by the peers loader). */
 void cfg_load_peer_class(
     struct ld *ld, const config_setting_t *e, struct cfg_peer *p);

@@ -13,10 +13,12 @@ static const struct guard_ops *const guard_chain[] = {
 	&guard_scanner,
 	&guard_geo,
 	&guard_dnsbl,
+	&guard_tlspol,
 	&guard_auth,
 	&guard_callerid,
 	&guard_stir,
 	&guard_fraud,
+	&guard_media,
 };
 
 #define NGUARDS (sizeof(guard_chain) / sizeof(guard_chain[0]))

@@ -203,6 +203,8 @@ extern const struct guard_ops guard_auth;
 extern const struct guard_ops guard_callerid;
 extern const struct guard_ops guard_stir;
 extern const struct guard_ops guard_fraud;
+extern const struct guard_ops guard_tlspol;
+extern const struct guard_ops guard_media;
 
 /*
  * Rewrite the request's P-Asserted-Identity as the normalised calling
