@@ -167,7 +167,11 @@ bench-flood: $(DEPS_STAMP) all
 bench-lookup-http: $(DEPS_STAMP) all
 	@sh bench/lookup-http.sh
 
-bench-tls: $(DEPS_STAMP) all
+$(BUILD)/bench/tls_gen: bench/tls_gen.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE -O2 $(WARN) $< -o $@ -lssl -lcrypto
+
+bench-tls: $(DEPS_STAMP) all $(BUILD)/bench/tls_gen
 	@BENCH_BUILD_DIR=$${BENCH_BUILD_DIR:-$(BUILD)} sh bench/tls.sh
 
 format:
