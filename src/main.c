@@ -18,6 +18,8 @@
 #include "core/loop.h"
 #include "guard/geo.h"
 #include "guard/scanner.h"
+#include "prov/prov.h"
+#include "net/tp.h"
 #include "route/proxy.h"
 
 #define CENTINELA_VERSION "0.1.0"
@@ -51,7 +53,8 @@ on_signal(int fd, unsigned events, void *arg)
 			log_info("signal %u: shutting down", si.ssi_signo);
 			loop_stop(sc->l);
 		} else if (si.ssi_signo == SIGHUP && sc->p) {
-			log_info("SIGHUP: reloading the scanner signatures");
+			log_info("SIGHUP: reloading the scanner signatures "
+				 "and the TLS certificates");
 			proxy_reload(sc->p);
 		}
 	}
@@ -93,6 +96,7 @@ main(int argc, char **argv)
 	struct loop *l = NULL;
 	struct proxy *p = NULL;
 	struct admin_http *ah = NULL;
+	struct prov *pv = NULL;
 	struct sigset *sigs = NULL;
 	struct sigctx sc = { NULL, NULL };
 	bool check_only = false;
@@ -164,6 +168,13 @@ main(int argc, char **argv)
 		cfg_free(cfg);
 		return 1;
 	}
+	/* Certificates, keys and CA files, loaded as the daemon would. */
+	if (tp_tls_check(cfg, path ? path : "<embedded>", stderr)) {
+		fprintf(stderr, "centinela: TLS settings of %s have errors\n",
+		    path ? path : "<embedded>");
+		cfg_free(cfg);
+		return 1;
+	}
 	if (check_only) {
 		printf("%s: configuration OK\n", path ? path : "<embedded>");
 		cfg_free(cfg);
@@ -200,10 +211,13 @@ main(int argc, char **argv)
 		    sa_fmt(&cfg->metrics_addr, a, sizeof(a)), strerror(err));
 		goto out;
 	}
+	if ((err = prov_start(&pv, cfg)))
+		goto out;
 	announce(cfg);
 	err = loop_run(l);
 	rc = err ? 1 : 0;
 out:
+	prov_stop(pv);
 	admin_http_stop(ah);
 	proxy_free(p);
 	if (sfd >= 0)

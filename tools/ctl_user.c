@@ -4,10 +4,15 @@
  * Works on the store directly, so it works whether the daemon runs or
  * not; a running daemon notices the change through the store's
  * generation counter within store.poll_interval. Secrets: the device
- * secret is generated here and printed only when the administrator
- * asks (user add --show-secret, user rotate-secret); it is stored only
- * as HA1 values. The user password is checked against the policy and
- * stored only as an Argon2id hash. Nothing ever prints a stored hash.
+ * secret is generated here and stored as HA1 values and sealed
+ * (auth/seal.h) under the key file (--key-file, $CENTINELA_KEY_FILE,
+ * provisioning.key_file, or the SQLite store's path + ".key"; created
+ * 0600 on first use) for the provisioning service, the only reader of
+ * the sealed copy. It is printed only when the administrator asks
+ * (--show-secret) and never for an account with a device bound: that
+ * phone fetches it itself, so not even its user learns it. The user
+ * password is checked against the policy and stored only as an
+ * Argon2id hash. Nothing ever prints a stored hash or sealed secret.
  *
  * Every error is one line on stderr and a non-zero exit: 1 for a
  * refused operation (unknown user, weak password, store error), 2 for
@@ -24,7 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "auth/cred.h"
+#include "auth/seal.h"
 #include "core/cfg.h"
 #include "store/store.h"
 #include "ctl.h"
@@ -41,6 +51,12 @@ struct uopts {
 	unsigned max_contacts;
 	const char *allow;
 	const char *ext;
+	const char *key_file;
+	/* tls-bind: exactly one of these */
+	const char *fingerprint;
+	const char *cert;
+	const char *subject;
+	bool none;
 };
 
 static void
@@ -52,11 +68,16 @@ user_usage(FILE *f)
 	    "--password-stdin]\n"
 	    "          [--show-secret] [--max-contacts N] [--allow CIDR,...]\n"
 	    "  passwd EXT [--generate | --password PW | --password-stdin]\n"
-	    "  rotate-secret EXT     new device secret, printed once\n"
+	    "  rotate-secret EXT [--show-secret]   new device secret\n"
+	    "  tls-bind EXT (--fingerprint HEX | --cert FILE.pem | "
+	    "--subject DN | --none)\n"
 	    "  suspend EXT | resume EXT | del EXT\n"
 	    "  list | show EXT\n"
 	    "EXT may be EXT@DOMAIN; the domain defaults to the first of the\n"
-	    "configuration's domains.\n");
+	    "configuration's domains. --key-file PATH (or CENTINELA_KEY_FILE)\n"
+	    "names the key that seals device secrets for provisioning.\n"
+	    "--show-secret prints the device secret once, for a phone set up\n"
+	    "by hand; never for an account with a device bound.\n");
 }
 
 /* Extensions and user names: letters, digits, . _ + - (1-63). */
@@ -111,6 +132,16 @@ parse_opts(int argc, char **argv, int i, struct uopts *o)
 			o->max_contacts = v;
 		} else if (strcmp(a, "--allow") == 0 && more)
 			o->allow = argv[++i];
+		else if (strcmp(a, "--key-file") == 0 && more)
+			o->key_file = argv[++i];
+		else if (strcmp(a, "--fingerprint") == 0 && more)
+			o->fingerprint = argv[++i];
+		else if (strcmp(a, "--cert") == 0 && more)
+			o->cert = argv[++i];
+		else if (strcmp(a, "--subject") == 0 && more)
+			o->subject = argv[++i];
+		else if (strcmp(a, "--none") == 0)
+			o->none = true;
 		else if (a[0] == '-') {
 			fprintf(stderr,
 			    "centinelactl: user: unknown or incomplete "
@@ -265,6 +296,302 @@ store_exists(const char *uri)
 	return 0;
 }
 
+/* ---- the sealed copy for provisioning ---------------------------------- */
+
+_Static_assert(SEAL_BOX_MAX <= STORE_SECRET_BOX_MAX,
+    "a sealed secret fits the account's secret_box");
+
+/*
+ * Seal "secret" into a->secret_box under the key file (created on
+ * first use). A store for which no key file is named (not SQLite, no
+ * provisioning.key_file) leaves the box empty, with a note: the
+ * account works, only its phones cannot be provisioned. Returns 0, or
+ * 1 after the message.
+ */
+static int
+seal_secret(const struct cfg *cfg, const struct uopts *o, const char *uri,
+    struct account *a, const char *secret)
+{
+	char path[SEAL_PATH_MAX], err[SEAL_PATH_MAX + 128];
+	const char *kf = o->key_file;
+	struct seal_key k;
+	int rc;
+
+	a->secret_box[0] = '\0';
+	if (!kf || !*kf)
+		kf = getenv("CENTINELA_KEY_FILE");
+	if (!kf || !*kf)
+		kf = cfg->prov.key_file;
+	rc = seal_key_path(kf, uri, path, sizeof(path));
+	if (rc == ENOENT) {
+		fprintf(stderr,
+		    "centinelactl: note: device secret of %s@%s not sealed "
+		    "for provisioning (no key file: set provisioning.key_file "
+		    "or --key-file)\n",
+		    a->user, a->domain);
+		return 0;
+	}
+	if (rc)
+		return ctl_fail("key file: path too long");
+	if (seal_key_load(&k, path, true, err, sizeof(err)))
+		return ctl_fail("%s", err);
+	rc = seal_box(&k, a->user, a->domain, secret, a->secret_box,
+	    sizeof(a->secret_box));
+	seal_key_wipe(&k);
+	if (rc)
+		return ctl_fail("cannot seal the device secret");
+	return 0;
+}
+
+/* ---- tls-bind: the client certificate an account's phone presents ------------ */
+
+#define TLSID_FP "sha256:"
+#define TLSID_SUBJECT "subject:"
+
+/* "AB:CD:..." or "abcd..." (64 hex digits, "sha256:" optional). */
+static int
+tlsid_fingerprint(const char *in, char *out, size_t cap)
+{
+	char hex[65];
+	size_t i, n = 0;
+
+	if (strncasecmp(in, TLSID_FP, strlen(TLSID_FP)) == 0)
+		in += strlen(TLSID_FP);
+	for (i = 0; in[i]; i++) {
+		char c = in[i];
+
+		if (c == ':' && i > 0 && in[i + 1] && in[i - 1] != ':')
+			continue;
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) ||
+		    n == 64)
+			return ctl_fail("--fingerprint: \"%.80s\" is not a "
+					"SHA-256 fingerprint (64 hex digits, "
+					"colons allowed)",
+			    in);
+		hex[n++] = c;
+	}
+	if (n != 64)
+		return ctl_fail("--fingerprint: %zu hex digits, want 64 (a "
+				"SHA-256 fingerprint)",
+		    n);
+	hex[64] = '\0';
+	snprintf(out, cap, "%s%s", TLSID_FP, hex);
+	return 0;
+}
+
+/* The SHA-256 fingerprint of the (first) certificate of a PEM file. */
+static int
+tlsid_cert(const char *path, char *out, size_t cap)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned int n = 0, i;
+	X509 *x = NULL;
+	FILE *f;
+
+	if (!(f = fopen(path, "r")))
+		return ctl_fail("--cert %s: %s", path, strerror(errno));
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!x)
+		return ctl_fail("--cert %s: no PEM certificate in it", path);
+	if (X509_digest(x, EVP_sha256(), md, &n) != 1 || n != 32) {
+		X509_free(x);
+		return ctl_fail(
+		    "--cert %s: cannot compute its fingerprint", path);
+	}
+	X509_free(x);
+	for (i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	snprintf(out, cap, "%s%s", TLSID_FP, hex);
+	return 0;
+}
+
+/*
+ * An RFC 2253 subject ("CN=phone 1,O=Acme\, Inc.,C=ES", most specific
+ * first) in its canonical spelling: parsed into an X509_NAME (unknown
+ * attribute types refused) and printed back with XN_FLAG_RFC2253, as
+ * a verifier prints the subject of the certificate it received.
+ */
+static int
+tlsid_subject(const char *in, char *out, size_t cap)
+{
+	char field[64], value[256], *txt = NULL;
+	X509_NAME *name = X509_NAME_new();
+	const char *p = in;
+	BIO *bio = NULL;
+	size_t esc;
+	int rc = 1, nrdn = 0;
+	long len;
+
+	if (!name)
+		return ctl_fail("out of memory");
+	while (*p) {
+		size_t fl = 0, vl = 0;
+
+		while (*p == ' ')
+			p++;
+		while (*p && *p != '=' && *p != ',' && fl + 1 < sizeof(field))
+			field[fl++] = *p++;
+		while (fl && field[fl - 1] == ' ')
+			fl--;
+		field[fl] = '\0';
+		if (*p != '=' || !fl) {
+			ctl_fail("--subject: \"%.120s\": want TYPE=VALUE,... "
+				 "(RFC 2253)",
+			    in);
+			goto out;
+		}
+		p++;
+		while (*p == ' ')
+			p++;
+		esc = 0;
+		while (*p && *p != ',' && vl + 1 < sizeof(value)) {
+			if (*p == '\\' && p[1]) {
+				p++;
+				value[vl++] = *p++;
+				esc = vl; /* an escaped space stays */
+				continue;
+			}
+			if (*p == '+') {
+				ctl_fail("--subject: multi-valued RDNs (+) are "
+					 "not supported");
+				goto out;
+			}
+			value[vl++] = *p++;
+		}
+		while (vl > esc && value[vl - 1] == ' ')
+			vl--;
+		value[vl] = '\0';
+		if (*p && *p != ',') {
+			ctl_fail("--subject: a value longer than %zu bytes",
+			    sizeof(value) - 1);
+			goto out;
+		}
+		if (*p == ',')
+			p++;
+		if (!vl ||
+		    !X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+			(const unsigned char *)value, (int)vl, 0, 0)) {
+			ctl_fail("--subject: \"%s=%s\": unknown attribute "
+				 "type or empty value",
+			    field, value);
+			goto out;
+		}
+		nrdn++;
+	}
+	if (!nrdn) {
+		ctl_fail("--subject: empty");
+		goto out;
+	}
+	if (!(bio = BIO_new(BIO_s_mem())) ||
+	    X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) < 0) {
+		ctl_fail("--subject: cannot print it");
+		goto out;
+	}
+	len = BIO_get_mem_data(bio, &txt);
+	if (len <= 0 || (size_t)len + strlen(TLSID_SUBJECT) >= cap) {
+		ctl_fail("--subject: longer than %zu bytes",
+		    cap - strlen(TLSID_SUBJECT) - 1);
+		goto out;
+	}
+	snprintf(out, cap, "%s%.*s", TLSID_SUBJECT, (int)len, txt);
+	rc = 0;
+out:
+	BIO_free(bio);
+	X509_NAME_free(name);
+	return rc;
+}
+
+/* Another account bound to the same certificate. */
+struct tlsid_walk {
+	const char *id;
+	const char *user, *domain;
+	char other[STORE_USER_MAX + STORE_DOMAIN_MAX + 1];
+};
+
+static int
+tlsid_same(const struct account *a, void *arg)
+{
+	struct tlsid_walk *w = arg;
+
+	if (strcmp(a->tls_id, w->id) != 0 ||
+	    (strcmp(a->user, w->user) == 0 &&
+		strcmp(a->domain, w->domain) == 0))
+		return 0;
+	snprintf(w->other, sizeof(w->other), "%s@%s", a->user, a->domain);
+	return EEXIST;
+}
+
+static int
+tls_bind(struct store *s, const struct uopts *o, struct account *a)
+{
+	char id[STORE_TLSID_MAX];
+	struct tlsid_walk w;
+	int rc;
+
+	id[0] = '\0';
+	if (o->fingerprint)
+		rc = tlsid_fingerprint(o->fingerprint, id, sizeof(id));
+	else if (o->cert)
+		rc = tlsid_cert(o->cert, id, sizeof(id));
+	else if (o->subject)
+		rc = tlsid_subject(o->subject, id, sizeof(id));
+	else
+		rc = 0;
+	if (rc)
+		return rc;
+	if (id[0]) {
+		w.id = id;
+		w.user = a->user;
+		w.domain = a->domain;
+		w.other[0] = '\0';
+		rc = store_account_each(s, tlsid_same, &w);
+		if (rc == EEXIST)
+			return ctl_fail("%s is bound to %s already: one "
+					"certificate, one account",
+			    id, w.other);
+		if (rc)
+			return ctl_fail("%s", store_errmsg(s));
+	}
+	snprintf(a->tls_id, sizeof(a->tls_id), "%s", id);
+	if (store_account_update(s, a))
+		return ctl_fail("%s", store_errmsg(s));
+	if (id[0])
+		printf("user %s@%s: client certificate %s\n", a->user,
+		    a->domain, id);
+	else
+		printf("user %s@%s: no client certificate binding\n", a->user,
+		    a->domain);
+	return 0;
+}
+
+/*
+ * rotate-secret: the new secret's HA1 values and sealed copy, and every
+ * device of the account pending, in one transaction.
+ */
+static int
+rotate(struct store *s, struct account *a, uint64_t *ndev)
+{
+	int rc;
+
+	if ((rc = store_begin(s)))
+		return rc;
+	if ((rc = store_account_update(s, a)) ||
+	    (rc = store_device_pending(s, a->user, a->domain, ndev))) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", store_errmsg(s));
+		(void)store_rollback(s);
+		return ctl_fail("%s", why);
+	}
+	if ((rc = store_commit(s)))
+		return ctl_fail("%s", store_errmsg(s));
+	return 0;
+}
+
 int
 ctl_user(int argc, char **argv)
 {
@@ -272,11 +599,13 @@ ctl_user(int argc, char **argv)
 	struct cfg *cfg = NULL;
 	struct store *s = NULL;
 	struct account a;
+	struct device dev;
 	char user[STORE_USER_MAX], domain[STORE_DOMAIN_MAX], err[256];
 	char pw[128], secret[CRED_SECRET_LEN + 1];
 	const char *sub, *uri;
-	bool generated = false;
-	int i, rc;
+	bool generated = false, has_dev = false;
+	uint64_t ndev = 0;
+	int i, rc, ntls;
 
 	memset(&o, 0, sizeof(o));
 	if (!(i = ctl_head(argc, argv, &o.conf, &o.store, &sub))) {
@@ -288,7 +617,19 @@ ctl_user(int argc, char **argv)
 	if (cfg_load(&cfg, o.conf, stderr))
 		return 1;
 	uri = o.store ? o.store : cfg->store_uri;
+	secret[0] = '\0';
 	rc = 1;
+	ntls = (o.fingerprint != NULL) + (o.cert != NULL) +
+	    (o.subject != NULL) + o.none;
+	if (strcmp(sub, "tls-bind") == 0 ? ntls != 1 : ntls != 0) {
+		ctl_fail(strcmp(sub, "tls-bind") == 0 ?
+			"tls-bind: give one of --fingerprint, --cert, "
+			"--subject, --none" :
+			"--fingerprint, --cert, --subject and --none go with "
+			"tls-bind only");
+		rc = 2;
+		goto out;
+	}
 	if (strcmp(sub, "list") == 0) {
 		if (o.ext) {
 			user_usage(stderr);
@@ -298,14 +639,14 @@ ctl_user(int argc, char **argv)
 	} else if (!strcmp(sub, "add") || !strcmp(sub, "passwd") ||
 	    !strcmp(sub, "rotate-secret") || !strcmp(sub, "suspend") ||
 	    !strcmp(sub, "resume") || !strcmp(sub, "del") ||
-	    !strcmp(sub, "show")) {
+	    !strcmp(sub, "show") || !strcmp(sub, "tls-bind")) {
 		if (resolve(cfg, &o, user, domain))
 			goto out;
 	} else {
 		fprintf(stderr,
 		    "centinelactl: user: unknown command \"%s\" (add, "
-		    "passwd, rotate-secret, suspend, resume, del, list, "
-		    "show)\n",
+		    "passwd, rotate-secret, tls-bind, suspend, resume, del, "
+		    "list, show)\n",
 		    sub);
 		rc = 2;
 		goto out;
@@ -376,6 +717,8 @@ ctl_user(int argc, char **argv)
 			ctl_fail("cannot generate a device secret");
 			goto out;
 		}
+		if (seal_secret(cfg, &o, uri, &a, secret))
+			goto out;
 		if ((rc = store_account_add(s, &a))) {
 			ctl_fail("%s",
 			    rc == EEXIST ? "user already exists" :
@@ -389,8 +732,7 @@ ctl_user(int argc, char **argv)
 		if (o.show_secret)
 			printf("device secret: %s\n", secret);
 		else
-			printf("device secret: generated (not shown; "
-			       "rotate-secret prints a new one)\n");
+			printf("device secret: generated (not shown)\n");
 		rc = 0;
 		goto out;
 	}
@@ -402,8 +744,23 @@ ctl_user(int argc, char **argv)
 		goto out;
 	}
 	rc = 1;
+	err[0] = '\0';
+	switch (store_device_of(s, user, domain, &dev)) {
+	case 0:
+		has_dev = true;
+		break;
+	case ENOENT:
+		break;
+	default:
+		ctl_fail("%s", store_errmsg(s));
+		goto out;
+	}
+	if (strcmp(sub, "tls-bind") == 0) {
+		rc = tls_bind(s, &o, &a);
+		goto out;
+	}
 	if (strcmp(sub, "show") == 0) {
-		char c[32], r[32], p[32];
+		char c[32], r[32], p[32], f[32];
 
 		fmt_time(a.created, c, sizeof(c));
 		fmt_time(a.secret_rotated, r, sizeof(r));
@@ -418,6 +775,17 @@ ctl_user(int argc, char **argv)
 		    a.max_contacts ? a.max_contacts : cfg->reg_max_contacts,
 		    a.max_contacts ? "" : " (registrar default)",
 		    a.allow_cidrs[0] ? a.allow_cidrs : "anywhere");
+		printf("sealed secret:  %s\nclient cert:    %s\n",
+		    a.secret_box[0] ? "yes (for provisioning)" :
+				      "no (rotate-secret seals one)",
+		    a.tls_id[0] ? a.tls_id : "none");
+		if (has_dev) {
+			fmt_time(dev.last_fetch, f, sizeof(f));
+			printf("device:         %s (%s), last fetch %s%s\n",
+			    dev.mac, dev.tmpl, f,
+			    dev.pending ? ", new secret not fetched yet" : "");
+		} else
+			printf("device:         none\n");
 		rc = 0;
 		goto out;
 	}
@@ -445,10 +813,35 @@ ctl_user(int argc, char **argv)
 		}
 		a.pw_changed = (int64_t)time(NULL);
 	} else if (strcmp(sub, "rotate-secret") == 0) {
+		if (has_dev && o.show_secret) {
+			ctl_fail(
+			    "user %s@%s: device %s is bound: its secret is "
+			    "never shown (the phone fetches it)",
+			    user, domain, dev.mac);
+			goto out;
+		}
 		if (set_secret(&a, secret, sizeof(secret))) {
 			ctl_fail("cannot generate a device secret");
 			goto out;
 		}
+		if (seal_secret(cfg, &o, uri, &a, secret) ||
+		    rotate(s, &a, &ndev))
+			goto out;
+		if (has_dev)
+			printf("user %s@%s: device secret rotated; device %s "
+			       "gets it at its next check (%llu device%s "
+			       "pending)\n",
+			    user, domain, dev.mac, (unsigned long long)ndev,
+			    ndev == 1 ? "" : "s");
+		else if (o.show_secret)
+			printf("user %s@%s: new device secret: %s\n", user,
+			    domain, secret);
+		else
+			printf("user %s@%s: new device secret generated (not "
+			       "shown; --show-secret prints it)\n",
+			    user, domain);
+		rc = 0;
+		goto out;
 	} else if (strcmp(sub, "suspend") == 0)
 		a.status = ACCOUNT_SUSPENDED;
 	else if (strcmp(sub, "resume") == 0)
@@ -462,10 +855,7 @@ ctl_user(int argc, char **argv)
 		printf("user %s@%s: password changed\n", user, domain);
 		if (generated)
 			printf("password: %s\n", pw);
-	} else if (strcmp(sub, "rotate-secret") == 0)
-		printf("user %s@%s: new device secret: %s\n", user, domain,
-		    secret);
-	else
+	} else
 		printf("user %s@%s %s\n", user, domain,
 		    strcmp(sub, "suspend") == 0 ? "suspended" : "resumed");
 	rc = 0;

@@ -20,6 +20,7 @@ struct acct_table {
 	unsigned cap;
 	struct acct **buckets;
 	uint32_t mask;
+	struct acct **tls_buckets; /* by certificate binding */
 	char *err;
 	size_t errlen;
 	int fail;
@@ -96,6 +97,8 @@ add_one(const struct account *a, void *arg)
 	ac->ac_user = str_make(ac->ac_buf, ul);
 	ac->ac_domain = str_make(ac->ac_buf + ul + 1, dl);
 	t->n++;
+	if (a->tls_id[0] && !(ac->ac_tls_id = strdup(a->tls_id)))
+		return ENOMEM;
 	return parse_cidrs(ac, a->allow_cidrs, t->err, t->errlen);
 }
 
@@ -124,7 +127,8 @@ acct_table_build(
 	while (nb < t->n * 2)
 		nb <<= 1;
 	t->buckets = calloc(nb, sizeof(*t->buckets));
-	if (!t->buckets) {
+	t->tls_buckets = calloc(nb, sizeof(*t->tls_buckets));
+	if (!t->buckets || !t->tls_buckets) {
 		acct_table_free(t);
 		snprintf(err, errlen, "out of memory");
 		return ENOMEM;
@@ -140,6 +144,13 @@ acct_table_build(
 		ac->ac_hash = acct_key(ac->ac_user, ac->ac_domain);
 		ac->ac_next = t->buckets[ac->ac_hash & t->mask];
 		t->buckets[ac->ac_hash & t->mask] = ac;
+		if (ac->ac_tls_id) {
+			uint64_t th = str_hash(
+			    str_make(ac->ac_tls_id, strlen(ac->ac_tls_id)));
+
+			ac->ac_tls_next = t->tls_buckets[th & t->mask];
+			t->tls_buckets[th & t->mask] = ac;
+		}
 	}
 	t->err = NULL;
 	*tp = t;
@@ -153,10 +164,13 @@ acct_table_free(struct acct_table *t)
 
 	if (!t)
 		return;
-	for (i = 0; i < t->n; i++)
+	for (i = 0; i < t->n; i++) {
 		free(t->entries[i].ac_cidrs);
+		free(t->entries[i].ac_tls_id);
+	}
 	free(t->entries);
 	free(t->buckets);
+	free(t->tls_buckets);
 	free(t);
 }
 
@@ -174,6 +188,34 @@ acct_find(const struct acct_table *t, struct str user, struct str domain)
 		    str_eq_nocase(ac->ac_domain, domain))
 			return ac;
 	return NULL;
+}
+
+static const struct acct *
+find_tls_id(const struct acct_table *t, const char *id)
+{
+	const struct acct *ac;
+
+	ac = t->tls_buckets[str_hash(str_make(id, strlen(id))) & t->mask];
+	for (; ac; ac = ac->ac_tls_next)
+		if (strcmp(ac->ac_tls_id, id) == 0)
+			return ac;
+	return NULL;
+}
+
+const struct acct *
+acct_find_tls(const struct acct_table *t, const struct tp_tls_peer *id)
+{
+	char subj[8 + sizeof(id->subject)];
+	const struct acct *ac;
+
+	if (!t || !t->tls_buckets || !id)
+		return NULL;
+	if ((ac = find_tls_id(t, id->fp)))
+		return ac;
+	if (!id->verified || !id->subject[0])
+		return NULL;
+	snprintf(subj, sizeof(subj), "subject:%s", id->subject);
+	return find_tls_id(t, subj);
 }
 
 unsigned

@@ -295,7 +295,7 @@ challenge(struct auth *a, const struct sip_msg *msg, const struct sa *src,
 
 bool
 auth_check(struct auth *a, const struct sip_msg *msg, const struct sa *src,
-    const char *tp, struct auth_result *res)
+    const char *tp, const struct tp_tls_peer *cert, struct auth_result *res)
 {
 	enum sip_hdr_id hid = msg->method == SIP_METHOD_REGISTER ?
 	    SIP_HDR_AUTHORIZATION :
@@ -362,6 +362,10 @@ auth_check(struct auth *a, const struct sip_msg *msg, const struct sa *src,
 	ok = digest_response_ok(&c, ha1, msg->method_s);
 	if (r == REASON_NONE && !ok)
 		r = REASON_AUTH_WRONG_SECRET;
+	/* A stolen secret is no use without the bound certificate. */
+	if (r == REASON_NONE && ac->ac_tls_id &&
+	    !tp_tls_id_match(cert, ac->ac_tls_id))
+		r = REASON_AUTH_CERT;
 	if (r != REASON_NONE) {
 		emit(msg, src, tp, EV_AUTH_FAILED, r, c.username, realm);
 		res->reason = r;
@@ -413,4 +417,35 @@ auth_dialog_token_ok(const struct auth *a, struct str call_id, struct str token)
 		return false;
 	auth_dialog_token(a, call_id, want);
 	return CRYPTO_memcmp(want, token.s, AUTH_TOKEN_LEN) == 0;
+}
+
+enum auth_cert_vd
+auth_check_cert(struct auth *a, const struct sip_msg *msg, const struct sa *src,
+    const char *tp, const struct tp_tls_peer *cert, struct auth_result *res)
+{
+	const struct sip_addr *who =
+	    msg->method == SIP_METHOD_REGISTER ? &msg->to : &msg->from;
+	struct str realm = auth_realm(a->au_cfg, msg);
+	const struct acct *ac = acct_find_tls(a->au_table, cert);
+	enum reason r = REASON_NONE;
+
+	memset(res, 0, sizeof(*res));
+	if (!ac)
+		return AUTH_CERT_NONE;
+	if (!str_eq(ac->ac_user, who->uri.user) ||
+	    !str_eq_nocase(ac->ac_domain, realm))
+		r = REASON_AUTH_CERT;
+	else if (ac->ac_status != ACCOUNT_ACTIVE)
+		r = REASON_AUTH_SUSPENDED;
+	else if (!acct_source_ok(ac, src))
+		r = REASON_AUTH_SOURCE;
+	if (r != REASON_NONE) {
+		emit(msg, src, tp, EV_AUTH_FAILED, r, who->uri.user, realm);
+		res->reason = r;
+		res->status = 403;
+		return AUTH_CERT_REFUSED;
+	}
+	emit(msg, src, tp, EV_AUTH_OK, REASON_NONE, who->uri.user, realm);
+	res->acct = ac;
+	return AUTH_CERT_OK;
 }

@@ -30,6 +30,7 @@
 #include "core/loop.h"
 #include "core/reason.h"
 #include "net/sa.h"
+#include "net/tp.h"
 #include "sip/sip.h"
 #include "store/store.h"
 
@@ -44,6 +45,8 @@ struct acct {
 	uint32_t ac_max_contacts; /* 0 = registrar default */
 	struct cidr *ac_cidrs; /* allowed sources; none = any */
 	unsigned ac_ncidrs;
+	char *ac_tls_id; /* bound client certificate (cfg_tls_id_canon) */
+	struct acct *ac_tls_next; /* certificate hash chain */
 	char ac_buf[STORE_USER_MAX + STORE_DOMAIN_MAX];
 };
 
@@ -59,6 +62,12 @@ void acct_table_free(struct acct_table *t);
 const struct acct *acct_find(
     const struct acct_table *t, struct str user, struct str domain);
 unsigned acct_table_count(const struct acct_table *t);
+/*
+ * The account bound to client certificate "id": by fingerprint, or by
+ * subject when its chain verified. NULL: none.
+ */
+const struct acct *acct_find_tls(
+    const struct acct_table *t, const struct tp_tls_peer *id);
 /* May this account be used from "src" (allow_cidrs)? */
 bool acct_source_ok(const struct acct *a, const struct sa *src);
 
@@ -87,13 +96,32 @@ struct auth_result {
 };
 
 /*
- * Authenticate request "msg" from "src" (over "tp": "udp", ...).
+ * Authenticate request "msg" from "src" (over "tp": "udp", ...) whose
+ * connection presented client certificate "cert" (NULL: none).
  * Returns true with res->acct set, or false with res->status and
  * res->extra (401 + WWW-Authenticate for REGISTER, 407 +
  * Proxy-Authenticate otherwise) to send. Emits auth_ok / auth_failed.
+ * An account bound to a certificate fails without it, right secret or
+ * not (auth_cert, seen only in the event).
  */
 bool auth_check(struct auth *a, const struct sip_msg *msg, const struct sa *src,
-    const char *tp, struct auth_result *res);
+    const char *tp, const struct tp_tls_peer *cert, struct auth_result *res);
+
+enum auth_cert_vd {
+	AUTH_CERT_NONE = 0, /* bound to no account: digest decides */
+	AUTH_CERT_OK, /* res->acct is the bound account */
+	AUTH_CERT_REFUSED /* bound, but not to the user the request names */
+};
+
+/*
+ * Mutual TLS: the account bound to "cert" authenticates a request that
+ * speaks for it (To user of a REGISTER, From user otherwise, in the
+ * account's realm) without a digest challenge. Emits auth_ok /
+ * auth_failed (reason auth_cert) like auth_check().
+ */
+enum auth_cert_vd auth_check_cert(struct auth *a, const struct sip_msg *msg,
+    const struct sa *src, const char *tp, const struct tp_tls_peer *cert,
+    struct auth_result *res);
 
 /*
  * Dialog tokens: a keyed hash of the Call-ID that centinela puts into

@@ -196,7 +196,7 @@ static void
 load_listen(struct ld *ld, const config_setting_t *root)
 {
 	static const char *const known[] = { "transport", "address", "port",
-		NULL };
+		"tls_profile", NULL };
 	const config_setting_t *l = cfg_member(root, "listen");
 	struct cfg *cfg = ld->cfg;
 	int i, n;
@@ -242,7 +242,7 @@ static void
 load_upstreams(struct ld *ld, const config_setting_t *root)
 {
 	static const char *const known[] = { "name", "host", "port",
-		"transport", "priority", "weight", NULL };
+		"transport", "priority", "weight", "tls_profile", NULL };
 	const config_setting_t *l = cfg_member(root, "upstreams");
 	struct cfg *cfg = ld->cfg;
 	int i, n;
@@ -286,7 +286,7 @@ static void
 load_peers(struct ld *ld, const config_setting_t *root)
 {
 	static const char *const known[] = { "name", "cidr", "role", "class",
-		"flags", "provider", NULL };
+		"flags", "provider", "tls_profile", "tls_id", NULL };
 	const config_setting_t *l = cfg_member(root, "peers");
 	struct cfg *cfg = ld->cfg;
 	int i, n;
@@ -377,8 +377,6 @@ cfg_get_cidrs(struct ld *ld, const config_setting_t *g, const char *name,
 static void
 load_groups(struct ld *ld, const config_setting_t *root)
 {
-	static const char *const tls_k[] = { "certificate", "private_key",
-		"ca_file", "verify_upstream", NULL };
 	static const char *const lim_k[] = { "max_message_size", "max_headers",
 		"max_via", "max_line_length", NULL };
 	static const char *const tcp_k[] = { "max_connections",
@@ -401,17 +399,6 @@ load_groups(struct ld *ld, const config_setting_t *root)
 
 	cfg_get_uint(ld, root, "workers", 0, 64, &cfg->workers);
 
-	if ((g = cfg_member(root, "tls"))) {
-		cfg_check_known(ld, g, tls_k, "tls");
-		cfg_get_string(ld, g, "certificate", cfg->tls_cert,
-		    sizeof(cfg->tls_cert), false);
-		cfg_get_string(ld, g, "private_key", cfg->tls_key,
-		    sizeof(cfg->tls_key), false);
-		cfg_get_string(
-		    ld, g, "ca_file", cfg->tls_ca, sizeof(cfg->tls_ca), false);
-		cfg_get_bool(
-		    ld, g, "verify_upstream", &cfg->tls_verify_upstream);
-	}
 	if ((g = cfg_member(root, "limits"))) {
 		cfg_check_known(ld, g, lim_k, "limits");
 		v = (unsigned)cfg->limits.max_msg_size;
@@ -743,6 +730,7 @@ cfg_defaults(struct cfg *cfg)
 	cfg_alerts_defaults(&cfg->alerts);
 	cfg_fraud_defaults(&cfg->fraud);
 	cfg_media_defaults(&cfg->media);
+	cfg_tls_defaults(&cfg->tls);
 	cfg_prov_defaults(&cfg->prov);
 }
 
@@ -751,11 +739,7 @@ check_cross(struct ld *ld, const config_setting_t *root)
 {
 	struct cfg *cfg = ld->cfg;
 	unsigned i;
-	bool need_tls = false;
 
-	for (i = 0; i < cfg->nlisten; i++)
-		if (cfg->listen[i].tp == SIP_TP_TLS)
-			need_tls = true;
 	for (i = 0; i < cfg->nupstreams; i++) {
 		unsigned j;
 		bool have = false;
@@ -773,11 +757,19 @@ check_cross(struct ld *ld, const config_setting_t *root)
 			    "\"%s\": no listener for its transport",
 			    cfg->upstreams[i].name);
 	}
-	if (need_tls && (!cfg->tls_cert[0] || !cfg->tls_key[0]))
-		cfg_err_at(ld,
-		    cfg_member(root, "tls") ? cfg_member(root, "tls") : root,
-		    "a tls listener needs tls.certificate and "
-		    "tls.private_key");
+	for (i = 0; i < cfg->nlisten; i++) {
+		const struct cfg_tls_profile *tp =
+		    &cfg->tls.profiles[cfg->listen[i].tls_profile];
+
+		if (cfg->listen[i].tp == SIP_TP_TLS &&
+		    (!tp->cert[0] || !tp->key[0]))
+			cfg_err_at(ld,
+			    cfg_member(root, "tls") ? cfg_member(root, "tls") :
+						      root,
+			    "tls listener %u needs a certificate and "
+			    "private_key (tls%s%s)",
+			    i + 1, tp->name[0] ? " profile " : "", tp->name);
+	}
 }
 
 int
@@ -820,6 +812,7 @@ cfg_load(struct cfg **cfgp, const char *path, FILE *errf)
 	load_peers(&ld, root);
 	cfg_get_cidrs(&ld, root, "deny", cfg->deny, CFG_MAX_DENY, &cfg->ndeny);
 	load_groups(&ld, root);
+	cfg_load_tls(&ld, root);
 	load_auth(&ld, root);
 	cfg_load_guard(&ld, root);
 	cfg_load_callerid(&ld, root);

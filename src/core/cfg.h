@@ -20,6 +20,7 @@
 #include "core/cfg_fraud.h"
 #include "core/cfg_media.h"
 #include "core/cfg_prov.h"
+#include "core/cfg_tls.h"
 #include "core/reason.h"
 #include "net/sa.h"
 #include "sip/sip.h"
@@ -46,6 +47,7 @@ const char *peer_role_name(enum peer_role r);
 struct cfg_listen {
 	enum sip_transport tp;
 	struct sa addr;
+	unsigned tls_profile; /* index into cfg->tls.profiles */
 };
 
 struct cfg_upstream {
@@ -55,6 +57,7 @@ struct cfg_upstream {
 	enum sip_transport tp;
 	unsigned priority;
 	unsigned weight;
+	unsigned tls_profile; /* client profile when tp is tls */
 };
 
 /*
@@ -83,6 +86,8 @@ struct cfg_peer {
 	enum peer_class pclass;
 	unsigned flags; /* PEER_F_* */
 	char provider[CFG_NAME_MAX]; /* SMS origin provider id (PRO) */
+	unsigned tls_profile; /* client profile for connections to it */
+	char tls_id[CFG_TLSID_MAX]; /* bound client certificate; "" none */
 };
 
 #define CFG_MAX_LADDER 8
@@ -297,10 +302,7 @@ struct cfg {
 	struct cfg_listen listen[CFG_MAX_LISTEN];
 	unsigned nlisten;
 
-	char tls_cert[CFG_PATH_MAX];
-	char tls_key[CFG_PATH_MAX];
-	char tls_ca[CFG_PATH_MAX];
-	bool tls_verify_upstream;
+	struct cfg_tls tls;
 
 	struct sip_limits limits;
 

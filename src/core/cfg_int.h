@@ -60,6 +60,8 @@ void cfg_load_stir(struct ld *ld, const config_setting_t *root);
 void cfg_load_alerts(struct ld *ld, const config_setting_t *root);
 /* The fraud section (core/cfg_fraud.c): rules, actions, overrides. */
 void cfg_load_fraud(struct ld *ld, const config_setting_t *root);
+/* The tls section and tls_profile/tls_id references (core/cfg_tls.c). */
+void cfg_load_tls(struct ld *ld, const config_setting_t *root);
 /* The media section (core/cfg_media.c). */
 void cfg_load_media(struct ld *ld, const config_setting_t *root);
 /* The provisioning section (core/cfg_prov.c). */

@@ -142,7 +142,27 @@
 	X(REASON_FRAUD_BASELINE, "FRAUD-BASELINE",                             \
 	    "call rate far above the usual for this hour of the week")         \
 	X(REASON_FRAUD_SUSPENDED, "FRAUD-SUSPENDED",                           \
-	    "account suspended by the fraud rules")
+	    "account suspended by the fraud rules")                            \
+	X(REASON_TLS_REQUIRED, "tls_required",                                 \
+	    "REGISTER or INVITE not over TLS where the policy requires it")    \
+	X(REASON_TLS_CERT, "tls_cert",                                         \
+	    "client certificate missing, unknown or bound to no one")          \
+	X(REASON_AUTH_CERT, "auth_cert",                                       \
+	    "account bound to a client certificate the connection lacks")      \
+	X(REASON_SDP_MALFORMED, "sdp_malformed",                               \
+	    "SDP body malformed or over a parser limit")                       \
+	X(REASON_MEDIA_UNENCRYPTED, "media_unencrypted",                       \
+	    "media offer not encrypted where the policy requires it")          \
+	X(REASON_MEDIA_KEYS_EXPOSED, "media_keys_exposed",                     \
+	    "SDES keys would cross an unencrypted hop")                        \
+	X(REASON_MEDIA_ANCHOR, "media_anchor_failed",                          \
+	    "rtpengine did not anchor the media")                              \
+	X(REASON_MEDIA_TIMEOUT, "media_timeout",                               \
+	    "media stopped flowing; the call was ended")                       \
+	X(REASON_MEDIA_UNSUPPORTED, "media_unsupported",                       \
+	    "session description this edge cannot police")                     \
+	X(REASON_PROV_UNKNOWN_MAC, "prov_unknown_mac",                         \
+	    "provisioning asked for MAC addresses bound to no device")
 
 enum reason {
 #define REASON_ENUM(e, n, d) e,

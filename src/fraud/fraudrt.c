@@ -619,6 +619,12 @@ frt_on_reply(
 		invite_failed(r, req, key, status);
 }
 
+struct alert_router *
+frt_alerts(const struct frt *r)
+{
+	return r ? r->alerts : NULL;
+}
+
 const struct numplan *
 frt_plan(const struct frt *r)
 {

@@ -82,5 +82,7 @@ void frt_on_reply(
 
 /* The numbering plan of the runtime (for the called number). */
 const struct numplan *frt_plan(const struct frt *r);
+/* The alert router the runtime started (others raise alerts on it too). */
+struct alert_router *frt_alerts(const struct frt *r);
 
 #endif /* CENTINELA_FRAUD_FRAUDRT_H */

@@ -9,6 +9,8 @@
  * to centinela itself (keep-alive pings; it names no user),
  * retransmissions of a request that already passed, and in-dialog
  * requests that carry our Record-Route with a valid dialog token.
+ * Over TLS, a client certificate bound to an account authenticates the
+ * requests that speak for that account (mutual TLS, no challenge).
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -31,7 +33,24 @@ auth_on_request(
 	if (msg->method == SIP_METHOD_ACK || msg->method == SIP_METHOD_CANCEL ||
 	    gx->in_txn || gx->dialog_ok || gx->options_self)
 		return GUARD_CONTINUE;
-	if (auth_check(gx->auth, msg, gx->src, gx->tp_name, gx->auth_res)) {
+	/* Mutual TLS: a certificate bound to an account speaks for it. */
+	if (gx->tls_peer) {
+		switch (auth_check_cert(gx->auth, msg, gx->src, gx->tp_name,
+		    gx->tls_peer, gx->auth_res)) {
+		case AUTH_CERT_OK:
+			gx->acct = gx->auth_res->acct;
+			return GUARD_CONTINUE;
+		case AUTH_CERT_REFUSED:
+			res->reason = gx->auth_res->reason;
+			res->status = 403;
+			res->phrase = STR("Forbidden");
+			return GUARD_REPLY;
+		case AUTH_CERT_NONE:
+			break;
+		}
+	}
+	if (auth_check(gx->auth, msg, gx->src, gx->tp_name, gx->tls_peer,
+		gx->auth_res)) {
 		gx->acct = gx->auth_res->acct;
 		return GUARD_CONTINUE;
 	}

@@ -5,8 +5,9 @@
  * Threads: ban_strike() and ban_tick() run on the worker loop;
  * ban_range(), ban_lift() and the allowlist reload also run on the
  * writer thread (commands polled from the store), ban_import() on the
- * feed thread. The banset has its own lock; the allowlist is swapped
- * under allow_lock; everything else here is written once at start.
+ * feed thread, ban_post_*() on any thread. The banset has its own
+ * lock; the allowlist is swapped under allow_lock; posted strikes wait
+ * under post_lock; everything else here is written once at start.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -30,6 +31,15 @@
 #define HISTORY_KEEP (90 * 86400) /* history lines kept */
 #define CMD_KEEP 86400 /* commands kept for daemons to see */
 #define ALLOW_MAX 65536 /* allowlist entries from the store */
+#define POST_MAX 64 /* strikes posted by other threads, per second */
+
+/* A strike posted by another thread (ban_post_strike()). */
+struct posted {
+	struct sa src;
+	enum peer_role role;
+	enum reason why;
+	char detail[64];
+};
 
 struct ban {
 	const struct cfg *cfg;
@@ -44,7 +54,14 @@ struct ban {
 	int64_t last_cmd; /* writer thread only */
 	int64_t last_housekeep; /* writer thread only */
 	struct cmd_walk *walk; /* writer thread only */
+
+	struct posted post[POST_MAX]; /* under post_lock */
+	unsigned npost;
 };
+
+/* The running daemon's ladder, for ban_post_*(); guarded by post_lock. */
+static pthread_mutex_t post_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ban *post_ban;
 
 enum bop_type {
 	BOP_PUT,
@@ -405,7 +422,55 @@ ended(const struct ban_info *bi, void *arg)
 void
 ban_tick(struct ban *b, uint32_t now, size_t budget)
 {
+	struct posted post[POST_MAX];
+	unsigned i, n;
+
+	pthread_mutex_lock(&post_lock);
+	n = b->npost;
+	memcpy(post, b->post, n * sizeof(post[0]));
+	b->npost = 0;
+	pthread_mutex_unlock(&post_lock);
+	for (i = 0; i < n; i++)
+		ban_strike(b, &post[i].src, post[i].role, post[i].why, false,
+		    false, post[i].detail[0] ? post[i].detail : NULL);
 	banset_sweep(b->bs, now, budget, ended, b);
+}
+
+int
+ban_post_strike(const struct sa *src, enum peer_role role, enum reason why,
+    const char *detail)
+{
+	struct posted *p;
+	int rc = 0;
+
+	pthread_mutex_lock(&post_lock);
+	if (!post_ban)
+		rc = ENOENT;
+	else if (post_ban->npost == POST_MAX)
+		rc = ENOSPC;
+	else {
+		p = &post_ban->post[post_ban->npost++];
+		p->src = *src;
+		p->role = role;
+		p->why = why;
+		snprintf(
+		    p->detail, sizeof(p->detail), "%s", detail ? detail : "");
+	}
+	pthread_mutex_unlock(&post_lock);
+	return rc;
+}
+
+bool
+ban_post_banned(const struct sa *src)
+{
+	bool banned = false;
+
+	pthread_mutex_lock(&post_lock);
+	if (post_ban)
+		banned =
+		    banset_check(post_ban->bs, src, (uint32_t)time(NULL), NULL);
+	pthread_mutex_unlock(&post_lock);
+	return banned;
 }
 
 #define CMD_BATCH 256
@@ -606,6 +671,10 @@ ban_alloc(struct ban **bp, const struct cfg *cfg, struct banset *bs)
 	s = NULL;
 	if (rc)
 		goto fail;
+	pthread_mutex_lock(&post_lock);
+	if (!post_ban)
+		post_ban = b;
+	pthread_mutex_unlock(&post_lock);
 	*bp = b;
 	return 0;
 fail:
@@ -627,6 +696,10 @@ ban_free(struct ban *b)
 {
 	if (!b)
 		return;
+	pthread_mutex_lock(&post_lock);
+	if (post_ban == b)
+		post_ban = NULL;
+	pthread_mutex_unlock(&post_lock);
 	wbq_stop(b->wbq);
 	if (b->nft)
 		nft_close(b->nft);

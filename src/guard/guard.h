@@ -25,6 +25,7 @@
 #include "core/reason.h"
 #include "guard/dnsbl.h"
 #include "net/sa.h"
+#include "net/tp.h"
 #include "sip/sip.h"
 
 enum guard_vd {
@@ -102,6 +103,8 @@ struct guard_ctx {
 	enum peer_role role;
 	const struct cfg_peer *peer; /* the source's peer entry, or NULL */
 	const char *tp_name; /* "udp", "tcp", "tls" */
+	/* The client certificate of the TLS connection (NULL: none). */
+	const struct tp_tls_peer *tls_peer;
 	/* Authentication (NULL: none). The auth guard fills auth_res. */
 	struct auth *auth;
 	struct auth_result *auth_res;
@@ -157,6 +160,27 @@ struct guard_ctx {
 	struct fraud_callref *fraud_ref;
 	unsigned fraud_dclass;
 	char extra_buf[160]; /* storage for a guard_result's extra */
+	/*
+	 * The media guard (guard/media.c). "media" is the anchor (NULL:
+	 * none); "media_to_user": an initial request from a pbx or
+	 * carrier peer that routing will send to a registered user (a
+	 * phone). An offer that must wait for rtpengine calls
+	 * park_media(err, sdp, why, park) later; on resume the caller sets
+	 * media_have, media_err and media_sdp (the rewritten SDP; kept
+	 * alive by the caller until routing is done). The guard then asks
+	 * for the body to be replaced: edit_body_set and edit_body (see
+	 * sip_build_edit_body()).
+	 */
+	struct media *media;
+	bool media_to_user;
+	void (*park_media)(int err, struct str sdp, struct str why, void *park);
+	bool media_have;
+	int media_err;
+	struct str media_sdp;
+	struct str media_why;
+	bool edit_body_set;
+	struct str edit_body;
+	uint64_t media_conn_id; /* the inbound stream connection, 0: none */
 };
 
 struct guard_ops {

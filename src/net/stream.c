@@ -163,6 +163,7 @@ conn_destroy(struct tp *t, struct conn *c)
 		SSL_shutdown(c->cn_ssl);
 		SSL_free(c->cn_ssl);
 	}
+	free(c->cn_tls_peer);
 	close(c->cn_fd);
 	addr_unlink(t, c);
 	if (!c->cn_outgoing)
@@ -395,6 +396,11 @@ tx_flush(struct tp *t, struct conn *c)
 		memmove(c->cn_tx, c->cn_tx + n, c->cn_tx_len - (size_t)n);
 		c->cn_tx_len -= (size_t)n;
 	}
+	if (c->cn_tx_len == 0 && c->cn_tx) { /* drained: no idle buffer */
+		free(c->cn_tx);
+		c->cn_tx = NULL;
+		c->cn_tx_cap = 0;
+	}
 	update_events(t, c);
 	return 0;
 }
@@ -538,8 +544,20 @@ conn_read(struct tp *t, struct conn *c)
 		if (!c->cn_ssl && ++rounds >= 8)
 			break;
 	}
-	if (!c->cn_dead)
-		conn_rearm(t, c);
+	if (c->cn_dead)
+		return;
+	/*
+	 * Nothing half-read: give the buffer back. An idle connection
+	 * (most of them: phones between re-registrations) then costs its
+	 * struct conn and the SSL object only (OpenSSL releases its own
+	 * buffers too, SSL_MODE_RELEASE_BUFFERS).
+	 */
+	if (c->cn_rx_len == 0 && c->cn_rx) {
+		free(c->cn_rx);
+		c->cn_rx = NULL;
+		c->cn_rx_cap = 0;
+	}
+	conn_rearm(t, c);
 }
 
 static void
@@ -552,6 +570,8 @@ handshake(struct tp *t, struct conn *c)
 	if (r == 1) {
 		c->cn_state = CONN_OPEN;
 		c->cn_want_write = false;
+		if (!c->cn_outgoing)
+			c->cn_tls_peer = tls_peer_id(c->cn_ssl, c->cn_verify);
 		conn_log(
 		    c, LOGL_DEBUG, "tls", REASON_NONE, "handshake complete");
 		if (tx_flush(t, c) < 0) {
@@ -711,7 +731,9 @@ stream_accept(int fd, unsigned events, void *arg)
 		}
 		c->cn_state = CONN_OPEN;
 		if (li->li_tp == SIP_TP_TLS) {
-			c->cn_ssl = SSL_new(t->t_tls_srv);
+			c->cn_ssl = tls_new_server(t, li);
+			c->cn_verify = t->t_cfg->tls.profiles[li->li_profile]
+					   .verify_client;
 			if (!c->cn_ssl || !SSL_set_fd(c->cn_ssl, cfd)) {
 				conn_close(t, c, REASON_OVERLOAD, "SSL_new");
 				continue;
@@ -754,7 +776,7 @@ stream_connect(struct tp *t, enum sip_transport tp, const struct sa *addr,
 	struct conn *c;
 	int fd, err, on = 1;
 
-	if (tp == SIP_TP_TLS && !t->t_tls_cli)
+	if (tp == SIP_TP_TLS && !t->t_tls)
 		return EHOSTUNREACH;
 	fd = socket(
 	    sa_family(addr), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -773,7 +795,7 @@ stream_connect(struct tp *t, enum sip_transport tp, const struct sa *addr,
 	}
 	c->cn_state = CONN_CONNECTING;
 	if (tp == SIP_TP_TLS) {
-		c->cn_ssl = SSL_new(t->t_tls_cli);
+		c->cn_ssl = tls_new_client(t, addr);
 		if (!c->cn_ssl || !SSL_set_fd(c->cn_ssl, fd)) {
 			conn_close(t, c, REASON_OVERLOAD, "SSL_new");
 			return ENOMEM;

@@ -85,6 +85,7 @@ tp_alloc(struct tp **tpp, struct loop *l, const struct cfg *cfg, tp_rx_h *rx,
 
 		li->li_tp = cfg->listen[i].tp;
 		li->li_addr = cfg->listen[i].addr;
+		li->li_profile = cfg->listen[i].tls_profile;
 		sa_fmt(&li->li_addr, li->li_hostport, sizeof(li->li_hostport));
 		li->li_t = t;
 		if (li->li_tp == SIP_TP_UDP)
@@ -201,4 +202,24 @@ bool
 tp_conn_alive(const struct tp *t, uint64_t conn_id)
 {
 	return stream_conn_get(t, conn_id) != NULL;
+}
+
+const struct tp_tls_peer *
+tp_conn_tls(const struct tp *t, uint64_t conn_id)
+{
+	const struct conn *c = stream_conn_get(t, conn_id);
+
+	return c ? c->cn_tls_peer : NULL;
+}
+
+bool
+tp_tls_id_match(const struct tp_tls_peer *id, const char *tls_id)
+{
+	if (!id || !tls_id[0])
+		return false;
+	if (strncmp(tls_id, "sha256:", 7) == 0)
+		return strcmp(id->fp, tls_id) == 0;
+	/* A subject proves nothing unless a CA we trust signed it. */
+	return id->verified && strncmp(tls_id, "subject:", 8) == 0 &&
+	    strcmp(id->subject, tls_id + 8) == 0;
 }

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/cfg.h"
 #include "core/loop.h"
@@ -87,5 +88,34 @@ bool tp_is_local(const struct tp *t, struct str host, uint16_t port);
 bool tp_conn_alive(const struct tp *t, uint64_t conn_id);
 /* Number of open stream connections. */
 unsigned tp_conn_count(const struct tp *t);
+
+/*
+ * The client certificate the TLS peer of a connection presented
+ * (mutual TLS), computed once when its handshake completed.
+ */
+struct tp_tls_peer {
+	bool verified; /* its chain verified against the profile's ca_file */
+	enum cfg_tls_verify verify; /* verify_client of the listener */
+	char fp[7 + 64 + 1]; /* "sha256:" + lowercase hex of the DER */
+	char subject[256]; /* RFC 2253, e.g. "CN=phone1,O=Lab" */
+};
+
+/* NULL: no such connection, not TLS, or no certificate presented. */
+const struct tp_tls_peer *tp_conn_tls(const struct tp *t, uint64_t conn_id);
+/*
+ * Does "id" match the binding "tls_id" ("sha256:HEX", or "subject:DN"
+ * which needs a verified chain)?
+ */
+bool tp_tls_id_match(const struct tp_tls_peer *id, const char *tls_id);
+/*
+ * Load every certificate, key and CA file again (SIGHUP). On failure
+ * the running contexts stay and EINVAL is returned after logging why.
+ */
+int tp_tls_reload(struct tp *t);
+/*
+ * Load every TLS profile of "cfg" as the daemon would and print what
+ * fails as "FILE:LINE: what" to "errf" (centinela -t). 0 or EINVAL.
+ */
+int tp_tls_check(const struct cfg *cfg, const char *file, FILE *errf);
 
 #endif /* CENTINELA_NET_TP_H */

@@ -22,6 +22,7 @@ struct listener {
 	char li_hostport[SA_STRLEN]; /* "1.2.3.4:5060", "[::1]:5060" */
 	int li_fd;
 	enum sip_transport li_tp;
+	unsigned li_profile; /* TLS profile index */
 	struct sa li_addr;
 	struct tp *li_t;
 	struct loop_timer li_pause; /* EMFILE back-off */
@@ -46,6 +47,8 @@ struct conn {
 	struct sa cn_peer;
 	struct sa cn_local;
 	SSL *cn_ssl;
+	struct tp_tls_peer *cn_tls_peer; /* client certificate; NULL none */
+	enum cfg_tls_verify cn_verify; /* the listener profile's */
 	char *cn_rx;
 	size_t cn_rx_len;
 	size_t cn_rx_cap;
@@ -104,8 +107,7 @@ struct tp {
 	struct ipcount **t_iphash;
 	uint32_t t_ipmask;
 
-	SSL_CTX *t_tls_srv;
-	SSL_CTX *t_tls_cli;
+	struct tls_set *t_tls; /* NULL: no TLS */
 };
 
 /* udp.c */
@@ -123,8 +125,15 @@ int stream_send(
 struct conn *stream_conn_get(const struct tp *t, uint64_t id);
 
 /* tls.c */
+/* Does "cfg" use TLS at all (a TLS listener or upstream)? */
+bool tls_needed(const struct cfg *cfg);
 int tls_init(struct tp *t);
 void tls_fini(struct tp *t);
+/* A server SSL for listener "li" / a client SSL toward "addr"; NULL. */
+SSL *tls_new_server(struct tp *t, const struct listener *li);
+SSL *tls_new_client(struct tp *t, const struct sa *addr);
+/* What the peer of a finished handshake presented; NULL: nothing. */
+struct tp_tls_peer *tls_peer_id(SSL *ssl, enum cfg_tls_verify verify);
 
 /* tp.c */
 int tp_socket(const struct sa *addr, int type, bool reuseport);

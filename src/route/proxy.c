@@ -35,6 +35,7 @@
 #include "admin/metrics.h"
 #include "core/log.h"
 #include "fraud/fraudrt.h"
+#include "media/media.h"
 #include "route/route_int.h"
 
 /* ---- logging with a budget ------------------------------------- */
@@ -523,12 +524,180 @@ proxy_reply(struct proxy *p, const struct sip_msg *msg,
 	metrics_response_out(status);
 	if (status >= 300 && p->p_guard->fraud)
 		frt_on_reply(p->p_guard->fraud, msg, txn_key(p, msg), status);
+	/* A call we anchored and then refused (routing, timeouts). */
+	if (status >= 300 && msg->method == SIP_METHOD_INVITE &&
+	    !msg->to.tag.len && p->p_media &&
+	    !media_is_confirmed(p->p_media, msg->call_id))
+		media_delete(p->p_media, msg->call_id);
 	return proxy_send(p, &dst, w.b, w.len);
+}
+
+/* ---- the media anchor on responses ------------------------------ */
+
+/*
+ * A response whose SDP answer waits for rtpengine: a copy of its bytes
+ * and how it came, so that relaying resumes where it stopped.
+ */
+struct rparked {
+	struct rparked *next, *prev;
+	struct proxy *p;
+	struct rx_meta in;
+	bool known;
+	char *buf;
+	size_t len;
+};
+
+#define RPARK_MAX 4096
+
+static void relay_body(struct proxy *p, const struct sip_msg *rsp, bool known,
+    const struct str *body);
+
+/* Does "msg" carry a session description (RFC 3261 20.15 default)? */
+static bool
+has_sdp(const struct sip_msg *msg)
+{
+	const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
+
+	return msg->body.len &&
+	    (!ct || str_has_prefix_nocase(ct->value, STR("application/sdp")));
+}
+
+static void
+rparked_unlink(struct rparked *rp)
+{
+	struct proxy *p = rp->p;
+
+	if (rp->prev)
+		rp->prev->next = rp->next;
+	else
+		p->p_rparked = rp->next;
+	if (rp->next)
+		rp->next->prev = rp->prev;
+	p->p_nrparked--;
+}
+
+/* rtpengine answered (or not) for a parked response. */
+static void
+rparked_done(int err, struct str sdp, struct str why, void *arg)
+{
+	struct rparked *rp = arg;
+	struct proxy *p = rp->p;
+
+	rparked_unlink(rp);
+	if (err) {
+		/* Not relayed: a 2xx comes again (retransmitted). */
+		metrics_drop(REASON_MEDIA_ANCHOR);
+		proxy_log_reject(NULL, &rp->in, "drop", REASON_MEDIA_ANCHOR, 0,
+		    "response SDP not anchored");
+	} else if (sip_parse(&p->p_cfg->limits, p->p_msg, rp->buf, rp->len) ==
+	    0) {
+		p->p_rsp_src = &rp->in.src;
+		p->p_rsp_in = &rp->in;
+		relay_body(p, p->p_msg, rp->known, &sdp);
+		p->p_rsp_src = NULL;
+		p->p_rsp_in = NULL;
+	}
+	free(rp->buf);
+	free(rp);
+}
+
+/*
+ * An answer (or a new offer's answer) in a response of an anchored
+ * call goes to rtpengine first. true: parked (or dropped), the caller
+ * stops here.
+ */
+static bool
+answer_parked(struct proxy *p, const struct sip_msg *rsp, bool known)
+{
+	struct rparked *rp;
+
+	if (!p->p_media || !p->p_rsp_in || rsp->status <= 100 ||
+	    rsp->status >= 300 || !has_sdp(rsp) ||
+	    (rsp->cseq.method != SIP_METHOD_INVITE &&
+		rsp->cseq.method != SIP_METHOD_UPDATE) ||
+	    !media_is_anchored(p->p_media, rsp->call_id))
+		return false;
+	rp = p->p_nrparked < RPARK_MAX ? calloc(1, sizeof(*rp)) : NULL;
+	if (rp && !(rp->buf = malloc(rsp->raw.len ? rsp->raw.len : 1))) {
+		free(rp);
+		rp = NULL;
+	}
+	if (!rp) {
+		metrics_drop(REASON_OVERLOAD);
+		return true;
+	}
+	memcpy(rp->buf, rsp->raw.s, rsp->raw.len);
+	rp->len = rsp->raw.len;
+	rp->p = p;
+	rp->in = *p->p_rsp_in;
+	rp->known = known;
+	rp->next = p->p_rparked;
+	if (rp->next)
+		rp->next->prev = rp;
+	p->p_rparked = rp;
+	p->p_nrparked++;
+	if (media_answer(p->p_media, rsp, rsp->body, rparked_done, rp)) {
+		rparked_unlink(rp);
+		free(rp->buf);
+		free(rp);
+		metrics_drop(REASON_MEDIA_ANCHOR);
+	}
+	return true;
+}
+
+/* Where the callee of a call is reached, from its 2xx. */
+static void
+callee_party(
+    const struct proxy *p, const struct sip_msg *rsp, struct media_party *pt)
+{
+	const struct sip_hdr *h;
+	struct sip_addr a;
+	struct str rest, v;
+
+	memset(pt, 0, sizeof(*pt));
+	pt->tp = p->p_rsp_in->tp;
+	pt->addr = p->p_rsp_in->src;
+	pt->conn_id = p->p_rsp_in->conn_id;
+	if ((h = sip_msg_hdr(rsp, SIP_HDR_CONTACT)) != NULL) {
+		rest = h->value;
+		if (sip_hdr_next_value(&rest, &v) && sip_addr_parse(v, &a) == 0)
+			(void)str_copy_cstr(
+			    a.uri_raw, pt->uri, sizeof(pt->uri));
+	}
+	if ((h = sip_msg_hdr(rsp, SIP_HDR_TO)) != NULL)
+		(void)str_copy_cstr(h->value, pt->hdr, sizeof(pt->hdr));
+}
+
+/* After relaying "rsp": the anchored call is up, or failed. */
+static void
+media_after_relay(struct proxy *p, const struct sip_msg *rsp)
+{
+	struct media_party callee;
+
+	if (!p->p_media || rsp->cseq.method != SIP_METHOD_INVITE ||
+	    !media_is_anchored(p->p_media, rsp->call_id))
+		return;
+	if (rsp->status >= 200 && rsp->status < 300 && p->p_rsp_in) {
+		callee_party(p, rsp, &callee);
+		media_confirm(p->p_media, rsp, &callee);
+	} else if (rsp->status >= 300 &&
+	    !media_is_confirmed(p->p_media, rsp->call_id))
+		media_delete(p->p_media, rsp->call_id);
 }
 
 /* Relay "rsp"; "known": it answers a request we forwarded. */
 static void
 relay(struct proxy *p, const struct sip_msg *rsp, bool known)
+{
+	if (answer_parked(p, rsp, known))
+		return;
+	relay_body(p, rsp, known, NULL);
+}
+
+/* Relay "rsp" with its body replaced by "*body" (NULL: kept). */
+static void
+relay_body(struct proxy *p, const struct sip_msg *rsp, bool known,
+    const struct str *body)
 {
 	const struct sip_via *ours = &rsp->via[0];
 	struct sip_wbuf w;
@@ -555,7 +724,7 @@ relay(struct proxy *p, const struct sip_msg *rsp, bool known)
 	    hex_parse(cn, &conn_id))
 		dst.conn_id = conn_id;
 	sip_wbuf_init(&w, p->p_obuf, p->p_obuf_cap);
-	if (sip_build_response_relay(&w, rsp)) {
+	if (sip_build_response_relay_body(&w, rsp, body)) {
 		metrics_drop(REASON_OVERLOAD);
 		return;
 	}
@@ -578,6 +747,7 @@ relay(struct proxy *p, const struct sip_msg *rsp, bool known)
 	if (proxy_send(p, &dst, w.b, w.len))
 		log_debug(
 		    "relay to %s failed", sa_fmt(&dst.addr, a, sizeof(a)));
+	media_after_relay(p, rsp);
 }
 
 void
@@ -617,6 +787,45 @@ reject(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 }
 
 #define MAX_OWN_ROUTES 4
+
+/*
+ * Would the SDES keys (a=crypto) of "msg" cross a hop over "tp" in the
+ * clear? Anyone on the path could then decrypt the media: the media
+ * policy refuses (docs/MEDIA.md). An anchored call carries rtpengine's
+ * keys for the next leg, or none, so the same test covers it.
+ */
+static bool
+keys_exposed(
+    const struct proxy *p, const struct sip_msg *msg, enum sip_transport tp)
+{
+	return p->p_cfg->media.enabled && tp != SIP_TP_TLS && has_sdp(msg) &&
+	    str_contains_nocase(msg->body, STR("a=crypto:"));
+}
+
+static void
+refuse_keys(
+    struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in)
+{
+	if (msg->method == SIP_METHOD_INVITE && !msg->to.tag.len &&
+	    !media_is_confirmed(p->p_media, msg->call_id))
+		media_delete(p->p_media, msg->call_id);
+	reject(p, msg, in, 488, STR("Not Acceptable Here"),
+	    REASON_MEDIA_KEYS_EXPOSED,
+	    STR("Reason: SIP;cause=488;text=\"SDES keys would cross an "
+		"unencrypted hop\"\r\n"));
+}
+
+/* May the keys of "msg" go to every upstream of the pool? */
+static bool
+pool_exposes_keys(const struct proxy *p, const struct sip_msg *msg)
+{
+	unsigned i;
+
+	for (i = 0; i < p->p_cfg->nupstreams; i++)
+		if (keys_exposed(p, msg, p->p_cfg->upstreams[i].tp))
+			return true;
+	return false;
+}
 
 /*
  * Walk the Route values from the top: count the leading ones that name
@@ -695,6 +904,11 @@ to_user(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 		    REASON_NOT_REGISTERED, STR_NULL);
 		return;
 	}
+	for (unsigned i = 0; i < n; i++)
+		if (keys_exposed(p, msg, t[i].dst.tp)) {
+			refuse_keys(p, msg, in);
+			return;
+		}
 	if (txn_start_fork(p, msg, in, key, lh, strip, t, n))
 		reject(p, msg, in, 500, STR("Server Internal Error"),
 		    REASON_OVERLOAD, STR_NULL);
@@ -802,6 +1016,10 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		if (cn_id && dst.tp != SIP_TP_UDP && cn_id != in->conn_id &&
 		    tp_conn_alive(p->p_tp, cn_id))
 			dst.conn_id = cn_id;
+		if (keys_exposed(p, msg, dst.tp)) {
+			refuse_keys(p, msg, in);
+			return;
+		}
 		if (proxy_forward(p, msg, in, &dst, STR_NULL, key, lh, 0,
 			npop + strip, true))
 			reject(p, msg, in, 503, STR("Service Unavailable"),
@@ -830,7 +1048,15 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 			return;
 		}
 		upstream_dst(&p->p_pool.up[u], &dst);
+		if (keys_exposed(p, msg, dst.tp)) {
+			refuse_keys(p, msg, in);
+			return;
+		}
 		proxy_forward(p, msg, in, &dst, STR_NULL, key, lh, 0, 0, false);
+		return;
+	}
+	if (pool_exposes_keys(p, msg)) {
+		refuse_keys(p, msg, in);
 		return;
 	}
 	err = txn_start(p, msg, in, key, lh, strip);
@@ -886,6 +1112,16 @@ struct parked {
 	uint64_t edit_drop;
 	size_t edit_len;
 	char *edit_add;
+	/* A call the fraud guard counted before a later guard parked. */
+	struct fraud_callref *fraud_ref;
+	unsigned fraud_dclass;
+	/* rtpengine's answer to the media guard's offer. */
+	bool media_have;
+	int media_err;
+	char *media_sdp;
+	size_t media_len;
+	char media_why[64];
+	size_t media_why_len;
 };
 
 #define PARK_MAX 4096 /* requests waiting at once; then fail open/closed */
@@ -918,10 +1154,33 @@ parked_run(struct parked *pk)
 		p->p_rx_buf = pk->buf;
 		p->p_rx_len = pk->len;
 		handle_request(p, p->p_msg, &pk->in, pk);
-	}
+	} else if (pk->fraud_ref)
+		frt_call_undo(p->p_guard->fraud, pk->fraud_ref);
+	free(pk->media_sdp);
 	free(pk->edit_add);
 	free(pk->buf);
 	free(pk);
+}
+
+/* rtpengine answered the media guard's offer (or gave up). */
+static void
+parked_media(int err, struct str sdp, struct str why, void *arg)
+{
+	struct parked *pk = arg;
+
+	pk->media_have = true;
+	pk->media_err = err;
+	pk->media_why_len =
+	    why.len < sizeof(pk->media_why) ? why.len : sizeof(pk->media_why);
+	if (pk->media_why_len)
+		memcpy(pk->media_why, why.s, pk->media_why_len);
+	if (!err && !(pk->media_sdp = malloc(sdp.len ? sdp.len : 1)))
+		pk->media_err = ENOMEM;
+	else if (!err) {
+		memcpy(pk->media_sdp, sdp.s, sdp.len);
+		pk->media_len = sdp.len;
+	}
+	parked_run(pk); /* the loop's before-sleep hook flushes */
 }
 
 /* The DNSBL verdict arrived. */
@@ -980,6 +1239,11 @@ park(struct proxy *p, const struct rx_meta *in, const struct guard_ctx *gx)
 	pk->in = *in;
 	pk->resume_at = gx->resume_at;
 	pk->dnsbl_have = pk->robinson_have = false;
+	pk->fraud_ref = gx->fraud_ref;
+	pk->fraud_dclass = gx->fraud_dclass;
+	pk->media_have = false;
+	pk->media_sdp = NULL;
+	pk->media_len = pk->media_why_len = 0;
 	pk->prev = NULL;
 	pk->next = p->p_parked;
 	if (pk->next)
@@ -1006,8 +1270,9 @@ edited(struct proxy *p, const struct sip_msg *msg, const struct guard_ctx *gx)
 	lim.max_msg_size = p->p_obuf_cap;
 	lim.max_headers += 8;
 	sip_wbuf_init(&w, p->p_ebuf, p->p_obuf_cap - 1024);
-	if (sip_build_edit(
-		&w, msg, gx->edit_drop, str_make(gx->edit_add, gx->edit_len)) ||
+	if (sip_build_edit_body(&w, msg, gx->edit_drop,
+		str_make(gx->edit_add, gx->edit_len),
+		gx->edit_body_set ? &gx->edit_body : NULL) ||
 	    sip_parse(&lim, p->p_emsg, w.b, w.len)) {
 		log_printf(LOGL_ERROR,
 		    "proxy: the changed request does not fit or parse; "
@@ -1047,6 +1312,7 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 	gx.src = &in->src;
 	gx.tp = in->tp;
 	gx.tp_name = sip_transport_lc(in->tp);
+	gx.tls_peer = tp_conn_tls(p->p_tp, in->conn_id);
 	gx.role = role;
 	gx.peer = peer;
 	gx.auth = p->p_auth;
@@ -1069,12 +1335,28 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 		gx.edit_len = resume->edit_len;
 		if (gx.edit_len)
 			memcpy(gx.edit_add, resume->edit_add, gx.edit_len);
+		gx.fraud_ref = resume->fraud_ref;
+		gx.fraud_dclass = resume->fraud_dclass;
+		gx.media_have = resume->media_have;
+		gx.media_err = resume->media_err;
+		gx.media_sdp = str_make(resume->media_sdp, resume->media_len);
+		gx.media_why =
+		    str_make(resume->media_why, resume->media_why_len);
 	}
-	if (guard_may_park(p->p_guard) && p->p_nparked < PARK_MAX &&
+	gx.media = p->p_media;
+	gx.media_conn_id = in->conn_id;
+	/* What route_request's to_user() will take: a call to a phone. */
+	gx.media_to_user = p->p_loc && !msg->to.tag.len &&
+	    (role == ROLE_PBX || role == ROLE_CARRIER) &&
+	    (cfg_domain(p->p_cfg, msg->ruri.host) ||
+		tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port));
+	if ((guard_may_park(p->p_guard) || p->p_media) &&
+	    p->p_nparked < PARK_MAX &&
 	    (p->p_spare || (p->p_spare = calloc(1, sizeof(*p->p_spare))))) {
 		gx.park_done = parked_done;
 		gx.park_resume = parked_resume;
 		gx.park_robinson = parked_robinson;
+		gx.park_media = parked_media;
 		gx.park = p->p_spare;
 	}
 	gx.options_self = msg->method == SIP_METHOD_OPTIONS &&
@@ -1086,10 +1368,13 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 		guard_malformed(p->p_guard, &in->src);
 	switch (vd) {
 	case GUARD_CONTINUE:
-		if ((gx.edit_drop || gx.edit_len) &&
+		if ((gx.edit_drop || gx.edit_len || gx.edit_body_set) &&
 		    !(msg = edited(p, msg, &gx))) {
 			if (gx.fraud_ref)
 				frt_call_undo(p->p_guard->fraud, gx.fraud_ref);
+			if (gx.edit_body_set &&
+			    !media_is_confirmed(p->p_media, p->p_msg->call_id))
+				media_delete(p->p_media, p->p_msg->call_id);
 			reject(p, p->p_msg, in, 500,
 			    STR("Server Internal Error"), REASON_OVERLOAD,
 			    STR_NULL);
@@ -1105,9 +1390,15 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 		}
 		if (p->p_guard->fraud && msg->method == SIP_METHOD_BYE)
 			frt_on_request(p->p_guard->fraud, msg, key, &in->src);
+		/* The call ends: rtpengine lets its ports go. */
+		if (msg->method == SIP_METHOD_BYE)
+			media_delete(p->p_media, msg->call_id);
 		route_request(p, msg, in, role, key, tx, gx.acct, reg_retrans);
 		return;
 	case GUARD_REPLY:
+		/* A guard after fraud refused a call fraud counted. */
+		if (gx.fraud_ref)
+			frt_call_undo(p->p_guard->fraud, gx.fraud_ref);
 		if (res.status == 401 || res.status == 407) {
 			/* A challenge: the auth event has logged it. */
 			metrics_reject(res.reason);
@@ -1123,9 +1414,12 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 			return;
 		/* Out of memory: the lookup's answer finds nothing parked. */
 		guard_cancel(p->p_guard, p->p_spare);
+		media_cancel(p->p_media, p->p_spare);
 		res.reason = REASON_OVERLOAD;
 		/* fall through */
 	case GUARD_DROP:
+		if (gx.fraud_ref)
+			frt_call_undo(p->p_guard->fraud, gx.fraud_ref);
 		proxy_log_reject(msg, in, "drop", res.reason, 0, res.guard);
 		metrics_drop(res.reason);
 		return;
@@ -1153,6 +1447,8 @@ route_response(struct proxy *p, const struct sip_msg *msg,
 	}
 	if (str_has_prefix(v->branch, STR(NATPING_PREFIX)))
 		return; /* a NATed contact answered our keep-alive */
+	if (str_has_prefix(v->branch, STR(MEDIABYE_PREFIX)))
+		return; /* a party answered our media-timeout BYE */
 	if (!branch_parse(v->branch, &key, &lh, &attempt)) {
 		proxy_log_reject(msg, in, "drop", REASON_STRAY_RESPONSE, 0,
 		    "branch is not ours");
@@ -1181,8 +1477,10 @@ handle_response(
 {
 	metrics_response_in(msg->status);
 	p->p_rsp_src = &in->src;
+	p->p_rsp_in = in;
 	route_response(p, msg, in, &msg->via[0]);
 	p->p_rsp_src = NULL;
+	p->p_rsp_in = NULL;
 }
 
 static void
@@ -1262,6 +1560,77 @@ before_sleep(void *arg)
 	tp_flush(p->p_tp);
 }
 
+/*
+ * A BYE from us to party "to" of a call whose media stopped, in the
+ * name of party "from" (RFC 3261 15.1.1 as a UA would; we
+ * record-routed the dialog, so both parties take our BYE).
+ */
+static void
+media_bye(struct proxy *p, struct str call_id, const struct media_party *to,
+    const struct media_party *from)
+{
+	const struct sa *local;
+	struct sip_wbuf w;
+	struct tp_dst dst;
+
+	if (!to->uri[0] || !to->hdr[0] || !from->hdr[0])
+		return;
+	local = tp_local(p->p_tp, to->tp, sa_family(&to->addr));
+	if (!local && to->tp == SIP_TP_TLS)
+		local = tp_local(p->p_tp, SIP_TP_TCP, sa_family(&to->addr));
+	if (!local)
+		return;
+	sip_wbuf_init(&w, p->p_obuf2, p->p_obuf_cap);
+	sip_wbuf_put(&w, STR("BYE "));
+	put_cstr(&w, to->uri);
+	sip_wbuf_put(&w, STR(" SIP/2.0\r\nVia: SIP/2.0/"));
+	sip_wbuf_put(&w, sip_transport_name(to->tp));
+	sip_wbuf_putc(&w, ' ');
+	put_hostport(&w, p, local);
+	sip_wbuf_put(&w, STR(";branch=" MEDIABYE_PREFIX));
+	put_hex(&w, finalize(mix_u64(p->p_secret[0], ++p->p_bye_seq)), 16);
+	if (to->tp == SIP_TP_UDP)
+		sip_wbuf_put(&w, STR(";rport"));
+	sip_wbuf_put(&w, STR("\r\nMax-Forwards: 70\r\nFrom: "));
+	put_cstr(&w, from->hdr);
+	sip_wbuf_put(&w, STR("\r\nTo: "));
+	put_cstr(&w, to->hdr);
+	sip_wbuf_put(&w, STR("\r\nCall-ID: "));
+	sip_wbuf_put(&w, call_id);
+	sip_wbuf_put(&w, STR("\r\nCSeq: "));
+	sip_wbuf_putu(&w, (uint64_t)from->cseq + 1);
+	sip_wbuf_put(&w,
+	    STR(" BYE\r\nReason: SIP;cause=408;text=\"media timeout\"\r\n"
+		"Content-Length: 0\r\n\r\n"));
+	if (w.overflow)
+		return;
+	memset(&dst, 0, sizeof(dst));
+	dst.tp = to->tp;
+	dst.addr = to->addr;
+	dst.conn_id =
+	    to->tp != SIP_TP_UDP && tp_conn_alive(p->p_tp, to->conn_id) ?
+	    to->conn_id :
+	    0;
+	proxy_send(p, &dst, w.b, w.len);
+}
+
+/* The media anchor found a call without media: end it both ways. */
+static void
+on_media_end(const struct media_end *e, void *arg)
+{
+	struct proxy *p = arg;
+	struct rx_meta in;
+
+	memset(&in, 0, sizeof(in));
+	in.tp = e->caller->tp;
+	in.src = e->caller->addr;
+	proxy_log_reject(NULL, &in, "media_timeout", REASON_MEDIA_TIMEOUT, 0,
+	    "call ended: its media stopped");
+	metrics_drop(REASON_MEDIA_TIMEOUT);
+	media_bye(p, e->call_id, e->callee, e->caller);
+	media_bye(p, e->call_id, e->caller, e->callee);
+}
+
 int
 proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg)
 {
@@ -1307,6 +1676,8 @@ proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg)
 		goto out;
 	if ((err = tp_alloc(&p->p_tp, l, cfg, on_rx, on_gate, p)))
 		goto out;
+	if ((err = media_alloc(&p->p_media, l, cfg, on_media_end, p)))
+		goto out;
 	upstream_init(&p->p_pool, p);
 	loop_set_before_sleep(l, before_sleep, p);
 out:
@@ -1322,6 +1693,15 @@ proxy_free(struct proxy *p)
 {
 	if (!p)
 		return;
+	/* First: its pending commands point at parked requests. */
+	media_free(p->p_media);
+	while (p->p_rparked) {
+		struct rparked *rp = p->p_rparked;
+
+		p->p_rparked = rp->next;
+		free(rp->buf);
+		free(rp);
+	}
 	if (p->p_tp)
 		upstream_fini(&p->p_pool, p->p_loop);
 	txn_table_fini(&p->p_txns, p->p_loop);
@@ -1335,6 +1715,7 @@ proxy_free(struct proxy *p)
 		struct parked *pk = p->p_parked;
 
 		p->p_parked = pk->next;
+		free(pk->media_sdp);
 		free(pk->edit_add);
 		free(pk->buf);
 		free(pk);
@@ -1360,4 +1741,5 @@ void
 proxy_reload(struct proxy *p)
 {
 	guard_reload_signatures(p->p_guard);
+	tp_tls_reload(p->p_tp);
 }

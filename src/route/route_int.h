@@ -15,6 +15,7 @@
 #include "net/tp.h"
 #include "auth/auth.h"
 #include "route/location.h"
+#include "media/media.h"
 #include "route/proxy.h"
 #include "sip/sip.h"
 
@@ -211,7 +212,15 @@ struct proxy {
 	uint64_t p_ping_seq;
 	char *p_regbuf; /* REG_BUF bytes: the 200's Contact lines */
 	const struct sa *p_rsp_src; /* source of the response being handled */
+	const struct rx_meta *p_rsp_in; /* and how it came */
+	struct media *p_media; /* the rtpengine anchor, NULL: none */
+	struct rparked *p_rparked; /* responses waiting for rtpengine */
+	unsigned p_nrparked;
+	uint64_t p_bye_seq; /* our BYEs of calls whose media stopped */
 };
+
+/* Our BYE of a call whose media stopped (responses are absorbed). */
+#define MEDIABYE_PREFIX "z9hG4bKcnm"
 
 #define REG_BUF 16384
 

@@ -516,13 +516,26 @@ sip_build_request(struct sip_wbuf *w, const struct sip_msg *req,
 int
 sip_build_response_relay(struct sip_wbuf *w, const struct sip_msg *rsp)
 {
+	return sip_build_response_relay_body(w, rsp, NULL);
+}
+
+/*
+ * The relayed response with its body replaced (the media anchor's
+ * rewritten SDP): see sip.h.
+ */
+int
+sip_build_response_relay_body(
+    struct sip_wbuf *w, const struct sip_msg *rsp, const struct str *body)
+{
 	const struct sip_hdr *h;
 	const char *second = NULL;
+	struct str b;
 	unsigned i;
 	bool cl_done = false;
 
 	if (w == NULL || rsp == NULL || rsp->is_request || rsp->nvia == 0)
 		return EINVAL;
+	b = body ? *body : rsp->body;
 	if (rsp->nvia > 1 && rsp->via[1].hdr_idx == rsp->via[0].hdr_idx)
 		second = rsp->via[1].raw.s;
 
@@ -534,15 +547,15 @@ sip_build_response_relay(struct sip_wbuf *w, const struct sip_msg *rsp)
 			put_line_rest(w, h, second);
 		else if (h->id == SIP_HDR_CONTENT_LENGTH) {
 			if (!cl_done)
-				put_content_length(w, rsp->body.len);
+				put_content_length(w, b.len);
 			cl_done = true;
 		} else
 			sip_wbuf_put(w, h->line);
 	}
 	if (!cl_done)
-		put_content_length(w, rsp->body.len);
+		put_content_length(w, b.len);
 	sip_wbuf_put(w, CRLF);
-	sip_wbuf_put(w, rsp->body);
+	sip_wbuf_put(w, b);
 	return w->overflow ? ENOSPC : 0;
 }
 
@@ -555,11 +568,21 @@ int
 sip_build_edit(struct sip_wbuf *w, const struct sip_msg *req, uint64_t drop,
     struct str add)
 {
+	return sip_build_edit_body(w, req, drop, add, NULL);
+}
+
+/* The same with the body replaced when "body" is not NULL. */
+int
+sip_build_edit_body(struct sip_wbuf *w, const struct sip_msg *req,
+    uint64_t drop, struct str add, const struct str *body)
+{
 	const struct sip_hdr *h;
+	struct str b;
 	unsigned i;
 
 	if (w == NULL || req == NULL || !req->is_request || !lines_ok(add))
 		return EINVAL;
+	b = body ? *body : req->body;
 	sip_wbuf_put(w, req->start_line);
 	sip_wbuf_put(w, CRLF);
 	for (i = 0; i < req->nhdrs; i++) {
@@ -570,8 +593,8 @@ sip_build_edit(struct sip_wbuf *w, const struct sip_msg *req, uint64_t drop,
 		sip_wbuf_put(w, h->line);
 	}
 	sip_wbuf_put(w, add);
-	put_content_length(w, req->body.len);
+	put_content_length(w, b.len);
 	sip_wbuf_put(w, CRLF);
-	sip_wbuf_put(w, req->body);
+	sip_wbuf_put(w, b);
 	return w->overflow ? ENOSPC : 0;
 }

@@ -422,6 +422,13 @@ int sip_build_request(struct sip_wbuf *w, const struct sip_msg *req,
  * Returns 0, EINVAL when "rsp" is not a parsed response, or ENOSPC.
  */
 int sip_build_response_relay(struct sip_wbuf *w, const struct sip_msg *rsp);
+/*
+ * The same with the body replaced by "*body" (NULL: kept), and
+ * Content-Length set to its length. The other header fields, the
+ * Content-Type among them, are kept.
+ */
+int sip_build_response_relay_body(
+    struct sip_wbuf *w, const struct sip_msg *rsp, const struct str *body);
 
 /*
  * Rewrite a request in place of its sender: the start line and every
@@ -434,5 +441,11 @@ int sip_build_response_relay(struct sip_wbuf *w, const struct sip_msg *rsp);
  */
 int sip_build_edit(struct sip_wbuf *w, const struct sip_msg *req, uint64_t drop,
     struct str add);
+/*
+ * sip_build_edit() with the body replaced by "*body" (NULL: kept) and
+ * Content-Length set to its length (the media anchor's SDP).
+ */
+int sip_build_edit_body(struct sip_wbuf *w, const struct sip_msg *req,
+    uint64_t drop, struct str add, const struct str *body);
 
 #endif /* CENTINELA_SIP_SIP_H */

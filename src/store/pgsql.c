@@ -92,7 +92,12 @@ static const char pg_v4[] =
 static const char pg_v5[] =
     STORE_SCHEMA_V5("text COLLATE \"C\" NOT NULL", "text", "bigint", "");
 
-static const char *const pg_steps[] = { pg_v1, pg_v2, pg_v3, pg_v4, pg_v5 };
+/* Version 6: sealed device secrets, certificate bindings, devices. */
+static const char pg_v6[] =
+    STORE_SCHEMA_V6("text COLLATE \"C\" NOT NULL", "text", "bigint", "");
+
+static const char *const pg_steps[] = { pg_v1, pg_v2, pg_v3, pg_v4, pg_v5,
+	pg_v6 };
 
 _Static_assert(sizeof(pg_steps) / sizeof(pg_steps[0]) == STORE_SCHEMA_VERSION,
     "one PostgreSQL migration step per schema version");

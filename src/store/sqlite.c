@@ -83,7 +83,12 @@ static const char sq_v4[] =
 static const char sq_v5[] =
     STORE_SCHEMA_V5("TEXT NOT NULL", "TEXT", "INTEGER", " WITHOUT ROWID");
 
-static const char *const sq_steps[] = { sq_v1, sq_v2, sq_v3, sq_v4, sq_v5 };
+/* Version 6: sealed device secrets, certificate bindings, devices. */
+static const char sq_v6[] =
+    STORE_SCHEMA_V6("TEXT NOT NULL", "TEXT", "INTEGER", " WITHOUT ROWID");
+
+static const char *const sq_steps[] = { sq_v1, sq_v2, sq_v3, sq_v4, sq_v5,
+	sq_v6 };
 
 _Static_assert(sizeof(sq_steps) / sizeof(sq_steps[0]) == STORE_SCHEMA_VERSION,
     "one SQLite migration step per schema version");

@@ -5,7 +5,8 @@
  * column tables of store/store_sql.c), accounts and bindings. The
  * guard's state is in store/store_ban.c, the numbering data in
  * store/store_num.c, the alerts in store/store_alert.c, the fraud
- * engine's subjects in store/store_fraud.c.
+ * engine's subjects in store/store_fraud.c, the provisioned devices in
+ * store/store_device.c.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -474,6 +475,8 @@ walk_row(const void *row, void *arg)
 	}
 	case STORE_ROW_FRAUD:
 		return w->h.fraud(row, w->arg);
+	case STORE_ROW_DEVICE:
+		return w->h.device(row, w->arg);
 	case STORE_ROW_NUM_DATASET:
 	case STORE_ROW_I64:
 		break;
@@ -880,8 +883,8 @@ store_account_update(struct store *s, const struct account *a)
 }
 
 /*
- * Delete account (user, domain) and bump the generation in one
- * transaction. Returns 0, ENOENT, EINVAL, EIO.
+ * Delete account (user, domain) with the devices bound to it and bump
+ * the generation in one transaction. Returns 0, ENOENT, EINVAL, EIO.
  */
 int
 store_account_del(struct store *s, const char *user, const char *domain)
@@ -900,6 +903,9 @@ store_account_del(struct store *s, const char *user, const char *domain)
 		return err;
 	err = store_key_run(
 	    s, STORE_ACC_DEL, &store_accounts, key, 2, NULL, true);
+	if (!err)
+		err = store_key_run(s, STORE_DEV_DEL_ACCOUNT, &store_accounts,
+		    key, 2, NULL, false);
 	if (!err)
 		err = store_meta_bump(s, STORE_META_GENERATION);
 	return store_own_end(s, own, err);

@@ -27,6 +27,17 @@
 #define STORE_USER_MAX 64 /* bytes incl. NUL */
 #define STORE_DOMAIN_MAX 128
 #define STORE_CIDRS_MAX 256
+/*
+ * The device secret sealed for the provisioning service (auth/seal.h,
+ * base64 text): only the daemon's provisioning service opens it.
+ */
+#define STORE_SECRET_BOX_MAX 160
+/*
+ * The client certificate an account's phone must present over mutual
+ * TLS: "sha256:" and 64 lower-case hex digits (the certificate's
+ * fingerprint) or "subject:" and the subject DN (RFC 2253); "" = none.
+ */
+#define STORE_TLSID_MAX 320
 
 enum account_status {
 	ACCOUNT_ACTIVE = 0,
@@ -46,6 +57,9 @@ struct account {
 	uint32_t max_contacts; /* 0 = the registrar default */
 	char allow_cidrs
 	    [STORE_CIDRS_MAX]; /* "10.0.0.0/8,2001:db8::/32"; "" any */
+	/* Schema version 6. */
+	char secret_box[STORE_SECRET_BOX_MAX]; /* auth/seal.h; "" = none */
+	char tls_id[STORE_TLSID_MAX]; /* client-certificate binding, "" none */
 };
 
 #define STORE_AOR_MAX 200
@@ -616,5 +630,77 @@ int store_fraud_resumed(struct store *s, store_fraud_name_h *h, void *arg);
  * than an account's), EIO.
  */
 int store_fraud_suspend(struct store *s, const char *name);
+
+/*
+ * ---- provisioned devices (schema version 6) ---------------------------------
+ *
+ * A phone the provisioning service (prov/prov.h) configures, keyed by
+ * its MAC address (12 lower-case hex digits, store_mac_parse()) and
+ * bound to one account. "pending" says the phone has not fetched the
+ * account's current device secret yet: set when the device is bound
+ * and when the account's secret is rotated (store_device_pending()),
+ * cleared by the fetch that served the secret in force.
+ */
+#define STORE_MAC_MAX 13 /* 12 hex digits + NUL */
+#define STORE_TEMPLATE_MAX 16
+#define STORE_DISPLAY_MAX 64
+
+struct device {
+	char mac[STORE_MAC_MAX]; /* "001565aabbcc" */
+	char user[STORE_USER_MAX]; /* the account */
+	char domain[STORE_DOMAIN_MAX];
+	char tmpl[STORE_TEMPLATE_MAX]; /* "snom", "yealink", ... */
+	char display[STORE_DISPLAY_MAX]; /* display name; "" = the user */
+	int64_t created; /* unix seconds */
+	int64_t last_fetch; /* 0 = never */
+	uint32_t fetches; /* saturates */
+	uint32_t pending; /* 1: the current secret not fetched yet */
+	char last_source[STORE_SRC_MAX]; /* address of the last fetch */
+};
+
+/*
+ * A MAC address as people write it ("00:15:65:AA:BB:CC",
+ * "00-15-65-aa-bb-cc", "001565aabbcc", "0015.65aa.bbcc") into its
+ * canonical form "001565aabbcc" (out: STORE_MAC_MAX bytes). Returns 0
+ * or EINVAL (out then "").
+ */
+int store_mac_parse(const char *in, char *out);
+
+/*
+ * Bind device "d" (created, fetches and last_* as given; pending as
+ * given) to its account. Returns 0, EEXIST (the MAC is bound),
+ * ENOENT (no account d->user@d->domain), EINVAL (a MAC that is not
+ * canonical, an empty user, domain or template, an over-long member),
+ * EIO.
+ */
+int store_device_add(struct store *s, const struct device *d);
+/* Device "mac" (canonical) into "d". Returns 0, ENOENT, EINVAL, EIO. */
+int store_device_get(struct store *s, const char *mac, struct device *d);
+/* Unbind device "mac". Returns 0, ENOENT, EINVAL, EIO. */
+int store_device_del(struct store *s, const char *mac);
+typedef int(store_device_h)(const struct device *d, void *arg);
+/* Every device, ordered by MAC. Same rules as store_account_each(). */
+int store_device_each(struct store *s, store_device_h *h, void *arg);
+/*
+ * The first device (by MAC) bound to account (user, domain) into "d"
+ * (may be NULL). Returns 0, ENOENT (none), EINVAL, EIO.
+ */
+int store_device_of(
+    struct store *s, const char *user, const char *domain, struct device *d);
+/*
+ * A fetch of device "mac" from "source" at "now" served the sealed
+ * secret "box": last_fetch, last_source and fetches move; pending is
+ * cleared only when "box" is still the account's secret_box (a secret
+ * rotated meanwhile stays pending). Returns 0, ENOENT, EINVAL, EIO.
+ */
+int store_device_fetched(struct store *s, const char *mac, int64_t now,
+    const char *source, const char *box);
+/*
+ * The account (user, domain) has a new device secret: every device
+ * bound to it becomes pending; *n (may be NULL) = how many. Returns
+ * 0, EINVAL, EIO.
+ */
+int store_device_pending(
+    struct store *s, const char *user, const char *domain, uint64_t *n);
 
 #endif /* CENTINELA_STORE_STORE_H */

@@ -30,7 +30,7 @@
  * this many migration steps; step i takes the database from version i
  * to i + 1. Version 0 is a database without our tables.
  */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 #define STORE_ERRMSG_MAX 256
 
@@ -49,9 +49,10 @@
  * name). A *_DATA list is the same without the id the database
  * assigns (what an INSERT names).
  */
-#define STORE_ACCOUNT_COLUMNS                                      \
-	"username, domain, status, ha1_md5, ha1_sha256, pw_hash, " \
-	"created, secret_rotated, pw_changed, max_contacts, allow_cidrs"
+#define STORE_ACCOUNT_COLUMNS                                              \
+	"username, domain, status, ha1_md5, ha1_sha256, pw_hash, "         \
+	"created, secret_rotated, pw_changed, max_contacts, allow_cidrs, " \
+	"secret_box, tls_id"
 #define STORE_BINDING_COLUMNS                                           \
 	"aor, contact, source, path, call_id, cseq, instance, reg_id, " \
 	"user_agent, q, expires"
@@ -79,9 +80,12 @@
 #define STORE_ALERT_DLV_COLUMNS \
 	"alert, channel, state, attempts, next_try, updated, last_error"
 #define STORE_FRAUD_COLUMNS "kind, name, suspended, updated, state"
+#define STORE_DEVICE_COLUMNS                                              \
+	"mac, username, domain, template, display, created, last_fetch, " \
+	"fetches, pending, last_source"
 
-/* The most parameters a statement takes (a whole account or binding). */
-#define STORE_PARAMS_MAX 11
+/* The most parameters a statement takes (a whole account). */
+#define STORE_PARAMS_MAX 13
 
 /*
  * Schema version 2, the guard's state, written once for both backends:
@@ -235,6 +239,30 @@
 	"(kind, suspended);"
 
 /*
+ * Schema version 6, provisioning (store/store_device.c), with the
+ * spellings of version 3: the accounts' sealed device secret and
+ * client-certificate binding, and the devices bound to accounts. The
+ * index serves the account's devices (store_device_of(), pending, the
+ * delete of an account).
+ */
+#define STORE_SCHEMA_V6(KEY, TEXT, INT, NOROWID)                               \
+	"ALTER TABLE accounts ADD COLUMN secret_box " TEXT                     \
+	" NOT NULL DEFAULT '';"                                                \
+	"ALTER TABLE accounts ADD COLUMN tls_id " TEXT " NOT NULL DEFAULT '';" \
+	"CREATE TABLE devices ("                                               \
+	" mac " KEY " PRIMARY KEY,"                                            \
+	" username " KEY ","                                                   \
+	" domain " KEY ","                                                     \
+	" template " KEY ","                                                   \
+	" display " TEXT " NOT NULL DEFAULT '',"                               \
+	" created " INT " NOT NULL DEFAULT 0,"                                 \
+	" last_fetch " INT " NOT NULL DEFAULT 0,"                              \
+	" fetches " INT " NOT NULL DEFAULT 0,"                                 \
+	" pending " INT " NOT NULL DEFAULT 0,"                                 \
+	" last_source " TEXT " NOT NULL DEFAULT '')" NOROWID ";"               \
+	"CREATE INDEX devices_account ON devices (domain, username);"
+
+/*
  * A fraud subject as stored: struct fraud_rec with the blob as its
  * base64 text (EVP_EncodeBlock(): 4 characters per 3 bytes or part,
  * '='-padded). store/store_fraud.c converts; the backends see only this.
@@ -286,6 +314,7 @@ enum store_row_kind {
 	STORE_ROW_ALERT_DLV,
 	STORE_ROW_ALERT_DUE, /* struct alert_due: an alert_dlv and its alert */
 	STORE_ROW_FRAUD, /* struct fraud_row, maybe only some columns */
+	STORE_ROW_DEVICE,
 	STORE_ROW_I64 /* one integer: a meta value, a new id */
 };
 
@@ -320,6 +349,7 @@ extern const struct store_table store_alert_dlvs;
 extern const struct store_table store_alert_dues;
 extern const struct store_table store_fraud_subjects;
 extern const struct store_table store_fraud_names; /* the name column */
+extern const struct store_table store_devices;
 extern const struct store_table store_num_counts; /* struct num_stats */
 extern const struct store_table store_i64; /* one int64_t "value" */
 
@@ -348,6 +378,7 @@ union store_row {
 	struct alert_dlv dlv;
 	struct alert_due due;
 	struct fraud_row fraud;
+	struct device device;
 	struct num_stats stats;
 	int64_t i64;
 };
@@ -430,6 +461,14 @@ enum store_stmt {
 	STORE_FRAUD_RESUMED,
 	STORE_FRAUD_SUSPEND_ACCOUNT,
 	STORE_FRAUD_SUSPEND_SUBJECT,
+	STORE_DEV_ADD,
+	STORE_DEV_GET,
+	STORE_DEV_DEL,
+	STORE_DEV_EACH,
+	STORE_DEV_OF,
+	STORE_DEV_FETCHED,
+	STORE_DEV_PENDING,
+	STORE_DEV_DEL_ACCOUNT,
 	STORE_NSTMT
 };
 
@@ -687,6 +726,7 @@ union store_each_h {
 	store_alert_dlv_h *dlv;
 	store_alert_due_h *due;
 	store_fraud_row_h *fraud;
+	store_device_h *device;
 };
 
 /*

@@ -36,6 +36,7 @@
 #define ADCOL(name, kind, m, key)	COL(struct alert_dlv, name, kind, m, key)
 #define AUCOL(name, kind, m, key)	COL(struct alert_due, name, kind, m, key)
 #define FRCOL(name, kind, m, key)	COL(struct fraud_row, name, kind, m, key)
+#define DVCOL(name, kind, m, key)	COL(struct device, name, kind, m, key)
 
 #define T	STORE_COL_TEXT
 #define I64	STORE_COL_I64
@@ -53,6 +54,8 @@ static const struct store_col account_cols[] = {
 	ACOL("pw_changed",	I64,		pw_changed,	false),
 	ACOL("max_contacts",	U32,		max_contacts,	false),
 	ACOL("allow_cidrs",	T,		allow_cidrs,	false),
+	ACOL("secret_box",	T,		secret_box,	false),
+	ACOL("tls_id",		T,		tls_id,		false),
 };
 
 static const struct store_col binding_cols[] = {
@@ -213,6 +216,19 @@ static const struct store_col fraud_name_cols[] = {
 	FRCOL("name",		T,		name,		true),
 };
 
+static const struct store_col device_cols[] = {
+	DVCOL("mac",		T,		mac,		true),
+	DVCOL("username",	T,		user,		true),
+	DVCOL("domain",		T,		domain,		true),
+	DVCOL("template",	T,		tmpl,		true),
+	DVCOL("display",	T,		display,	false),
+	DVCOL("created",	I64,		created,	false),
+	DVCOL("last_fetch",	I64,		last_fetch,	false),
+	DVCOL("fetches",	U32,		fetches,	false),
+	DVCOL("pending",	U32,		pending,	false),
+	DVCOL("last_source",	T,		last_source,	false),
+};
+
 static const struct store_col counts_cols[] = {
 	NSCOL("ranges",		ranges),
 	NSCOL("own",		own),
@@ -281,6 +297,8 @@ const struct store_table store_fraud_subjects = TABLE("fraud_subjects",
 const struct store_table store_fraud_names = TABLE("fraud_subjects",
     "fraud subject", "", STORE_ROW_FRAUD, fraud_name_cols, 0, false,
     struct fraud_row);
+const struct store_table store_devices = TABLE("devices", "device", "",
+    STORE_ROW_DEVICE, device_cols, 1, false, struct device);
 const struct store_table store_num_counts = TABLE("counts", "counts", "",
     STORE_ROW_I64, counts_cols, 0, false, struct num_stats);
 const struct store_table store_i64 = TABLE("result", "value", "",
@@ -300,7 +318,8 @@ _Static_assert(NCOLS(account_cols) <= STORE_PARAMS_MAX &&
 	NCOLS(block_cols) <= STORE_PARAMS_MAX &&
 	NCOLS(alert_cols) <= STORE_PARAMS_MAX &&
 	NCOLS(dlv_cols) <= STORE_PARAMS_MAX &&
-	NCOLS(fraud_cols) <= STORE_PARAMS_MAX,
+	NCOLS(fraud_cols) <= STORE_PARAMS_MAX &&
+	NCOLS(device_cols) <= STORE_PARAMS_MAX,
     "STORE_PARAMS_MAX too small");
 
 /* ---- statements ------------------------------------------------------------ */
@@ -326,7 +345,7 @@ const struct store_sql store_sql[STORE_NSTMT] = {
 
 	[STORE_ACC_ADD] = { "account_add",
 	    "INSERT INTO accounts (" STORE_ACCOUNT_COLUMNS ") "
-	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
 	    "ON CONFLICT (domain, username) DO NOTHING" },
 	[STORE_ACC_GET] = { "account_get",
 	    "SELECT " STORE_ACCOUNT_COLUMNS " FROM accounts "
@@ -335,7 +354,8 @@ const struct store_sql store_sql[STORE_NSTMT] = {
 	    "UPDATE accounts SET status = $3, ha1_md5 = $4, "
 	    "ha1_sha256 = $5, pw_hash = $6, created = $7, "
 	    "secret_rotated = $8, pw_changed = $9, max_contacts = $10, "
-	    "allow_cidrs = $11 WHERE username = $1 AND domain = $2" },
+	    "allow_cidrs = $11, secret_box = $12, tls_id = $13 "
+	    "WHERE username = $1 AND domain = $2" },
 	[STORE_ACC_DEL] = { "account_del",
 	    "DELETE FROM accounts WHERE username = $1 AND domain = $2" },
 	[STORE_ACC_EACH] = { "account_each",
@@ -598,4 +618,38 @@ const struct store_sql store_sql[STORE_NSTMT] = {
 	[STORE_FRAUD_SUSPEND_SUBJECT] = { "fraud_suspend_subject",
 	    "UPDATE fraud_subjects SET suspended = 1 "
 	    "WHERE kind = 0 AND name = $1" },
+
+	/* ---- provisioned devices ---- */
+	[STORE_DEV_ADD] = { "device_add",
+	    "INSERT INTO devices (" STORE_DEVICE_COLUMNS ") "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+	    "ON CONFLICT (mac) DO NOTHING" },
+	[STORE_DEV_GET] = { "device_get",
+	    "SELECT " STORE_DEVICE_COLUMNS " FROM devices WHERE mac = $1" },
+	[STORE_DEV_DEL] = { "device_del",
+	    "DELETE FROM devices WHERE mac = $1" },
+	[STORE_DEV_EACH] = { "device_each",
+	    "SELECT " STORE_DEVICE_COLUMNS " FROM devices ORDER BY mac" },
+	[STORE_DEV_OF] = { "device_of",
+	    "SELECT " STORE_DEVICE_COLUMNS " FROM devices "
+	    "WHERE username = $1 AND domain = $2 ORDER BY mac LIMIT 1" },
+	/*
+	 * One statement: the comparison with the account's box and the
+	 * update see the same row, so a rotation that commits between
+	 * the service's read and this write keeps the device pending.
+	 */
+	[STORE_DEV_FETCHED] = { "device_fetched",
+	    "UPDATE devices SET last_fetch = $2, last_source = $3, "
+	    "fetches = CASE WHEN fetches >= 4294967295 THEN fetches "
+	    "ELSE fetches + 1 END, "
+	    "pending = CASE WHEN EXISTS (SELECT 1 FROM accounts WHERE "
+	    "accounts.username = devices.username AND "
+	    "accounts.domain = devices.domain AND "
+	    "accounts.secret_box = $4) THEN 0 ELSE pending END "
+	    "WHERE mac = $1" },
+	[STORE_DEV_PENDING] = { "device_pending",
+	    "UPDATE devices SET pending = 1 "
+	    "WHERE username = $1 AND domain = $2" },
+	[STORE_DEV_DEL_ACCOUNT] = { "device_del_account",
+	    "DELETE FROM devices WHERE username = $1 AND domain = $2" },
 };

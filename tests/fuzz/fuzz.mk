@@ -1,4 +1,4 @@
-# tests/fuzz/fuzz.mk -- libFuzzer harnesses of the SIP module.
+# tests/fuzz/fuzz.mk -- libFuzzer harnesses of the SIP and SDP parsers.
 # Run from the repository root:
 #
 #   make -f tests/fuzz/fuzz.mk                     build build/fuzz/fuzz_*
@@ -12,7 +12,7 @@
 CLANG		?= clang
 FUZZ_SECONDS	?= 30
 FUZZ_DIR	:= build/fuzz
-TARGETS		:= sip_parse sip_frame
+TARGETS		:= sip_parse sip_frame sdp
 BINS		:= $(TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 SIP_SRC		:= $(sort $(wildcard src/sip/*.c)) src/core/str.c
 SIP_HDR		:= $(wildcard src/sip/*.h) src/core/str.h src/core/poison.h
@@ -30,6 +30,13 @@ all: $(BINS)
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(SIP_SRC) $(SIP_HDR)
 	@mkdir -p $(FUZZ_DIR)
 	$(CLANG) $(FUZZ_CFLAGS) $< $(SIP_SRC) -o $@
+
+# The SDP parser (media/sdp.c) needs only the string views.
+SDP_SRC		:= src/media/sdp.c src/core/str.c
+$(FUZZ_DIR)/fuzz_sdp: tests/fuzz/fuzz_sdp.c $(SDP_SRC) src/media/sdp.h \
+		src/core/str.h src/core/poison.h
+	@mkdir -p $(FUZZ_DIR)
+	$(CLANG) $(FUZZ_CFLAGS) $< $(SDP_SRC) -o $@
 
 # Seeds: tests/fuzz/corpus/<name>, or the sip_parse seeds when a target
 # has none of its own.

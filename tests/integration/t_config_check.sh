@@ -6,7 +6,10 @@
 #   broken files -> exit 1 and, on stderr, exactly "FILE:LINE: message"
 #   naming the line of the offending setting: an unknown setting, port
 #   70000, transport "sctp", a bad CIDR, two syntax errors, an unreadable
-#   file, and a file with three errors (each reported with its line).
+#   file, and a file with three errors (each reported with its line);
+#   TLS: a missing certificate, a key that does not match, an expired
+#   certificate, an unusable cipher list, min_version 1.1, "require"
+#   without ca_file, an unknown tls_profile, a malformed tls_id.
 TEST_ID=16
 . "$(dirname "$0")/lib.sh"
 
@@ -40,6 +43,9 @@ conf_bad() {
 	    { cat "$T/err"; fail "$f: other errors than expected"; }
 }
 
+# The shipped files name build/tls/{cert,key}.pem (make run creates them).
+sh "$TOP/scripts/tls-selfsigned.sh" "$T/build/tls" >/dev/null ||
+    fail "cannot make a TLS certificate"
 conf_ok "$TOP/etc/centinela.conf"
 conf_ok ""
 make_cert
@@ -141,3 +147,46 @@ conf_bad "$T/multi.conf" '4: port: 0 is out of range [1, 65535]' \
     '7: level: "loud" is not error, warn, info or debug'
 
 conf_bad "$T/missing.conf" '0: cannot read: No such file or directory'
+
+# ---- TLS: certificates are loaded by -t as the daemon would -------------
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj /CN=old -keyout "$T/old.key" -out "$T/old.csr" 2>/dev/null &&
+    openssl x509 -req -in "$T/old.csr" -signkey "$T/old.key" -days -1 \
+	-out "$T/old.pem" 2>/dev/null || fail "cannot make an expired certificate"
+C=$T/tls/cert.pem K=$T/tls/key.pem
+tls_conf() {	# tls_conf FILE TLS-SECTION-BODY [EXTRA]
+	cat >"$1" <<CONF
+listen = (
+	{ transport = "tls"; address = "127.0.0.1"; port = 5061; }
+);
+tls = {
+$2
+};
+metrics = { port = 0; };
+${3:-}
+CONF
+}
+tls_conf "$T/tls_missing.conf" "	certificate = \"$T/nope.pem\"; private_key = \"$K\";"
+conf_bad "$T/tls_missing.conf" "4: tls: certificate \"$T/nope.pem\": cannot load (error:80000002:system library::No such file or directory)"
+tls_conf "$T/tls_mismatch.conf" "	certificate = \"$C\"; private_key = \"$T/old.key\";"
+conf_bad "$T/tls_mismatch.conf" "4: tls: private_key \"$T/old.key\" does not match certificate \"$C\""
+tls_conf "$T/tls_expired.conf" "	certificate = \"$T/old.pem\"; private_key = \"$T/old.key\";"
+conf_bad "$T/tls_expired.conf" "4: tls: certificate \"$T/old.pem\" has expired"
+tls_conf "$T/tls_ciphers.conf" "	certificate = \"$C\"; private_key = \"$K\";
+	ciphers = \"NOT-A-CIPHER\";"
+grep -q . "$T/tls_ciphers.conf" || fail "no file"
+"$BIN" -t -c "$T/tls_ciphers.conf" >/dev/null 2>"$T/err" &&
+    fail "an unusable cipher list passed"
+grep -q "^$T/tls_ciphers.conf:4: tls: ciphers \"NOT-A-CIPHER\": no usable cipher" "$T/err" ||
+    { cat "$T/err"; fail "no error line for the cipher list"; }
+ok "tls_ciphers.conf: exit 1, no usable cipher"
+tls_conf "$T/tls_version.conf" "	certificate = \"$C\"; private_key = \"$K\";
+	min_version = \"1.1\";"
+conf_bad "$T/tls_version.conf" '6: min_version: "1.1" is not "1.2" or "1.3" (older versions are not offered)'
+tls_conf "$T/tls_require.conf" "	certificate = \"$C\"; private_key = \"$K\";
+	verify_client = \"require\";"
+conf_bad "$T/tls_require.conf" '4: tls: verify_client = "require" needs ca_file (the CA that signs the client certificates)'
+tls_conf "$T/tls_ref.conf" "	certificate = \"$C\"; private_key = \"$K\";" \
+    'peers = ( { name = "t"; cidr = "192.0.2.1"; role = "pbx"; tls_profile = "nope"; tls_id = "sha256:12ab"; } );'
+conf_bad "$T/tls_ref.conf" '8: tls_profile: no profile "nope" in tls.profiles' \
+    '8: tls_id: "sha256:12ab" is neither "sha256:<64 hex digits>" nor "subject:<DN>"'

@@ -33,7 +33,7 @@ refused() {
 ctl add 100 --generate >"$T/add.txt" || fail "user add 100 failed"
 grep -q '^password: ' "$T/add.txt" || fail "no generated password printed"
 ok "user add 100 --generate: $(grep -c . "$T/add.txt") lines, a password printed once"
-snapshot() { sqlite3 "$DB" "SELECT username, domain, status, ha1_md5, ha1_sha256, pw_hash FROM accounts ORDER BY 1"; }
+snapshot() { sqlite3 "$DB" "SELECT username, domain, status, ha1_md5, ha1_sha256, pw_hash, secret_box, tls_id FROM accounts ORDER BY 1"; }
 before=$(snapshot)
 
 # The issue's weak passwords, and some more.
@@ -68,13 +68,18 @@ ok "after every refusal: same accounts, same hashes, integrity ok"
 
 ctl list >"$T/list.txt" && ctl show 100 >"$T/show.txt" || fail "list/show failed"
 h=$(sqlite3 "$DB" "SELECT ha1_sha256 FROM accounts WHERE username = '100'")
+box=$(sqlite3 "$DB" "SELECT secret_box FROM accounts WHERE username = '100'")
+[ ${#box} -ge 60 ] || fail "user add sealed no device secret (box \"$box\")"
+[ "$(stat -c %a "$DB.key")" = 600 ] || fail "key file not created 0600"
+ok "user add sealed the device secret; key file $(basename "$DB.key") is 0600"
 pw=$(sed -n 's/^password: //p' "$T/add.txt")
 for f in "$T/list.txt" "$T/show.txt"; do
 	grep -qF "$h" "$f" && fail "$(basename "$f") shows an HA1"
 	grep -qF "$pw" "$f" && fail "$(basename "$f") shows the password"
 	grep -q 'argon2' "$f" && fail "$(basename "$f") shows the hash"
+	grep -qF "$box" "$f" && fail "$(basename "$f") shows the sealed secret"
 done
-ok "list and show print no secret, HA1 or hash"
+ok "list and show print no secret, HA1, hash or sealed secret"
 
 # A running daemon follows changes made meanwhile.
 start_centinela
@@ -86,7 +91,11 @@ python3 "$ITEST/sipauth.py" register --port "$SIP_PORT" --user 500 \
     --secret "$S" --bind 127.0.0.2 >"$T/r1.out" ||
     fail "a user added while running cannot register: $(cat "$T/r1.out")"
 ok "user added while running registers"
-ctl rotate-secret 500 >"$T/rot.txt" || fail "rotate-secret failed"
+# Without --show-secret the new secret is not printed; with it, once.
+ctl rotate-secret 500 >"$T/rot0.txt" || fail "rotate-secret failed"
+grep -q 'not shown' "$T/rot0.txt" && ! grep -qF "$S" "$T/rot0.txt" ||
+    fail "rotate-secret without --show-secret: $(cat "$T/rot0.txt")"
+ctl rotate-secret 500 --show-secret >"$T/rot.txt" || fail "rotate-secret failed"
 S2=$(sed -n 's/.*new device secret: //p' "$T/rot.txt")
 [ -n "$S2" ] && [ "$S2" != "$S" ] || fail "rotate-secret printed no new secret"
 sleep 1

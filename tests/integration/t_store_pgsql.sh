@@ -85,11 +85,11 @@ psql_val() {
 }
 
 v=$(psql_val "SELECT value FROM $PG_SCHEMA.meta WHERE key = 'schema_version'")
-expect_num "schema_version in PostgreSQL" "$v" -eq 5
-n=$(psql_val "SELECT count(*) FROM information_schema.tables WHERE table_schema = '$PG_SCHEMA' AND table_name IN ('accounts', 'bindings', 'meta', 'bans', 'ban_events', 'allowlist', 'ban_cmds', 'num_datasets', 'num_ranges', 'num_own', 'num_exceptions', 'sms_aliases', 'robinson', 'cid_blocks', 'alerts', 'alert_deliveries', 'fraud_subjects')")
-expect_num "store tables in PostgreSQL" "$n" -eq 17
-n=$(psql_val "SELECT count(*) FROM pg_indexes WHERE schemaname = '$PG_SCHEMA' AND indexname IN ('bindings_expires', 'bans_forget', 'ban_events_addr', 'num_exceptions_digits', 'alerts_ts', 'alert_deliveries_due', 'fraud_subjects_suspended')")
-expect_num "store indexes in PostgreSQL" "$n" -eq 7
+expect_num "schema_version in PostgreSQL" "$v" -eq 6
+n=$(psql_val "SELECT count(*) FROM information_schema.tables WHERE table_schema = '$PG_SCHEMA' AND table_name IN ('accounts', 'bindings', 'meta', 'bans', 'ban_events', 'allowlist', 'ban_cmds', 'num_datasets', 'num_ranges', 'num_own', 'num_exceptions', 'sms_aliases', 'robinson', 'cid_blocks', 'alerts', 'alert_deliveries', 'fraud_subjects', 'devices')")
+expect_num "store tables in PostgreSQL" "$n" -eq 18
+n=$(psql_val "SELECT count(*) FROM pg_indexes WHERE schemaname = '$PG_SCHEMA' AND indexname IN ('bindings_expires', 'bans_forget', 'ban_events_addr', 'num_exceptions_digits', 'alerts_ts', 'alert_deliveries_due', 'fraud_subjects_suspended', 'devices_account')")
+expect_num "store indexes in PostgreSQL" "$n" -eq 8
 n=$(psql_val "SELECT count(*) FROM $PG_SCHEMA.meta WHERE key = 'allow_generation'")
 expect_num "meta allow_generation row" "$n" -eq 1
 # Ids from a sequence (bigserial), never reused.

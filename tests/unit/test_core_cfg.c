@@ -162,7 +162,8 @@ test_tls_needs_cert(void **state)
 			   "tls = { certificate = \"\"; };\n";
 
 	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
-	assert_true(strstr(errs, "needs tls.certificate") != NULL);
+	assert_true(
+	    strstr(errs, "needs a certificate and private_key") != NULL);
 	free(errs);
 }
 
@@ -222,6 +223,121 @@ test_peer_roles(void **state)
 	sa_set_cstr(&a, "2001:db8::5", 5060);
 	assert_int_equal(cfg_peer_role(cfg, &a), ROLE_CARRIER);
 	cfg_free(cfg);
+	free(errs);
+}
+
+/* TLS profiles: copies of the default, references resolved by name. */
+static void
+test_tls_profiles(void **state)
+{
+	struct cfg *cfg;
+	char *errs = NULL;
+	const char *text =
+	    "listen = ( { transport = \"udp\"; address = \"127.0.0.1\"; "
+	    "port = 5060; },\n"
+	    "  { transport = \"tls\"; address = \"127.0.0.1\"; port = "
+	    "5061; tls_profile = \"dev\"; } );\n"
+	    "tls = { certificate = \"c.pem\"; private_key = \"k.pem\";\n"
+	    "  min_version = \"1.3\"; server_names = [ \"a.example\" ];\n"
+	    "  require = [ \"public\", \"customer\" ];\n"
+	    "  profiles = ( { name = \"dev\"; verify_client = \"require\";"
+	    " ca_file = \"ca.pem\"; } ); };\n"
+	    "peers = ( { name = \"t\"; cidr = \"192.0.2.1\"; role = "
+	    "\"pbx\"; tls_profile = \"dev\"; tls_id = "
+	    "\"sha256:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+	    "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\"; } );\n"
+	    "metrics = { port = 0; };\n";
+	const struct cfg_tls_profile *d;
+
+	assert_int_equal(load_text(text, &cfg, &errs), 0);
+	assert_int_equal(cfg->tls.nprofiles, 2);
+	d = &cfg->tls.profiles[1];
+	assert_string_equal(d->name, "dev");
+	/* Inherited from the default, except the SNI names. */
+	assert_string_equal(d->cert, "c.pem");
+	assert_int_equal(d->min_version, 13);
+	assert_int_equal(d->nserver_names, 0);
+	assert_int_equal(cfg->tls.profiles[0].nserver_names, 1);
+	assert_int_equal(d->verify_client, CFG_TLS_VERIFY_REQUIRE);
+	assert_int_equal(cfg->listen[1].tls_profile, 1);
+	assert_int_equal(cfg->listen[0].tls_profile, 0);
+	assert_true(cfg->tls.require[ROLE_PUBLIC]);
+	assert_true(cfg->tls.require[ROLE_CUSTOMER]);
+	assert_false(cfg->tls.require[ROLE_PBX]);
+	assert_int_equal(cfg->peers[0].tls_profile, 1);
+	assert_string_equal(cfg->peers[0].tls_id,
+	    "sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	    "0123456789");
+	cfg_free(cfg);
+	free(errs);
+}
+
+static void
+test_tls_id_canon(void **state)
+{
+	char out[CFG_TLSID_MAX];
+
+	assert_int_equal(
+	    cfg_tls_id_canon("subject:CN=a,O=b", out, sizeof(out)), 0);
+	assert_string_equal(out, "subject:CN=a,O=b");
+	assert_int_equal(
+	    cfg_tls_id_canon("subject:", out, sizeof(out)), EINVAL);
+	assert_int_equal(
+	    cfg_tls_id_canon("sha256:abc", out, sizeof(out)), EINVAL);
+	assert_int_equal(cfg_tls_id_canon("sha1:00", out, sizeof(out)), EINVAL);
+	/* 65 digits, 63, and a non-hex one. */
+	assert_int_equal(cfg_tls_id_canon("sha256:"
+					  "0123456789abcdef0123456789abcdef0123"
+					  "456789abcdef0123456789abcdef0",
+			     out, sizeof(out)),
+	    EINVAL);
+	assert_int_equal(cfg_tls_id_canon("sha256:"
+					  "0123456789abcdef0123456789abcdef0123"
+					  "456789abcdef0123456789abcde",
+			     out, sizeof(out)),
+	    EINVAL);
+	assert_int_equal(cfg_tls_id_canon("sha256:"
+					  "0123456789abcdef0123456789abcdef0123"
+					  "456789abcdef0123456789abcdeg",
+			     out, sizeof(out)),
+	    EINVAL);
+	assert_int_equal(
+	    cfg_tls_id_canon("sha256:0123456789ABCDEF0123456789ABCDEF:"
+			     "0123456789abcdef0123456789abcdef",
+		out, sizeof(out)),
+	    0);
+	assert_string_equal(out,
+	    "sha256:"
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+}
+
+/* Bad TLS settings, each with its line. */
+static void
+test_tls_errors(void **state)
+{
+	struct cfg *cfg;
+	char *errs = NULL;
+	const char *text =
+	    "listen = ( { transport = \"tls\"; address = \"127.0.0.1\"; "
+	    "port = 5061; tls_profile = \"nope\"; } );\n"
+	    "tls = { certificate = \"c.pem\";\n"
+	    "  min_version = \"1.0\";\n"
+	    "  verify_client = \"sometimes\";\n"
+	    "  require = [ \"everyone\" ];\n"
+	    "  profiles = ( { name = \"\"; }, { name = \"x\"; bogus = 1; } "
+	    "); };\n"
+	    "metrics = { port = 0; };\n";
+
+	assert_int_equal(load_text(text, &cfg, &errs), EINVAL);
+	assert_null(cfg);
+	assert_true(has_error(errs, 1, "no profile \"nope\""));
+	assert_true(has_error(errs, 3, "min_version: \"1.0\""));
+	assert_true(has_error(errs, 4, "verify_client: \"sometimes\""));
+	assert_true(has_error(errs, 5, "require: \"everyone\" is not a role"));
+	assert_true(
+	    has_error(errs, 2, "certificate and private_key go together"));
+	assert_true(has_error(errs, 6, "name \"\" is empty or used twice"));
+	assert_true(has_error(errs, 6, "unknown setting \"bogus\""));
 	free(errs);
 }
 
@@ -309,6 +425,9 @@ main(void)
 		cmocka_unit_test(test_upstream_needs_listener),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_peer_roles),
+		cmocka_unit_test(test_tls_profiles),
+		cmocka_unit_test(test_tls_id_canon),
+		cmocka_unit_test(test_tls_errors),
 		cmocka_unit_test(callerid_classes),
 	};
 

@@ -9,7 +9,9 @@
  * hashes, the blocking counters) and the migration from version 2;
  * the fraud engine's subjects (their blobs through base64, the
  * suspend/resume hand-over with the accounts, corrupt stored state) and
- * the migration from version 4.
+ * the migration from version 4; the provisioned devices (MAC syntax,
+ * binding to accounts, the pending flag against a concurrent rotation)
+ * and the migration from version 5.
  *
  * The database is STORE_TEST_URI when set, else a fresh SQLite file per
  * test in a mkdtemp(3) directory removed at the end. With a PostgreSQL
@@ -323,6 +325,8 @@ sample_account(struct account *a, const char *user, const char *domain)
 	a->max_contacts = 3;
 	snprintf(a->allow_cidrs, sizeof(a->allow_cidrs), "%s",
 	    "10.0.0.0/8,2001:db8::/32");
+	snprintf(a->secret_box, sizeof(a->secret_box), "%s", "AQIDBAUGBwg=");
+	snprintf(a->tls_id, sizeof(a->tls_id), "%s", "subject:CN=100");
 }
 
 static void
@@ -358,6 +362,8 @@ assert_account_eq(const struct account *x, const struct account *y)
 	assert_true(x->pw_changed == y->pw_changed);
 	assert_int_equal(x->max_contacts, y->max_contacts);
 	assert_string_equal(x->allow_cidrs, y->allow_cidrs);
+	assert_string_equal(x->secret_box, y->secret_box);
+	assert_string_equal(x->tls_id, y->tls_id);
 }
 
 static void
@@ -536,11 +542,13 @@ assert_msg_has(const char *msg, const char *want)
 	"'sms_aliases', 'robinson', 'cid_blocks')"
 #define V4_TABLES "('alerts', 'alert_deliveries')"
 #define V5_TABLES "('fraud_subjects')"
+#define V6_TABLES "('devices')"
 #define V1_INDEXES "('bindings_expires')"
 #define V2_INDEXES "('bans_forget', 'ban_events_addr')"
 #define V3_INDEXES "('num_exceptions_digits')"
 #define V4_INDEXES "('alerts_ts', 'alert_deliveries_due')"
 #define V5_INDEXES "('fraud_subjects_suspended')"
+#define V6_INDEXES "('devices_account')"
 
 /* How many of the tables "names" (an SQL list) the database has. */
 static int64_t
@@ -591,6 +599,8 @@ open_creates_schema(void **state)
 	assert_int_equal(count_indexes(V4_INDEXES), 2);
 	assert_int_equal(count_tables(V5_TABLES), 1);
 	assert_int_equal(count_indexes(V5_INDEXES), 1);
+	assert_int_equal(count_tables(V6_TABLES), 1);
+	assert_int_equal(count_indexes(V6_INDEXES), 1);
 	if (!fx.pg)
 		assert_int_equal(raw_int("SELECT count(*) FROM "
 					 "pragma_journal_mode "
@@ -684,6 +694,8 @@ account_roundtrip(void **state)
 	fill(a.domain, sizeof(a.domain), 'd');
 	fill(a.pw_hash, sizeof(a.pw_hash), 'p');
 	fill(a.allow_cidrs, sizeof(a.allow_cidrs), 'c');
+	fill(a.secret_box, sizeof(a.secret_box), 'b');
+	fill(a.tls_id, sizeof(a.tls_id), 't');
 	a.status = ACCOUNT_SUSPENDED;
 	a.created = INT64_MAX;
 	a.secret_rotated = INT64_MIN;
@@ -703,6 +715,8 @@ account_roundtrip(void **state)
 	a.pw_changed = 3;
 	a.max_contacts = 0;
 	snprintf(a.allow_cidrs, sizeof(a.allow_cidrs), "%s", "192.0.2.0/24");
+	a.secret_box[0] = '\0';
+	snprintf(a.tls_id, sizeof(a.tls_id), "sha256:%064d", 7);
 	assert_int_equal(store_account_update(fx.s, &a), 0);
 	assert_int_equal(store_account_get(fx.s, a.user, a.domain, &got), 0);
 	assert_account_eq(&got, &a);
@@ -1106,6 +1120,9 @@ stored_values_checked(void **state)
 		    "ALTER pw_changed DROP NOT NULL, "
 		    "ALTER max_contacts DROP NOT NULL, "
 		    "ALTER allow_cidrs DROP NOT NULL, "
+		    "ALTER secret_box DROP NOT NULL, "
+		    "ALTER tls_id DROP NOT NULL, "
+		    "ALTER secret_box DROP DEFAULT, ALTER tls_id DROP DEFAULT, "
 		    "ALTER status DROP DEFAULT, ALTER ha1_md5 DROP DEFAULT, "
 		    "ALTER pw_hash DROP DEFAULT, ALTER created DROP DEFAULT, "
 		    "ALTER max_contacts DROP DEFAULT, "
@@ -1118,6 +1135,7 @@ stored_values_checked(void **state)
 			 "pw_hash TEXT, created INTEGER, "
 			 "secret_rotated INTEGER, pw_changed INTEGER, "
 			 "max_contacts INTEGER, allow_cidrs TEXT, "
+			 "secret_box TEXT, tls_id TEXT, "
 			 "PRIMARY KEY (domain, username))");
 	}
 	raw_exec("INSERT INTO accounts (username, domain) "
@@ -1132,6 +1150,8 @@ stored_values_checked(void **state)
 	assert_string_equal(got.ha1_md5, "");
 	assert_string_equal(got.pw_hash, "");
 	assert_string_equal(got.allow_cidrs, "");
+	assert_string_equal(got.secret_box, "");
+	assert_string_equal(got.tls_id, "");
 	assert_int_equal(got.status, ACCOUNT_ACTIVE);
 	assert_true(got.created == 0);
 	assert_int_equal(got.max_contacts, 0);
@@ -3694,6 +3714,342 @@ migrate_v4_failure_rolls_back(void **state)
 	assert_int_equal(count_tables(V5_TABLES), 1);
 }
 
+/* ---- provisioned devices (version 6) ---------------------------------------------- */
+
+static void
+sample_device(struct device *d, const char *mac, const char *user)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->mac, sizeof(d->mac), "%s", mac);
+	snprintf(d->user, sizeof(d->user), "%s", user);
+	snprintf(d->domain, sizeof(d->domain), "%s", "example.com");
+	snprintf(d->tmpl, sizeof(d->tmpl), "%s", "yealink");
+	snprintf(d->display, sizeof(d->display), "%s", "Front desk");
+	d->created = 1700000000;
+	d->pending = 1;
+}
+
+static void
+assert_device_eq(const struct device *x, const struct device *y)
+{
+	assert_string_equal(x->mac, y->mac);
+	assert_string_equal(x->user, y->user);
+	assert_string_equal(x->domain, y->domain);
+	assert_string_equal(x->tmpl, y->tmpl);
+	assert_string_equal(x->display, y->display);
+	assert_true(x->created == y->created);
+	assert_true(x->last_fetch == y->last_fetch);
+	assert_int_equal(x->fetches, y->fetches);
+	assert_int_equal(x->pending, y->pending);
+	assert_string_equal(x->last_source, y->last_source);
+}
+
+struct dev_seen {
+	unsigned n;
+	char mac[8][STORE_MAC_MAX];
+};
+
+static int
+see_device(const struct device *d, void *arg)
+{
+	struct dev_seen *ds = arg;
+
+	if (ds->n < 8)
+		snprintf(ds->mac[ds->n], STORE_MAC_MAX, "%s", d->mac);
+	ds->n++;
+	return 0;
+}
+
+static void
+mac_parse_forms(void **state)
+{
+	static const char *const good[] = { "001565aabbcc", "001565AABBCC",
+		"00:15:65:AA:BB:CC", "00-15-65-aa-bb-cc", "0015.65aa.bbcc" };
+	static const char *const bad[] = { "", "001565aabbc", "001565aabbccd",
+		"00:15:65:aa:bb", "00:15:65:aa:bb:cc:", ":00:15:65:aa:bb:cc",
+		"00:15-65:aa:bb:cc", "0:015:65:aa:bb:cc", "00::15:65:aa:bbcc",
+		"00:1565aabbcc", "001565aabbgg", "0015.65aa.bb.cc",
+		"00 15 65 aa bb cc", "0015.65aabbcc" };
+	char out[STORE_MAC_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (store_mac_parse(good[i], out) != 0)
+			fail_msg("\"%s\" refused", good[i]);
+		assert_string_equal(out, "001565aabbcc");
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (store_mac_parse(bad[i], out) != EINVAL)
+			fail_msg("\"%s\" accepted as %s", bad[i], out);
+		assert_string_equal(out, "");
+	}
+	assert_int_equal(store_mac_parse(NULL, out), EINVAL);
+}
+
+static void
+device_roundtrip(void **state)
+{
+	struct device d, got;
+	struct account a;
+	struct dev_seen ds;
+
+	(void)state;
+	sample_account(&a, "100", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	sample_account(&a, "101", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+
+	sample_device(&d, "001565aabbcc", "100");
+	fill(d.display, sizeof(d.display), 'n');
+	fill(d.last_source, sizeof(d.last_source), 's');
+	d.fetches = UINT32_MAX;
+	d.last_fetch = INT64_MAX;
+	assert_int_equal(store_device_add(fx.s, &d), 0);
+	assert_int_equal(store_device_get(fx.s, d.mac, &got), 0);
+	assert_device_eq(&got, &d);
+	/* The same MAC again, for another account: refused. */
+	sample_device(&d, "001565aabbcc", "101");
+	assert_int_equal(store_device_add(fx.s, &d), EEXIST);
+	assert_msg_has(store_errmsg(fx.s), "001565aabbcc");
+	/* Two devices on one account are fine. */
+	sample_device(&d, "0004f2000001", "101");
+	assert_int_equal(store_device_add(fx.s, &d), 0);
+	sample_device(&d, "000b82000001", "101");
+	assert_int_equal(store_device_add(fx.s, &d), 0);
+
+	memset(&ds, 0, sizeof(ds));
+	assert_int_equal(store_device_each(fx.s, see_device, &ds), 0);
+	assert_int_equal(ds.n, 3);
+	assert_string_equal(ds.mac[0], "0004f2000001");
+	assert_string_equal(ds.mac[1], "000b82000001");
+	assert_string_equal(ds.mac[2], "001565aabbcc");
+
+	assert_int_equal(store_device_of(fx.s, "101", "example.com", &got), 0);
+	assert_string_equal(got.mac, "0004f2000001");
+	assert_int_equal(store_device_of(fx.s, "100", "example.com", NULL), 0);
+	assert_int_equal(
+	    store_device_of(fx.s, "102", "example.com", &got), ENOENT);
+
+	assert_int_equal(store_device_del(fx.s, "0004f2000001"), 0);
+	assert_int_equal(store_device_del(fx.s, "0004f2000001"), ENOENT);
+	assert_int_equal(store_device_get(fx.s, "0004f2000001", &got), ENOENT);
+
+	/* Deleting an account unbinds its devices, and only its. */
+	assert_int_equal(store_account_del(fx.s, "101", "example.com"), 0);
+	assert_int_equal(store_device_get(fx.s, "000b82000001", &got), ENOENT);
+	assert_int_equal(store_device_get(fx.s, "001565aabbcc", &got), 0);
+}
+
+static void
+device_bad_arguments(void **state)
+{
+	struct device d, got;
+	struct account a;
+
+	(void)state;
+	sample_account(&a, "100", "example.com");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	/* No such account. */
+	sample_device(&d, "001565aabbcc", "999");
+	assert_int_equal(store_device_add(fx.s, &d), ENOENT);
+	assert_msg_has(store_errmsg(fx.s), "999@example.com");
+	/* MACs that are not canonical. */
+	sample_device(&d, "00:15:65:aa:bb:cc", "100");
+	assert_int_equal(store_device_add(fx.s, &d), EINVAL);
+	sample_device(&d, "001565AABBCC", "100");
+	assert_int_equal(store_device_add(fx.s, &d), EINVAL);
+	assert_int_equal(store_device_get(fx.s, "001565AABBCC", &got), EINVAL);
+	assert_int_equal(store_device_get(fx.s, NULL, &got), EINVAL);
+	assert_int_equal(store_device_get(fx.s, "001565aabbcc", NULL), EINVAL);
+	assert_int_equal(store_device_del(fx.s, "xyz"), EINVAL);
+	/* Empty template, over-long display, pending not a flag. */
+	sample_device(&d, "001565aabbcc", "100");
+	d.tmpl[0] = '\0';
+	assert_int_equal(store_device_add(fx.s, &d), EINVAL);
+	sample_device(&d, "001565aabbcc", "100");
+	memset(d.display, 'x', sizeof(d.display));
+	assert_int_equal(store_device_add(fx.s, &d), EINVAL);
+	sample_device(&d, "001565aabbcc", "100");
+	d.pending = 2;
+	assert_int_equal(store_device_add(fx.s, &d), EINVAL);
+	assert_int_equal(store_device_each(fx.s, NULL, NULL), EINVAL);
+	assert_int_equal(
+	    store_device_fetched(fx.s, "001565aabbcc", 1, "1.2.3.4", "x"),
+	    ENOENT);
+	assert_int_equal(
+	    store_device_fetched(fx.s, "001565aabbcc", 1, NULL, "x"), EINVAL);
+	assert_int_equal(
+	    store_device_pending(fx.s, "", "example.com", NULL), EINVAL);
+	/* Nothing was written. */
+	assert_int_equal(raw_int("SELECT count(*) FROM devices"), 0);
+}
+
+/*
+ * A fetch clears "pending" only when it served the secret in force: a
+ * rotation between the service's read and its write keeps the device
+ * pending.
+ */
+static void
+device_fetched_pending(void **state)
+{
+	struct device d, got;
+	struct account a;
+	uint64_t n = 0;
+
+	(void)state;
+	sample_account(&a, "100", "example.com");
+	snprintf(a.secret_box, sizeof(a.secret_box), "%s", "Qk9YMQ==");
+	assert_int_equal(store_account_add(fx.s, &a), 0);
+	sample_device(&d, "001565aabbcc", "100");
+	assert_int_equal(store_device_add(fx.s, &d), 0);
+
+	assert_int_equal(store_device_fetched(
+			     fx.s, d.mac, 1700000500, "192.0.2.10", "Qk9YMQ=="),
+	    0);
+	assert_int_equal(store_device_get(fx.s, d.mac, &got), 0);
+	assert_int_equal(got.pending, 0);
+	assert_int_equal(got.fetches, 1);
+	assert_true(got.last_fetch == 1700000500);
+	assert_string_equal(got.last_source, "192.0.2.10");
+
+	/* Rotation: pending again, for every device of the account. */
+	snprintf(a.secret_box, sizeof(a.secret_box), "%s", "Qk9YMg==");
+	assert_int_equal(store_begin(fx.s), 0);
+	assert_int_equal(store_account_update(fx.s, &a), 0);
+	assert_int_equal(
+	    store_device_pending(fx.s, "100", "example.com", &n), 0);
+	assert_int_equal(store_commit(fx.s), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_device_get(fx.s, d.mac, &got), 0);
+	assert_int_equal(got.pending, 1);
+
+	/* A fetch that served the old box: counted, still pending. */
+	assert_int_equal(store_device_fetched(
+			     fx.s, d.mac, 1700000600, "192.0.2.11", "Qk9YMQ=="),
+	    0);
+	assert_int_equal(store_device_get(fx.s, d.mac, &got), 0);
+	assert_int_equal(got.pending, 1);
+	assert_int_equal(got.fetches, 2);
+	assert_string_equal(got.last_source, "192.0.2.11");
+	/* The new one clears it. */
+	assert_int_equal(store_device_fetched(
+			     fx.s, d.mac, 1700000700, "192.0.2.11", "Qk9YMg=="),
+	    0);
+	assert_int_equal(store_device_get(fx.s, d.mac, &got), 0);
+	assert_int_equal(got.pending, 0);
+	assert_int_equal(got.fetches, 3);
+
+	/* The counter saturates. */
+	raw_exec("UPDATE devices SET fetches = 4294967295");
+	assert_int_equal(store_device_fetched(
+			     fx.s, d.mac, 1700000800, "192.0.2.11", "Qk9YMg=="),
+	    0);
+	assert_int_equal(store_device_get(fx.s, d.mac, &got), 0);
+	assert_int_equal(got.fetches, UINT32_MAX);
+	/* Other accounts' devices are not touched by a rotation. */
+	assert_int_equal(
+	    store_device_pending(fx.s, "200", "example.com", &n), 0);
+	assert_int_equal(n, 0);
+}
+
+/* A version-5 database: the bootstrap and the first five steps. */
+static void
+make_v5_db(void)
+{
+	const struct store_schema *sc =
+	    fx.pg ? store_pgsql_ops.schema : store_sqlite_ops.schema;
+	size_t i;
+
+	store_close(fx.s);
+	fx.s = NULL;
+	if (!fx.pg && !fx.env)
+		rm_sqlite_files(fx.path);
+	fresh_db();
+	raw_exec(sc->bootstrap);
+	for (i = 0; i < 5; i++)
+		raw_exec(sc->steps[i]);
+	raw_exec("INSERT INTO meta (key, value) VALUES ('schema_version', 5)");
+	raw_exec("UPDATE meta SET value = 4 WHERE key = 'generation'");
+	raw_exec("INSERT INTO accounts (username, domain, ha1_md5) "
+		 "VALUES ('old', 'example.com', 'abc')");
+	raw_exec("INSERT INTO fraud_subjects (kind, name, state) "
+		 "VALUES (0, 'old@example.com', 'AAAA')");
+	assert_int_equal(count_tables(V5_TABLES), 1);
+	assert_int_equal(count_tables(V6_TABLES), 0);
+}
+
+static void
+migrate_v5_to_v6(void **state)
+{
+	struct account a;
+	struct device d, got;
+	struct fraud_rec fr;
+
+	(void)state;
+	make_v5_db();
+	open_ok(&fx.s);
+	assert_int_equal(store_schema_version(fx.s), STORE_SCHEMA_VERSION);
+	assert_int_equal(count_tables(V6_TABLES), 1);
+	assert_int_equal(count_indexes(V6_INDEXES), 1);
+	/* The old account, with the new columns empty. */
+	assert_int_equal(store_account_get(fx.s, "old", "example.com", &a), 0);
+	assert_string_equal(a.ha1_md5, "abc");
+	assert_string_equal(a.secret_box, "");
+	assert_string_equal(a.tls_id, "");
+	assert_int_equal(
+	    store_fraud_get(fx.s, STORE_FRAUD_ACCOUNT, "old@example.com", &fr),
+	    0);
+	assert_true(generation(fx.s) == 4);
+	/* Both new columns and the table work. */
+	snprintf(a.secret_box, sizeof(a.secret_box), "%s", "Qk9YMQ==");
+	snprintf(a.tls_id, sizeof(a.tls_id), "%s", "subject:CN=old");
+	assert_int_equal(store_account_update(fx.s, &a), 0);
+	sample_device(&d, "001565aabbcc", "old");
+	assert_int_equal(store_device_add(fx.s, &d), 0);
+	store_close(fx.s);
+	fx.s = NULL;
+	open_ok(&fx.s);
+	assert_int_equal(store_account_get(fx.s, "old", "example.com", &a), 0);
+	assert_string_equal(a.secret_box, "Qk9YMQ==");
+	assert_string_equal(a.tls_id, "subject:CN=old");
+	assert_int_equal(store_device_get(fx.s, "001565aabbcc", &got), 0);
+	assert_device_eq(&got, &d);
+}
+
+/* A failed step 6 leaves version 5 as it was. */
+static void
+migrate_v5_failure_rolls_back(void **state)
+{
+	struct store *s2 = (struct store *)0x1;
+	char err[256];
+
+	(void)state;
+	make_v5_db();
+	/* In the way of the index, after the columns and the table. */
+	raw_exec("CREATE TABLE devices_account (x integer)");
+	assert_int_equal(store_open(&s2, fx.uri, err, sizeof(err)), EIO);
+	assert_true(s2 == (struct store *)0x1);
+	assert_msg_has(err, "5 -> 6");
+	assert_int_equal(
+	    raw_int("SELECT value FROM meta WHERE key = 'schema_version'"), 5);
+	assert_int_equal(count_tables(V6_TABLES), 0);
+	/* The columns were rolled back too: an insert naming them fails. */
+	assert_int_equal(
+	    raw_int(fx.pg ?
+		    "SELECT count(*) FROM information_schema.columns "
+		    "WHERE table_schema = current_schema() AND "
+		    "table_name = 'accounts' AND "
+		    "column_name = 'secret_box'" :
+		    "SELECT count(*) FROM pragma_table_info('accounts') "
+		    "WHERE name = 'secret_box'"),
+	    0);
+	raw_exec("DROP TABLE devices_account");
+	open_ok(&fx.s);
+	assert_int_equal(count_tables(V6_TABLES), 1);
+	assert_true(generation(fx.s) == 4);
+}
+
 /* ---- SQLite files ---------------------------------------------------------------- */
 
 static void
@@ -3821,6 +4177,12 @@ main(void)
 		T(fraud_corrupt_state),
 		T(migrate_v4_to_v5),
 		T(migrate_v4_failure_rolls_back),
+		T(mac_parse_forms),
+		T(device_roundtrip),
+		T(device_bad_arguments),
+		T(device_fetched_pending),
+		T(migrate_v5_to_v6),
+		T(migrate_v5_failure_rolls_back),
 		cmocka_unit_test(sqlite_bad_dir),
 		cmocka_unit_test(sqlite_not_a_database),
 	};
