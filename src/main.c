@@ -211,7 +211,7 @@ main(int argc, char **argv)
 		    sa_fmt(&cfg->metrics_addr, a, sizeof(a)), strerror(err));
 		goto out;
 	}
-	if ((err = prov_start(&pv, cfg)))
+	if ((err = prov_start(&pv, cfg, proxy_ban(p))))
 		goto out;
 	announce(cfg);
 	err = loop_run(l);

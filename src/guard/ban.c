@@ -55,13 +55,10 @@ struct ban {
 	int64_t last_housekeep; /* writer thread only */
 	struct cmd_walk *walk; /* writer thread only */
 
+	pthread_mutex_t post_lock;
 	struct posted post[POST_MAX]; /* under post_lock */
 	unsigned npost;
 };
-
-/* The running daemon's ladder, for ban_post_*(); guarded by post_lock. */
-static pthread_mutex_t post_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ban *post_ban;
 
 enum bop_type {
 	BOP_PUT,
@@ -425,11 +422,11 @@ ban_tick(struct ban *b, uint32_t now, size_t budget)
 	struct posted post[POST_MAX];
 	unsigned i, n;
 
-	pthread_mutex_lock(&post_lock);
+	pthread_mutex_lock(&b->post_lock);
 	n = b->npost;
 	memcpy(post, b->post, n * sizeof(post[0]));
 	b->npost = 0;
-	pthread_mutex_unlock(&post_lock);
+	pthread_mutex_unlock(&b->post_lock);
 	for (i = 0; i < n; i++)
 		ban_strike(b, &post[i].src, post[i].role, post[i].why, false,
 		    false, post[i].detail[0] ? post[i].detail : NULL);
@@ -437,40 +434,34 @@ ban_tick(struct ban *b, uint32_t now, size_t budget)
 }
 
 int
-ban_post_strike(const struct sa *src, enum peer_role role, enum reason why,
-    const char *detail)
+ban_post_strike(struct ban *b, const struct sa *src, enum peer_role role,
+    enum reason why, const char *detail)
 {
 	struct posted *p;
 	int rc = 0;
 
-	pthread_mutex_lock(&post_lock);
-	if (!post_ban)
-		rc = ENOENT;
-	else if (post_ban->npost == POST_MAX)
+	if (!b)
+		return ENOENT;
+	pthread_mutex_lock(&b->post_lock);
+	if (b->npost == POST_MAX)
 		rc = ENOSPC;
 	else {
-		p = &post_ban->post[post_ban->npost++];
+		p = &b->post[b->npost++];
 		p->src = *src;
 		p->role = role;
 		p->why = why;
 		snprintf(
 		    p->detail, sizeof(p->detail), "%s", detail ? detail : "");
 	}
-	pthread_mutex_unlock(&post_lock);
+	pthread_mutex_unlock(&b->post_lock);
 	return rc;
 }
 
 bool
-ban_post_banned(const struct sa *src)
+ban_post_banned(struct ban *b, const struct sa *src)
 {
-	bool banned = false;
-
-	pthread_mutex_lock(&post_lock);
-	if (post_ban)
-		banned =
-		    banset_check(post_ban->bs, src, (uint32_t)time(NULL), NULL);
-	pthread_mutex_unlock(&post_lock);
-	return banned;
+	/* The banset has its own lock: any thread may read it. */
+	return b && banset_check(b->bs, src, (uint32_t)time(NULL), NULL);
 }
 
 #define CMD_BATCH 256
@@ -639,6 +630,7 @@ ban_alloc(struct ban **bp, const struct cfg *cfg, struct banset *bs)
 	}
 	b->walk->b = b;
 	pthread_rwlock_init(&b->allow_lock, NULL);
+	pthread_mutex_init(&b->post_lock, NULL);
 	if (b->gc->nft) {
 		rc = nft_open(&b->nft, b->gc->nft_table, err, sizeof(err));
 		if (rc) {
@@ -671,10 +663,6 @@ ban_alloc(struct ban **bp, const struct cfg *cfg, struct banset *bs)
 	s = NULL;
 	if (rc)
 		goto fail;
-	pthread_mutex_lock(&post_lock);
-	if (!post_ban)
-		post_ban = b;
-	pthread_mutex_unlock(&post_lock);
 	*bp = b;
 	return 0;
 fail:
@@ -696,15 +684,12 @@ ban_free(struct ban *b)
 {
 	if (!b)
 		return;
-	pthread_mutex_lock(&post_lock);
-	if (post_ban == b)
-		post_ban = NULL;
-	pthread_mutex_unlock(&post_lock);
 	wbq_stop(b->wbq);
 	if (b->nft)
 		nft_close(b->nft);
 	gate_free(b->allow);
 	pthread_rwlock_destroy(&b->allow_lock);
+	pthread_mutex_destroy(&b->post_lock);
 	free(b->walk);
 	free(b);
 }

@@ -66,17 +66,16 @@ void ban_sync(struct ban *b);
  * subscribers belong to the worker loop, so a strike is only queued
  * here and applied by the loop at its next ban_tick() (within a
  * second), by ban_strike() with the same rules (peers and allowlisted
- * sources are never banned, shadow mode holds). They act on the ladder
- * of the running daemon: the first ban_alloc() of the process, until
- * its ban_free().
+ * sources are never banned, shadow mode holds). "b" must outlive the
+ * posting thread (the daemon stops the provisioning service first).
  *
- * ban_post_strike() returns 0, ENOENT (no ladder runs), ENOSPC (the
- * queue is full; the strike is dropped). ban_post_banned(): is "src"
- * banned now (false when no ladder runs)?
+ * ban_post_strike() returns 0, ENOENT (b is NULL: no ladder runs),
+ * ENOSPC (the queue is full; the strike is dropped). ban_post_banned():
+ * is "src" banned now (false when b is NULL)?
  */
-int ban_post_strike(const struct sa *src, enum peer_role role, enum reason why,
-    const char *detail);
-bool ban_post_banned(const struct sa *src);
+int ban_post_strike(struct ban *b, const struct sa *src, enum peer_role role,
+    enum reason why, const char *detail);
+bool ban_post_banned(struct ban *b, const struct sa *src);
 
 /* The text origin of a record: "guard", "ctl", "feed:NAME". */
 const char *ban_origin_name(enum ban_origin o);

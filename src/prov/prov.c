@@ -51,6 +51,7 @@ struct unknown {
 
 struct prov {
 	const struct cfg *cfg;
+	struct ban *ban; /* the ladder (its ban_post_*() entry points) */
 	const struct cfg_prov *pc;
 	struct MHD_Daemon *d;
 	char *cert_pem, *key_pem, *ca_pem; /* MHD reads them in place */
@@ -242,8 +243,8 @@ count_unknown(struct prov *p, const struct sa *src, const char *mac)
 	u->start = now;
 	snprintf(detail, sizeof(detail), "prov: %u unknown MACs in %us",
 	    p->pc->unknown_limit, p->pc->unknown_window);
-	rc = ban_post_strike(
-	    src, cfg_peer_role(p->cfg, src), REASON_PROV_UNKNOWN_MAC, detail);
+	rc = ban_post_strike(p->ban, src, cfg_peer_role(p->cfg, src),
+	    REASON_PROV_UNKNOWN_MAC, detail);
 	log_warn("prov: %s asked for %u unknown MACs within %us: %s",
 	    sa_ntop(src, a, sizeof(a)), p->pc->unknown_limit,
 	    p->pc->unknown_window,
@@ -434,15 +435,15 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 static enum MHD_Result
 accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
 {
+	struct prov *p = cls;
 	struct sa src;
 
-	(void)cls;
 	if (!addr || len > sizeof(src.u))
 		return MHD_NO;
 	memset(&src, 0, sizeof(src));
 	memcpy(&src.u, addr, len);
 	src.len = len;
-	if (ban_post_banned(&src)) {
+	if (ban_post_banned(p->ban, &src)) {
 		char a[SA_STRLEN];
 
 		log_debug(
@@ -533,7 +534,7 @@ prov_stop(struct prov *p)
 }
 
 int
-prov_start(struct prov **pp, const struct cfg *cfg)
+prov_start(struct prov **pp, const struct cfg *cfg, struct ban *ban)
 {
 	const struct cfg_prov *pc = &cfg->prov;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS |
@@ -553,6 +554,7 @@ prov_start(struct prov **pp, const struct cfg *cfg)
 	if (!(p = calloc(1, sizeof(*p))))
 		return ENOMEM;
 	p->cfg = cfg;
+	p->ban = ban;
 	p->pc = pc;
 	p->sip_host = pc->sip_host[0] ? pc->sip_host : cfg->domains[0];
 	if ((rc = read_pem("certificate", pc->cert, &p->cert_pem, NULL)) ||

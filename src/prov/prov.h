@@ -32,9 +32,11 @@ struct prov;
  * Start the service of cfg->prov: load the certificate, key, client
  * CA, templates and sealing key and open the store, then listen. When
  * provisioning is disabled, *pp = NULL and 0. Returns 0 or an errno
- * value (logged with the cause). "cfg" must outlive the service.
+ * value (logged with the cause). "cfg" and "ban" (the daemon's ladder,
+ * which unknown MACs strike; NULL: none) must outlive the service.
  */
-int prov_start(struct prov **pp, const struct cfg *cfg);
+struct ban;
+int prov_start(struct prov **pp, const struct cfg *cfg, struct ban *ban);
 /* Stop listening, wait for the thread, release everything. NULL: no-op. */
 void prov_stop(struct prov *p);
 

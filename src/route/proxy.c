@@ -1737,6 +1737,12 @@ proxy_cid(const struct proxy *p)
 	return p->p_guard ? p->p_guard->cid : NULL;
 }
 
+struct ban *
+proxy_ban(const struct proxy *p)
+{
+	return p->p_guard ? p->p_guard->ban : NULL;
+}
+
 void
 proxy_reload(struct proxy *p)
 {

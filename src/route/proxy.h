@@ -24,6 +24,8 @@ void proxy_free(struct proxy *p);
 struct cid;
 /* The caller-ID state of the proxy's guard, or NULL. */
 struct cid *proxy_cid(const struct proxy *p);
+/* The guard's ban ladder (for the provisioning service); NULL: none. */
+struct ban *proxy_ban(const struct proxy *p);
 /* SIGHUP: reload what can be reloaded (the scanner signatures). */
 void proxy_reload(struct proxy *p);
 

@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_prov_ban.c -- how the provisioning service reaches the
  * guard's ban ladder from its own thread (guard/ban.h ban_post_*()):
- * nothing to strike before a ladder runs or after it stopped; a posted
+ * nothing to strike without a ladder (NULL); a posted
  * strike waits for the loop's tick, then bans like a trigger; a peer is
  * never banned; a full queue drops strikes instead of growing; strikes
  * posted from several threads at once all arrive.
@@ -80,10 +80,10 @@ no_ladder(void **state)
 	struct sa sa = addr("192.0.2.1");
 
 	(void)state;
-	assert_int_equal(
-	    ban_post_strike(&sa, ROLE_PUBLIC, REASON_PROV_UNKNOWN_MAC, "x"),
+	assert_int_equal(ban_post_strike(NULL, &sa, ROLE_PUBLIC,
+			     REASON_PROV_UNKNOWN_MAC, "x"),
 	    ENOENT);
-	assert_false(ban_post_banned(&sa));
+	assert_false(ban_post_banned(NULL, &sa));
 }
 
 static void
@@ -95,32 +95,27 @@ strike_applied_at_tick(void **state)
 
 	(void)state;
 	world_up(&wd);
-	assert_int_equal(ban_post_strike(&sa, ROLE_PUBLIC,
+	assert_int_equal(ban_post_strike(wd.ban, &sa, ROLE_PUBLIC,
 			     REASON_PROV_UNKNOWN_MAC, "prov: test"),
 	    0);
-	assert_int_equal(ban_post_strike(&peer, ROLE_CUSTOMER,
+	assert_int_equal(ban_post_strike(wd.ban, &peer, ROLE_CUSTOMER,
 			     REASON_PROV_UNKNOWN_MAC, NULL),
 	    0);
 	/* Queued only: the loop owns the ladder. */
 	assert_false(banned(&wd, "192.0.2.1"));
-	assert_false(ban_post_banned(&sa));
+	assert_false(ban_post_banned(wd.ban, &sa));
 	ban_tick(wd.ban, (uint32_t)time(NULL), 64);
 	assert_true(banned(&wd, "192.0.2.1"));
-	assert_true(ban_post_banned(&sa));
+	assert_true(ban_post_banned(wd.ban, &sa));
 	assert_true(banset_check(wd.bs, &sa, (uint32_t)time(NULL), &bi));
 	assert_int_equal(bi.reason, REASON_PROV_UNKNOWN_MAC);
 	assert_int_equal(bi.rung, 1);
 	/* A peer is never banned. */
-	assert_false(ban_post_banned(&peer));
+	assert_false(ban_post_banned(wd.ban, &peer));
 	/* Another tick applies nothing twice. */
 	ban_tick(wd.ban, (uint32_t)time(NULL), 64);
-	assert_false(ban_post_banned(&peer));
+	assert_false(ban_post_banned(wd.ban, &peer));
 	world_down(&wd);
-	/* The ladder stopped: nothing to post to. */
-	assert_int_equal(
-	    ban_post_strike(&sa, ROLE_PUBLIC, REASON_PROV_UNKNOWN_MAC, NULL),
-	    ENOENT);
-	assert_false(ban_post_banned(&sa));
 }
 
 static void
@@ -139,7 +134,7 @@ queue_bounded(void **state)
 		snprintf(a, sizeof(a), "198.51.100.%u", i + 1);
 		sa = addr(a);
 		rc = ban_post_strike(
-		    &sa, ROLE_PUBLIC, REASON_PROV_UNKNOWN_MAC, NULL);
+		    wd.ban, &sa, ROLE_PUBLIC, REASON_PROV_UNKNOWN_MAC, NULL);
 		if (rc == 0)
 			ok++;
 		else if (rc == ENOSPC)
@@ -157,6 +152,7 @@ queue_bounded(void **state)
 }
 
 struct poster {
+	struct ban *ban;
 	unsigned base;
 	unsigned posted;
 };
@@ -173,10 +169,10 @@ post_many(void *arg)
 
 		snprintf(a, sizeof(a), "203.0.113.%u", p->base + i);
 		assert_int_equal(sa_set_cstr(&sa, a, 443), 0);
-		if (ban_post_strike(
-			&sa, ROLE_PUBLIC, REASON_PROV_UNKNOWN_MAC, NULL) == 0)
+		if (ban_post_strike(p->ban, &sa, ROLE_PUBLIC,
+			REASON_PROV_UNKNOWN_MAC, NULL) == 0)
 			p->posted++;
-		(void)ban_post_banned(&sa);
+		(void)ban_post_banned(p->ban, &sa);
 	}
 	return NULL;
 }
@@ -193,6 +189,7 @@ threads_post(void **state)
 	(void)state;
 	world_up(&wd);
 	for (i = 0; i < 4; i++) {
+		p[i].ban = wd.ban;
 		p[i].base = 1 + 16 * i;
 		p[i].posted = 0;
 		assert_int_equal(
