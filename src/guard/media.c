@@ -196,7 +196,18 @@ offer(struct guard_ctx *gx, const struct sip_msg *msg, enum media_leg toward,
 		    &caller, gx->park_media, gx->park);
 	if (err == 0)
 		return GUARD_PENDING;
-	gx->media_err = err == EAGAIN ? ETIMEDOUT : err;
+	/*
+	 * Our own limits are not rtpengine failing: a Call-ID or tag too
+	 * long to carry is the request's fault, no parking slot is our
+	 * overload; neither may pass unanchored nor raise an alert.
+	 */
+	if (err == EINVAL)
+		return refuse(gx, res, 400, REASON_SDP_MALFORMED,
+		    "Call-ID or tag too long to anchor the call", NULL);
+	if (err == EAGAIN)
+		return refuse(gx, res, 503, REASON_OVERLOAD,
+		    "too many calls waiting for the media anchor", NULL);
+	gx->media_err = err;
 	gx->media_why =
 	    err == ENOSPC ? STR("too many anchored calls") : STR_NULL;
 	return resumed(gx, msg, res);
@@ -244,6 +255,16 @@ media_on_request(
 		if (anchored && msg->method == SIP_METHOD_INVITE && !gx->in_txn)
 			return refuse(gx, res, 488, REASON_MEDIA_UNSUPPORTED,
 			    "an offer is required in an anchored call", NULL);
+		/*
+		 * A late offer (in the 2xx, answered in the ACK) would
+		 * bypass the anchor: calls that would be anchored must
+		 * offer in the INVITE.
+		 */
+		if (is_initial_invite(msg) && !gx->in_txn && gx->media &&
+		    (gx->role == ROLE_PUBLIC || gx->media_to_user))
+			return refuse(gx, res, 488, REASON_MEDIA_UNSUPPORTED,
+			    "an SDP offer is required (media is anchored)",
+			    NULL);
 		return GUARD_CONTINUE;
 	case BODY_SDP:
 		break;

@@ -263,21 +263,24 @@ is_dtls(const char *proto)
 	return strncmp(proto, "UDP/TLS/", 8) == 0;
 }
 
-/* Create the call an accepted offer anchored (no-op when it exists). */
-static void
+/*
+ * Create the call an accepted offer anchored (true when it exists).
+ * false: the table is full (offers in flight may overshoot max_calls)
+ * or memory ran out.
+ */
+static bool
 call_create(struct media *m, const struct mcmd *k, unsigned inst)
 {
 	struct str cid = str_make(k->cid, k->cid_len);
 	struct mcall *c = find(m, cid), **pp;
 
 	if (c)
-		return;
+		return true;
 	if (m->ncalls >= m->cfg->max_calls || !(c = calloc(1, sizeof(*c)))) {
-		/* rtpengine holds it; we cannot follow it: let it go. */
 		log_printf(LOGL_WARN,
 		    "media: cannot follow call %.*s (max_calls %u)",
 		    STR_FMT(cid), m->cfg->max_calls);
-		return;
+		return false;
 	}
 	memcpy(c->cid, k->cid, k->cid_len);
 	c->cid_len = k->cid_len;
@@ -293,6 +296,7 @@ call_create(struct media *m, const struct mcmd *k, unsigned inst)
 	list_append(m, c);
 	m->ncalls++;
 	atomic_store_explicit(&m->g_calls, m->ncalls, memory_order_relaxed);
+	return true;
 }
 
 /* The query said rtpengine no longer knows the call: media stopped. */
@@ -352,8 +356,20 @@ cmd_done(const struct rtpe_reply *rep, void *arg)
 		err = EBADMSG;
 	if (k->kind == CMD_OFFER) {
 		count(err ? &m->c_offers_failed : &m->c_offers_ok);
-		if (!err && k->create)
-			call_create(m, k, rep->inst);
+		if (!err && k->create && !call_create(m, k, rep->inst)) {
+			/*
+			 * A call we cannot follow would get no answer
+			 * and no delete: give it back to rtpengine and
+			 * refuse it (ENOSPC: too many anchored calls).
+			 */
+			struct bencode_buf w;
+
+			bencode_init(&w, m->buf, CMD_BUF);
+			put_common(&w, "delete", cid);
+			bencode_close(&w);
+			(void)cmd_send(m, rep->inst, false, &w, NULL);
+			err = ENOSPC;
+		}
 	} else
 		count(err ? &m->c_answers_failed : &m->c_answers_ok);
 	if (err)
@@ -699,8 +715,13 @@ media_confirm(struct media *m, const struct sip_msg *rsp,
 	if (!c || c->confirmed)
 		return;
 	c->confirmed = true;
-	if (callee)
+	if (callee) {
+		uint32_t seen = c->callee.cseq; /* its early UPDATEs */
+
 		c->callee = *callee;
+		if (seen > c->callee.cseq)
+			c->callee.cseq = seen;
+	}
 	c->checked_ms = loop_now(m->loop);
 	list_unlink(m, c);
 	list_append(m, c);

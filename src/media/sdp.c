@@ -220,9 +220,17 @@ crypto_ok(struct str v, bool *cipher)
 	/* key-params: "inline:" key-info, several joined by ';'. */
 	if (keys.len <= 7 || !str_has_prefix(keys, STR("inline:")))
 		return false;
-	*cipher = !str_has_prefix_nocase(suite, STR("NULL_"));
+	/*
+	 * Only suites that encrypt count (RFC 4568, 6188, 7714 and the
+	 * F8 suite); an unknown name might be anything, so it does not.
+	 */
+	*cipher = str_has_prefix_nocase(suite, STR("AES_CM_")) ||
+	    str_has_prefix_nocase(suite, STR("AES_192_CM_")) ||
+	    str_has_prefix_nocase(suite, STR("AES_256_CM_")) ||
+	    str_has_prefix_nocase(suite, STR("AEAD_AES_")) ||
+	    str_has_prefix_nocase(suite, STR("F8_"));
 	while (next_field(&v, &param))
-		if (str_eq(param, STR("UNENCRYPTED_SRTP")))
+		if (str_eq_nocase(param, STR("UNENCRYPTED_SRTP")))
 			*cipher = false;
 	return v.len == 0;
 }
@@ -402,7 +410,7 @@ sdp_parse(struct sdp *sdp, struct str body, const struct sdp_limits *lim)
 		/* Find the line end; bound the scan by max_line_len. */
 		while (pos < body.len && body.s[pos] != '\n' &&
 		    body.s[pos] != '\r' && body.s[pos] != '\0') {
-			if (pos - start >= lim->max_line_len)
+			if (pos - start > lim->max_line_len)
 				return fail(
 				    sdp, EMSGSIZE, "line too long", lineno);
 			pos++;

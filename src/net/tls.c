@@ -217,9 +217,17 @@ server_ctx(
 	}
 	if (!cert_dates_ok(ctx, p, errf, file))
 		goto fail;
-	/* Sessions resume only inside the profile that made them. */
+	/*
+	 * Sessions resume only inside the profile that made them: IDs
+	 * from a bounded server cache (TLS 1.2) and one ticket per full
+	 * handshake (TLS 1.3 sends two by default; a phone keeps one).
+	 */
 	memcpy(sid, &idx, sizeof(sid));
 	SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid));
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_sess_set_cache_size(ctx, 20000);
+	SSL_CTX_set_timeout(ctx, 3600);
+	SSL_CTX_set_num_tickets(ctx, 1);
 	switch (p->verify_client) {
 	case CFG_TLS_VERIFY_NONE:
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);

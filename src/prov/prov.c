@@ -15,6 +15,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -181,16 +182,31 @@ conn_cert(struct MHD_Connection *c, char *dn, size_t cap)
 	return CERT_OK;
 }
 
-/* The subject names "mac" in any usual spelling (separators ignored). */
+/*
+ * The subject's CN is "mac" in any usual spelling: separators ignored,
+ * any case, optionally after a non-hex prefix ("SEP001565AABBCC").
+ * Only the CN counts: a MAC inside another attribute, or inside a
+ * longer hex run, names nothing.
+ */
 static bool
 dn_has_mac(const char *dn, const char *mac)
 {
-	char flat[1024];
-	size_t i, n = 0;
+	char flat[256];
+	const char *cn = NULL, *q;
+	size_t n = 0, ml = strlen(mac);
 
-	for (i = 0; dn[i] && n + 1 < sizeof(flat); i++) {
-		char ch = dn[i];
+	for (q = dn; *q; q++)
+		if ((q == dn || q[-1] == ',') && strncmp(q, "CN=", 3) == 0) {
+			cn = q + 3;
+			break;
+		}
+	if (!cn)
+		return false;
+	for (q = cn; *q && *q != ',' && n + 1 < sizeof(flat); q++) {
+		char ch = *q;
 
+		if (ch == '\\')
+			return false; /* an escaped character: not a MAC */
 		if (ch == ':' || ch == '-' || ch == '.')
 			continue;
 		if (ch >= 'A' && ch <= 'Z')
@@ -198,7 +214,9 @@ dn_has_mac(const char *dn, const char *mac)
 		flat[n++] = ch;
 	}
 	flat[n] = '\0';
-	return strstr(flat, mac) != NULL;
+	if (n < ml || strcmp(flat + n - ml, mac) != 0)
+		return false;
+	return n == ml || !isxdigit((unsigned char)flat[n - ml - 1]);
 }
 
 /* A request path fit for a log line: printable, bounded. */
@@ -314,6 +332,18 @@ serve(struct prov *p, struct MHD_Connection *c, const char *url,
 	}
 	if (prov_path_parse(url, mac, &file))
 		return reply_const(c, MHD_HTTP_NOT_FOUND, not_found);
+	/*
+	 * Before the store is asked: a MAC the certificate does not name
+	 * gets the very 404 of an unknown MAC (no oracle) and counts as
+	 * one.
+	 */
+	if (p->pc->cert_mac && (cs != CERT_OK || !dn_has_mac(dn, mac))) {
+		log_info("prov: refused mac=%s src=%s: the client certificate "
+			 "does not name the MAC",
+		    mac, ip);
+		count_unknown(p, src, mac);
+		return reply_const(c, MHD_HTTP_NOT_FOUND, not_found);
+	}
 	if (!(s = conn_store(p)))
 		return reply_const(
 		    c, MHD_HTTP_SERVICE_UNAVAILABLE, unavailable);
@@ -327,12 +357,6 @@ serve(struct prov *p, struct MHD_Connection *c, const char *url,
 		store_failed(p, rc);
 		return reply_const(
 		    c, MHD_HTTP_SERVICE_UNAVAILABLE, unavailable);
-	}
-	if (p->pc->cert_mac && (cs != CERT_OK || !dn_has_mac(dn, mac))) {
-		log_info("prov: refused mac=%s src=%s: the client certificate "
-			 "does not name the MAC",
-		    mac, ip);
-		return reply_const(c, MHD_HTTP_FORBIDDEN, forbidden);
 	}
 	rc = store_account_get(s, dev.user, dev.domain, &a);
 	if (rc) {
@@ -349,8 +373,8 @@ serve(struct prov *p, struct MHD_Connection *c, const char *url,
 		log_info("prov: refused mac=%s account=%s@%s src=%s: account "
 			 "suspended",
 		    mac, a.user, a.domain, ip);
-		rc = MHD_HTTP_FORBIDDEN;
-		goto refuse;
+		explicit_bzero(&a, sizeof(a));
+		return reply_const(c, MHD_HTTP_NOT_FOUND, not_found);
 	}
 	t = prov_tmpls_get(&p->tmpls,
 	    file == PROV_FILE_MAC_CFG && strcmp(dev.tmpl, "polycom") == 0 ?
@@ -421,7 +445,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	struct prov *p = cls;
 	struct sa src;
 
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+	/* GET only: a HEAD would open the secret and count as a fetch. */
+	if (strcmp(method, "GET") != 0)
 		return reply_const(
 		    c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 	if (*upload_data_size)

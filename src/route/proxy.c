@@ -562,6 +562,17 @@ has_sdp(const struct sip_msg *msg)
 	    (!ct || str_has_prefix_nocase(ct->value, STR("application/sdp")));
 }
 
+/* A body that may hide SDP from rtpengine: multipart, or encoded. */
+static bool
+has_hidden_sdp(const struct sip_msg *msg)
+{
+	const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
+
+	return msg->body.len &&
+	    (sip_msg_hdr(msg, SIP_HDR_CONTENT_ENCODING) ||
+		(ct && str_has_prefix_nocase(ct->value, STR("multipart/"))));
+}
+
 static void
 rparked_unlink(struct rparked *rp)
 {
@@ -612,11 +623,22 @@ answer_parked(struct proxy *p, const struct sip_msg *rsp, bool known)
 	struct rparked *rp;
 
 	if (!p->p_media || !p->p_rsp_in || rsp->status <= 100 ||
-	    rsp->status >= 300 || !has_sdp(rsp) ||
+	    rsp->status >= 300 || (!has_sdp(rsp) && !has_hidden_sdp(rsp)) ||
 	    (rsp->cseq.method != SIP_METHOD_INVITE &&
 		rsp->cseq.method != SIP_METHOD_UPDATE) ||
 	    !media_is_anchored(p->p_media, rsp->call_id))
 		return false;
+	/*
+	 * An answer that does not prove it answers our request (the key
+	 * in our Via) must neither reach rtpengine nor pass around it;
+	 * nor may SDP rtpengine cannot read. Dropped: a real 2xx comes
+	 * again.
+	 */
+	if (!known || has_hidden_sdp(rsp)) {
+		metrics_drop(
+		    known ? REASON_MEDIA_UNSUPPORTED : REASON_STRAY_RESPONSE);
+		return true;
+	}
 	rp = p->p_nrparked < RPARK_MAX ? calloc(1, sizeof(*rp)) : NULL;
 	if (rp && !(rp->buf = malloc(rsp->raw.len ? rsp->raw.len : 1))) {
 		free(rp);
@@ -670,11 +692,12 @@ callee_party(
 
 /* After relaying "rsp": the anchored call is up, or failed. */
 static void
-media_after_relay(struct proxy *p, const struct sip_msg *rsp)
+media_after_relay(struct proxy *p, const struct sip_msg *rsp, bool known)
 {
 	struct media_party callee;
 
-	if (!p->p_media || rsp->cseq.method != SIP_METHOD_INVITE ||
+	/* Only a response that answers our request moves the anchor. */
+	if (!known || !p->p_media || rsp->cseq.method != SIP_METHOD_INVITE ||
 	    !media_is_anchored(p->p_media, rsp->call_id))
 		return;
 	if (rsp->status >= 200 && rsp->status < 300 && p->p_rsp_in) {
@@ -747,7 +770,7 @@ relay_body(struct proxy *p, const struct sip_msg *rsp, bool known,
 	if (proxy_send(p, &dst, w.b, w.len))
 		log_debug(
 		    "relay to %s failed", sa_fmt(&dst.addr, a, sizeof(a)));
-	media_after_relay(p, rsp);
+	media_after_relay(p, rsp, known);
 }
 
 void

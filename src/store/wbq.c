@@ -150,12 +150,17 @@ wbq_push(struct wbq *q, struct wbq_op *op)
 	}
 	op->next = NULL;
 	pthread_mutex_lock(&q->mu);
+	/*
+	 * Wake the writer only for the first op of a batch: it takes the
+	 * whole list, and it looks at the list again before it sleeps.
+	 */
 	if (q->tail)
 		q->tail->next = op;
-	else
+	else {
 		q->head = op;
+		pthread_cond_signal(&q->cv);
+	}
 	q->tail = op;
-	pthread_cond_signal(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 }
 

@@ -147,6 +147,14 @@ keyless_and_opportunistic(void **state)
 	assert_true(sdp_has_sdes(&sdp));
 	assert_string_equal(sdp_unencrypted_why(&sdp, NULL),
 	    "SRTP without a cipher (NULL or UNENCRYPTED_SRTP)");
+	/* An unknown suite proves nothing; the parameter in any case. */
+	assert_int_equal(parse(HEAD "m=audio 4000 RTP/SAVP 0\r\n"
+				    "a=crypto:1 FOO_BAR " KEY "\r\n"
+				    "a=crypto:2 aes_cm_128_hmac_sha1_32 " KEY
+				    " unencrypted_srtp\r\n"),
+	    0);
+	assert_int_equal(sdp.media[0].ncipher, 0);
+	assert_non_null(sdp_unencrypted_why(&sdp, NULL));
 	/* MIKEY keying for SRTP. */
 	assert_int_equal(parse(HEAD "m=audio 4000 RTP/SAVP 0\r\n"
 				    "a=key-mgmt:mikey AQAFgM0XflABAAAA\r\n"),
