@@ -99,7 +99,6 @@ callerid_verdict(struct guard_ctx *gx, const struct sip_msg *msg,
     const struct cid_verdict *v, enum cid_channel ch, struct guard_result *res)
 {
 	const struct cfg_callerid *cc = &gx->cfg->callerid;
-	int n;
 
 	if (v->shadow)
 		log_shadow(gx, msg, v->shadow, gx->peer->name);
@@ -110,16 +109,13 @@ callerid_verdict(struct guard_ctx *gx, const struct sip_msg *msg,
 	}
 	cid_count_block(
 	    gx->env->cid, (int64_t)time(NULL), v->rule, ch, gx->peer->name);
-	res->reason = v->reason;
-	res->status = cc->status;
-	res->phrase = str_make(cc->phrase, strlen(cc->phrase));
-	if (cc->reason_header) {
-		n = snprintf(gx->extra_buf, sizeof(gx->extra_buf),
-		    "Reason: SIP;cause=%u;text=\"%s\"\r\n", cc->status,
+	if (cc->reason_header)
+		return guard_refuse(gx, res, (uint16_t)cc->status,
+		    str_make(cc->phrase, strlen(cc->phrase)), v->reason, 0,
 		    reason_name(v->reason));
-		if (n > 0 && (size_t)n < sizeof(gx->extra_buf))
-			res->extra = str_make(gx->extra_buf, (size_t)n);
-	}
+	res->reason = v->reason;
+	res->status = (uint16_t)cc->status;
+	res->phrase = str_make(cc->phrase, strlen(cc->phrase));
 	return GUARD_REPLY;
 }
 

@@ -227,6 +227,28 @@ guard_trigger(const struct sa *src, enum reason why, enum guard_action action,
 }
 
 enum guard_vd
+guard_refuse(struct guard_ctx *gx, struct guard_result *res, uint16_t status,
+    struct str phrase, enum reason why, unsigned retry_after, const char *text)
+{
+	char ra[32] = "";
+	int n;
+
+	if (retry_after)
+		snprintf(ra, sizeof(ra), "Retry-After: %u\r\n", retry_after);
+	/* Room for the header's frame, then as much text as fits. */
+	n = snprintf(gx->extra_buf, sizeof(gx->extra_buf),
+	    "%sReason: SIP;cause=%u;text=\"%.*s\"\r\n", ra, status,
+	    (int)(sizeof(gx->extra_buf) - strlen(ra) - 40), text);
+	res->extra = n > 0 && (size_t)n < sizeof(gx->extra_buf) ?
+	    str_make(gx->extra_buf, (size_t)n) :
+	    STR_NULL;
+	res->status = status;
+	res->phrase = phrase;
+	res->reason = why;
+	return GUARD_REPLY;
+}
+
+enum guard_vd
 guard_act(struct guard_ctx *gx, const struct sip_msg *msg,
     struct guard_result *res, enum guard_action action, enum reason why,
     bool shadow, bool top, const char *detail)

@@ -82,26 +82,15 @@ fraud_on_request(
 		gx->fraud_dclass = d.dclass;
 		return GUARD_CONTINUE;
 	case FRAUD_CAP:
-		n = snprintf(gx->extra_buf, sizeof(gx->extra_buf),
-		    "Retry-After: %u\r\nReason: SIP;cause=503;text=\"%s\"\r\n",
-		    d.retry_after ? d.retry_after : 1, reason_name(d.reason));
-		res->status = 503;
-		res->phrase = STR("Service Unavailable");
-		break;
+		return guard_refuse(gx, res, 503, STR("Service Unavailable"),
+		    d.reason, d.retry_after ? d.retry_after : 1,
+		    reason_name(d.reason));
 	case FRAUD_REJECT:
 	case FRAUD_SUSPEND:
 	default:
-		n = snprintf(gx->extra_buf, sizeof(gx->extra_buf),
-		    "Reason: SIP;cause=403;text=\"%s\"\r\n",
+		return guard_refuse(gx, res, 403, STR("Forbidden"), d.reason, 0,
 		    reason_name(d.reason));
-		res->status = 403;
-		res->phrase = STR("Forbidden");
-		break;
 	}
-	res->reason = d.reason;
-	if (n > 0 && (size_t)n < sizeof(gx->extra_buf))
-		res->extra = str_make(gx->extra_buf, (size_t)n);
-	return GUARD_REPLY;
 }
 
 const struct guard_ops guard_fraud = {

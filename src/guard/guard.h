@@ -218,6 +218,16 @@ enum guard_vd guard_act(struct guard_ctx *gx, const struct sip_msg *msg,
     struct guard_result *res, enum guard_action action, enum reason why,
     bool shadow, bool top, const char *detail);
 
+/*
+ * Refuse with "status phrase" and a Reason header in plain words
+ * (RFC 3326: Reason: SIP;cause=STATUS;text="TEXT"), preceded by
+ * Retry-After when retry_after > 0. The header lines live in
+ * gx->extra_buf (TEXT is cut to fit). Returns GUARD_REPLY, res filled.
+ */
+enum guard_vd guard_refuse(struct guard_ctx *gx, struct guard_result *res,
+    uint16_t status, struct str phrase, enum reason why, unsigned retry_after,
+    const char *text);
+
 /* The guards. */
 extern const struct guard_ops guard_sanity;
 extern const struct guard_ops guard_scanner;

@@ -54,53 +54,15 @@ static enum guard_vd
 refuse(struct guard_ctx *gx, struct guard_result *res, uint16_t status,
     enum reason why, const char *text, const char *detail)
 {
-	int n;
+	char t[sizeof(gx->extra_buf)];
 
-	n = snprintf(gx->extra_buf, sizeof(gx->extra_buf),
-	    "Reason: SIP;cause=%u;text=\"%s%s%s\"\r\n%s", status, text,
-	    detail ? ": " : "", detail ? detail : "",
-	    status == 503 ? "Retry-After: 30\r\n" : "");
-	if (n > 0 && (size_t)n < sizeof(gx->extra_buf))
-		res->extra = str_make(gx->extra_buf, (size_t)n);
-	res->status = status;
-	res->reason = why;
-	res->phrase = status == 400 ? STR("Bad Request") :
-	    status == 503	    ? STR("Service Unavailable") :
-				      STR("Not Acceptable Here");
-	return GUARD_REPLY;
-}
-
-/* Does the body carry a session description, and can we read it? */
-enum body_kind {
-	BODY_NONE,
-	BODY_SDP,
-	BODY_OTHER, /* not media */
-	BODY_UNREADABLE /* SDP we cannot read: multipart, encoded */
-};
-
-static enum body_kind
-body_kind(const struct sip_msg *msg)
-{
-	const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
-	struct str type, params;
-
-	if (msg->body.len == 0)
-		return BODY_NONE;
-	/* RFC 3261 20.15: no Content-Type means application/sdp. */
-	if (!ct)
-		return BODY_SDP;
-	type = ct->value;
-	if (str_split(type, ';', &type, &params))
-		type = str_trim(type);
-	if (str_has_prefix_nocase(type, STR("multipart/")))
-		return str_contains_nocase(msg->body, STR("application/sdp")) ?
-		    BODY_UNREADABLE :
-		    BODY_OTHER;
-	if (!str_eq_nocase(type, STR("application/sdp")))
-		return BODY_OTHER;
-	if (sip_msg_hdr(msg, SIP_HDR_CONTENT_ENCODING))
-		return BODY_UNREADABLE;
-	return BODY_SDP;
+	snprintf(t, sizeof(t), "%s%s%s", text, detail ? ": " : "",
+	    detail ? detail : "");
+	return guard_refuse(gx, res, status,
+	    status == 400     ? STR("Bad Request") :
+		status == 503 ? STR("Service Unavailable") :
+				STR("Not Acceptable Here"),
+	    why, status == 503 ? 30 : 0, t);
 }
 
 static bool
@@ -240,13 +202,13 @@ media_on_request(
 	    msg->method != SIP_METHOD_PRACK && msg->method != SIP_METHOD_ACK)
 		return GUARD_CONTINUE;
 
-	switch (body_kind(msg)) {
-	case BODY_OTHER:
+	switch (media_body_kind(msg)) {
+	case MEDIA_BODY_OTHER:
 		return GUARD_CONTINUE;
-	case BODY_UNREADABLE:
+	case MEDIA_BODY_UNREADABLE:
 		return refuse(gx, res, 488, REASON_MEDIA_UNSUPPORTED,
 		    "SDP in a multipart or encoded body is not accepted", NULL);
-	case BODY_NONE:
+	case MEDIA_BODY_NONE:
 		if (is_initial_invite(msg) && !gx->in_txn &&
 		    gx->role < CFG_MEDIA_NROLES &&
 		    mc->require_encryption[gx->role])
@@ -266,7 +228,7 @@ media_on_request(
 			    "an SDP offer is required (media is anchored)",
 			    NULL);
 		return GUARD_CONTINUE;
-	case BODY_SDP:
+	case MEDIA_BODY_SDP:
 		break;
 	}
 

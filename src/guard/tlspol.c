@@ -19,25 +19,15 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
-#include <stdio.h>
-
 #include "guard/guard.h"
 
 static enum guard_vd
 refuse(struct guard_ctx *gx, struct guard_result *res, unsigned status,
     enum reason r, const char *text)
 {
-	int n;
-
-	res->reason = r;
-	res->status = (uint16_t)status;
-	res->phrase =
-	    status == 416 ? STR("Unsupported URI Scheme") : STR("Forbidden");
-	n = snprintf(gx->extra_buf, sizeof(gx->extra_buf),
-	    "Reason: SIP;cause=%u;text=\"%s\"\r\n", status, text);
-	if (n > 0 && (size_t)n < sizeof(gx->extra_buf))
-		res->extra = str_make(gx->extra_buf, (size_t)n);
-	return GUARD_REPLY;
+	return guard_refuse(gx, res, (uint16_t)status,
+	    status == 416 ? STR("Unsupported URI Scheme") : STR("Forbidden"), r,
+	    0, text);
 }
 
 /* Is the connection's certificate bound to an account or a peer? */

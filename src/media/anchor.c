@@ -774,3 +774,28 @@ media_cancel(struct media *m, const void *arg)
 		}
 	}
 }
+
+enum media_body
+media_body_kind(const struct sip_msg *msg)
+{
+	const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
+	struct str type, params;
+
+	if (msg->body.len == 0)
+		return MEDIA_BODY_NONE;
+	/* RFC 3261 20.15: no Content-Type means application/sdp. */
+	if (!ct)
+		return MEDIA_BODY_SDP;
+	type = ct->value;
+	if (str_split(type, ';', &type, &params))
+		type = str_trim(type);
+	if (str_has_prefix_nocase(type, STR("multipart/")))
+		return str_contains_nocase(msg->body, STR("application/sdp")) ?
+		    MEDIA_BODY_UNREADABLE :
+		    MEDIA_BODY_OTHER;
+	if (!str_eq_nocase(type, STR("application/sdp")))
+		return MEDIA_BODY_OTHER;
+	if (sip_msg_hdr(msg, SIP_HDR_CONTENT_ENCODING))
+		return MEDIA_BODY_UNREADABLE;
+	return MEDIA_BODY_SDP;
+}

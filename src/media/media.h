@@ -83,6 +83,15 @@ void media_free(struct media *m);
 /* Is this call anchored? */
 bool media_is_anchored(const struct media *m, struct str call_id);
 
+/* Does a message's body carry a session description we can read? */
+enum media_body {
+	MEDIA_BODY_NONE,
+	MEDIA_BODY_SDP, /* application/sdp, or no Content-Type (RFC 3261 20.15) */
+	MEDIA_BODY_OTHER, /* not media */
+	MEDIA_BODY_UNREADABLE /* SDP inside multipart, or encoded */
+};
+enum media_body media_body_kind(const struct sip_msg *msg);
+
 /*
  * Send the offer of request "req" (INVITE or UPDATE carrying "sdp"),
  * toward leg "toward". For a call not anchored yet, "caller_leg" is the

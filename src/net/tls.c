@@ -50,9 +50,17 @@ ssl_err(char *buf, size_t cap)
 	return buf;
 }
 
-/* Complain: to errf as FILE:LINE when checking, else to the log. */
-static void __attribute__((format(printf, 4, 5)))
-complain(FILE *errf, const char *file, int line, const char *fmt, ...)
+/*
+ * Complain about profile "p": "tls: ..." or "tls profile NAME: ...", to
+ * errf as FILE:LINE when checking, else to the log.
+ */
+static void complain(FILE *errf, const char *file,
+    const struct cfg_tls_profile *p, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+complain(FILE *errf, const char *file, const struct cfg_tls_profile *p,
+    const char *fmt, ...)
 {
 	char msg[768];
 	va_list ap;
@@ -61,9 +69,11 @@ complain(FILE *errf, const char *file, int line, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (errf)
-		fprintf(errf, "%s:%d: %s\n", file, line, msg);
+		fprintf(errf, "%s:%d: tls%s%s: %s\n", file, p->line,
+		    p->name[0] ? " profile " : "", p->name, msg);
 	else
-		log_error("%s", msg);
+		log_error(
+		    "tls%s%s: %s", p->name[0] ? " profile " : "", p->name, msg);
 }
 
 /* Client certificates are judged after the handshake, see above. */
@@ -122,25 +132,20 @@ ctx_common(
 		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
 	if (p->ciphers[0] && SSL_CTX_set_cipher_list(ctx, p->ciphers) != 1) {
-		complain(errf, file, p->line,
-		    "tls%s%s: ciphers \"%s\": no usable cipher (%s)",
-		    p->name[0] ? " profile " : "", p->name, p->ciphers,
-		    ssl_err(e, sizeof(e)));
+		complain(errf, file, p, "ciphers \"%s\": no usable cipher (%s)",
+		    p->ciphers, ssl_err(e, sizeof(e)));
 		return false;
 	}
 	if (p->ciphersuites[0] &&
 	    SSL_CTX_set_ciphersuites(ctx, p->ciphersuites) != 1) {
-		complain(errf, file, p->line,
-		    "tls%s%s: ciphersuites \"%s\": no usable suite (%s)",
-		    p->name[0] ? " profile " : "", p->name, p->ciphersuites,
-		    ssl_err(e, sizeof(e)));
+		complain(errf, file, p,
+		    "ciphersuites \"%s\": no usable suite (%s)",
+		    p->ciphersuites, ssl_err(e, sizeof(e)));
 		return false;
 	}
 	if (p->ca[0] && SSL_CTX_load_verify_locations(ctx, p->ca, NULL) != 1) {
-		complain(errf, file, p->line,
-		    "tls%s%s: ca_file \"%s\": cannot load (%s)",
-		    p->name[0] ? " profile " : "", p->name, p->ca,
-		    ssl_err(e, sizeof(e)));
+		complain(errf, file, p, "ca_file \"%s\": cannot load (%s)",
+		    p->ca, ssl_err(e, sizeof(e)));
 		return false;
 	}
 	return true;
@@ -156,15 +161,13 @@ cert_dates_ok(
 	if (!x)
 		return false;
 	if (X509_cmp_current_time(X509_get0_notAfter(x)) < 0) {
-		complain(errf, file, p->line,
-		    "tls%s%s: certificate \"%s\" has expired",
-		    p->name[0] ? " profile " : "", p->name, p->cert);
+		complain(
+		    errf, file, p, "certificate \"%s\" has expired", p->cert);
 		return false;
 	}
 	if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0) {
-		complain(errf, file, p->line,
-		    "tls%s%s: certificate \"%s\" is not valid yet",
-		    p->name[0] ? " profile " : "", p->name, p->cert);
+		complain(errf, file, p, "certificate \"%s\" is not valid yet",
+		    p->cert);
 		return false;
 	}
 	return true;
@@ -184,35 +187,23 @@ server_ctx(
 		goto fail;
 	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
 	if (SSL_CTX_use_certificate_chain_file(ctx, p->cert) != 1) {
-		complain(errf, file, p->line,
-		    "tls%s%s: certificate \"%s\": cannot load (%s)",
-		    p->name[0] ? " profile " : "", p->name, p->cert,
-		    ssl_err(e, sizeof(e)));
+		complain(errf, file, p, "certificate \"%s\": cannot load (%s)",
+		    p->cert, ssl_err(e, sizeof(e)));
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, p->key, SSL_FILETYPE_PEM) != 1 &&
-	    ERR_GET_REASON(ERR_peek_last_error()) ==
-		X509_R_KEY_VALUES_MISMATCH) {
-		ERR_clear_error();
-		complain(errf, file, p->line,
-		    "tls%s%s: private_key \"%s\" does not match certificate "
-		    "\"%s\"",
-		    p->name[0] ? " profile " : "", p->name, p->key, p->cert);
-		goto fail;
-	}
-	if (ERR_peek_error()) {
-		complain(errf, file, p->line,
-		    "tls%s%s: private_key \"%s\": cannot load (%s)",
-		    p->name[0] ? " profile " : "", p->name, p->key,
-		    ssl_err(e, sizeof(e)));
-		goto fail;
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		complain(errf, file, p->line,
-		    "tls%s%s: private_key \"%s\" does not match certificate "
-		    "\"%s\"",
-		    p->name[0] ? " profile " : "", p->name, p->key, p->cert);
-		ERR_clear_error();
+	/* Loading the key checks it against the certificate. */
+	if (SSL_CTX_use_PrivateKey_file(ctx, p->key, SSL_FILETYPE_PEM) != 1) {
+		if (ERR_GET_REASON(ERR_peek_last_error()) ==
+		    X509_R_KEY_VALUES_MISMATCH) {
+			ERR_clear_error();
+			complain(errf, file, p,
+			    "private_key \"%s\" does not match certificate "
+			    "\"%s\"",
+			    p->key, p->cert);
+		} else
+			complain(errf, file, p,
+			    "private_key \"%s\": cannot load (%s)", p->key,
+			    ssl_err(e, sizeof(e)));
 		goto fail;
 	}
 	if (!cert_dates_ok(ctx, p, errf, file))
@@ -267,17 +258,16 @@ client_ctx(const struct cfg_tls_profile *p, FILE *errf, const char *file)
 		SSL_CTX_use_PrivateKey_file(ctx, p->key, SSL_FILETYPE_PEM) !=
 		    1 ||
 		SSL_CTX_check_private_key(ctx) != 1)) {
-		complain(errf, file, p->line,
-		    "tls%s%s: certificate \"%s\" / private_key \"%s\": "
+		complain(errf, file, p,
+		    "certificate \"%s\" / private_key \"%s\": "
 		    "cannot load (%s)",
-		    p->name[0] ? " profile " : "", p->name, p->cert, p->key,
-		    ssl_err(e, sizeof(e)));
+		    p->cert, p->key, ssl_err(e, sizeof(e)));
 		goto fail;
 	}
 	if (p->verify_server) {
 		if (!p->ca[0] && SSL_CTX_set_default_verify_paths(ctx) != 1) {
-			complain(errf, file, p->line,
-			    "tls: cannot load the system CA store (%s)",
+			complain(errf, file, p,
+			    "cannot load the system CA store (%s)",
 			    ssl_err(e, sizeof(e)));
 			goto fail;
 		}

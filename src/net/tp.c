@@ -50,7 +50,7 @@ tp_alloc(struct tp **tpp, struct loop *l, const struct cfg *cfg, tp_rx_h *rx,
 {
 	struct tp *t;
 	unsigned i;
-	bool streams = false, tls = false;
+	bool streams = false;
 	int err = 0;
 
 	t = calloc(1, sizeof(*t));
@@ -63,21 +63,15 @@ tp_alloc(struct tp **tpp, struct loop *l, const struct cfg *cfg, tp_rx_h *rx,
 	t->t_arg = arg;
 	for (i = 0; i < CFG_MAX_LISTEN; i++)
 		t->t_li[i].li_fd = -1;
-	for (i = 0; i < cfg->nlisten; i++) {
+	for (i = 0; i < cfg->nlisten; i++)
 		if (cfg->listen[i].tp != SIP_TP_UDP)
 			streams = true;
-		if (cfg->listen[i].tp == SIP_TP_TLS)
-			tls = true;
-	}
-	for (i = 0; i < cfg->nupstreams; i++) {
+	for (i = 0; i < cfg->nupstreams; i++)
 		if (cfg->upstreams[i].tp != SIP_TP_UDP)
 			streams = true;
-		if (cfg->upstreams[i].tp == SIP_TP_TLS)
-			tls = true;
-	}
 	if (streams && (err = stream_init(t)))
 		goto out;
-	if (tls && (err = tls_init(t)))
+	if (tls_needed(cfg) && (err = tls_init(t)))
 		goto out;
 	for (i = 0; i < cfg->nlisten; i++) {
 		struct listener *li = &t->t_li[t->t_nli];

@@ -552,27 +552,6 @@ struct rparked {
 static void relay_body(struct proxy *p, const struct sip_msg *rsp, bool known,
     const struct str *body);
 
-/* Does "msg" carry a session description (RFC 3261 20.15 default)? */
-static bool
-has_sdp(const struct sip_msg *msg)
-{
-	const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
-
-	return msg->body.len &&
-	    (!ct || str_has_prefix_nocase(ct->value, STR("application/sdp")));
-}
-
-/* A body that may hide SDP from rtpengine: multipart, or encoded. */
-static bool
-has_hidden_sdp(const struct sip_msg *msg)
-{
-	const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
-
-	return msg->body.len &&
-	    (sip_msg_hdr(msg, SIP_HDR_CONTENT_ENCODING) ||
-		(ct && str_has_prefix_nocase(ct->value, STR("multipart/"))));
-}
-
 static void
 rparked_unlink(struct rparked *rp)
 {
@@ -620,10 +599,12 @@ rparked_done(int err, struct str sdp, struct str why, void *arg)
 static bool
 answer_parked(struct proxy *p, const struct sip_msg *rsp, bool known)
 {
+	enum media_body kind = media_body_kind(rsp);
 	struct rparked *rp;
 
 	if (!p->p_media || !p->p_rsp_in || rsp->status <= 100 ||
-	    rsp->status >= 300 || (!has_sdp(rsp) && !has_hidden_sdp(rsp)) ||
+	    rsp->status >= 300 ||
+	    (kind != MEDIA_BODY_SDP && kind != MEDIA_BODY_UNREADABLE) ||
 	    (rsp->cseq.method != SIP_METHOD_INVITE &&
 		rsp->cseq.method != SIP_METHOD_UPDATE) ||
 	    !media_is_anchored(p->p_media, rsp->call_id))
@@ -634,7 +615,7 @@ answer_parked(struct proxy *p, const struct sip_msg *rsp, bool known)
 	 * nor may SDP rtpengine cannot read. Dropped: a real 2xx comes
 	 * again.
 	 */
-	if (!known || has_hidden_sdp(rsp)) {
+	if (!known || kind == MEDIA_BODY_UNREADABLE) {
 		metrics_drop(
 		    known ? REASON_MEDIA_UNSUPPORTED : REASON_STRAY_RESPONSE);
 		return true;
@@ -821,7 +802,10 @@ static bool
 keys_exposed(
     const struct proxy *p, const struct sip_msg *msg, enum sip_transport tp)
 {
-	return p->p_cfg->media.enabled && tp != SIP_TP_TLS && has_sdp(msg) &&
+	enum media_body kind = media_body_kind(msg);
+
+	return p->p_cfg->media.enabled && tp != SIP_TP_TLS &&
+	    (kind == MEDIA_BODY_SDP || kind == MEDIA_BODY_UNREADABLE) &&
 	    str_contains_nocase(msg->body, STR("a=crypto:"));
 }
 
