@@ -39,16 +39,7 @@
 #include "store/store.h"
 
 #define PEM_MAX (1024 * 1024) /* bytes of a certificate or key file */
-#define UNKNOWN_SLOTS 1024 /* sources whose unknown MACs are counted */
 #define PATH_LOG_MAX 64 /* bytes of a request path in a log line */
-
-/* Unknown MACs asked by one source in the current window. */
-struct unknown {
-	struct sa src;
-	time_t start;
-	unsigned count;
-	bool used;
-};
 
 struct prov {
 	const struct cfg *cfg;
@@ -63,7 +54,7 @@ struct prov {
 
 	/* The server thread only. */
 	struct store *s;
-	struct unknown unknown[UNKNOWN_SLOTS];
+	struct prov_unknowns unknown;
 };
 
 /* ---- answers -------------------------------------------------------------- */
@@ -234,31 +225,21 @@ path_for_log(const char *url, char *out, size_t cap)
 
 /*
  * One more unknown MAC from "src": at unknown_limit within
- * unknown_window, the source is struck on the ban ladder (the loop
+ * unknown_window from its range (an IPv6 source's /guard.ipv6_prefix,
+ * prov/unknown.c), the source is struck on the ban ladder (the loop
  * applies it, guard/ban.h) and its count starts again.
  */
 static void
 count_unknown(struct prov *p, const struct sa *src, const char *mac)
 {
-	struct unknown *u = &p->unknown[sa_hash_addr(src) % UNKNOWN_SLOTS];
-	time_t now = time(NULL);
 	char a[SA_STRLEN], detail[64];
 	int rc;
 
 	/* The all-zero MAC is the common file some phones ask for first. */
 	if (strcmp(mac, "000000000000") == 0)
 		return;
-	if (!u->used || !sa_eq_addr(&u->src, src) ||
-	    now - u->start >= (time_t)p->pc->unknown_window) {
-		u->used = true;
-		u->src = *src;
-		u->start = now;
-		u->count = 0;
-	}
-	if (++u->count < p->pc->unknown_limit)
+	if (!prov_unknowns_note(&p->unknown, src, time(NULL)))
 		return;
-	u->count = 0;
-	u->start = now;
 	snprintf(detail, sizeof(detail), "prov: %u unknown MACs in %us",
 	    p->pc->unknown_limit, p->pc->unknown_window);
 	rc = ban_post_strike(p->ban, src, cfg_peer_role(p->cfg, src),
@@ -581,6 +562,8 @@ prov_start(struct prov **pp, const struct cfg *cfg, struct ban *ban)
 	p->cfg = cfg;
 	p->ban = ban;
 	p->pc = pc;
+	prov_unknowns_init(&p->unknown, cfg->guard.v6_prefix, pc->unknown_limit,
+	    pc->unknown_window);
 	p->sip_host = pc->sip_host[0] ? pc->sip_host : cfg->domains[0];
 	if ((rc = read_pem("certificate", pc->cert, &p->cert_pem, NULL)) ||
 	    (rc = read_pem("private_key", pc->key, &p->key_pem, &p->key_len)) ||

@@ -10,6 +10,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "net/sa.h"
 
 #define PROV_TMPL_MAX 65536 /* bytes of a template, and of a rendering */
 #define PROV_TMPL_NAME_MAX 16
@@ -102,5 +106,37 @@ enum prov_file {
  * a path of no such form.
  */
 int prov_path_parse(const char *path, char *mac, enum prov_file *file);
+
+/*
+ * Unknown MACs asked per source range (prov/unknown.c): an IPv4 address,
+ * an IPv6 address as its /guard.ipv6_prefix, like the ban it leads to,
+ * so one host cannot spread its guesses over the addresses of its /64.
+ * A fixed table: a range that no longer fits takes the slot of another
+ * (whose count starts again), memory never grows.
+ */
+#define PROV_UNKNOWN_SLOTS 1024
+
+struct prov_unknown {
+	struct cidr range;
+	time_t start;
+	unsigned count;
+	bool used;
+};
+
+struct prov_unknowns {
+	uint64_t seed; /* slot choice a client cannot predict */
+	unsigned v6_prefix, limit, window;
+	struct prov_unknown slot[PROV_UNKNOWN_SLOTS];
+};
+
+void prov_unknowns_init(struct prov_unknowns *t, unsigned v6_prefix,
+    unsigned limit, unsigned window);
+/*
+ * One more unknown MAC from "src" at "now". True when its range reached
+ * "limit" within "window" seconds (its count then starts again): the
+ * caller strikes the source. Never true for an address of no family.
+ */
+bool prov_unknowns_note(
+    struct prov_unknowns *t, const struct sa *src, time_t now);
 
 #endif /* CENTINELA_PROV_PROV_INT_H */

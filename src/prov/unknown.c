@@ -1,0 +1,61 @@
+/*
+ * prov/unknown.c -- unknown MACs counted per source range
+ * (prov/prov_int.h), for the guard's ban ladder.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "prov/prov_int.h"
+
+void
+prov_unknowns_init(struct prov_unknowns *t, unsigned v6_prefix, unsigned limit,
+    unsigned window)
+{
+	memset(t, 0, sizeof(*t));
+	/* Without randomness the seed stays 0: slots still work. */
+	(void)RAND_bytes((unsigned char *)&t->seed, sizeof(t->seed));
+	t->v6_prefix = v6_prefix;
+	t->limit = limit ? limit : 1;
+	t->window = window;
+}
+
+/* FNV-1a over the seed and the range's bytes. */
+static size_t
+slot_of(const struct prov_unknowns *t, const struct cidr *c)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ t->seed;
+	size_t i, n = c->family == AF_INET ? 4 : 16;
+
+	for (i = 0; i < n; i++) {
+		h ^= c->addr[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 29;
+	return (size_t)(h % PROV_UNKNOWN_SLOTS);
+}
+
+bool
+prov_unknowns_note(struct prov_unknowns *t, const struct sa *src, time_t now)
+{
+	struct prov_unknown *u;
+	struct cidr c;
+
+	if (cidr_from_sa(&c, src, t->v6_prefix))
+		return false;
+	u = &t->slot[slot_of(t, &c)];
+	if (!u->used || !cidr_eq(&u->range, &c) ||
+	    now - u->start >= (time_t)t->window) {
+		u->used = true;
+		u->range = c;
+		u->start = now;
+		u->count = 0;
+	}
+	if (++u->count < t->limit)
+		return false;
+	u->count = 0;
+	u->start = now;
+	return true;
+}
