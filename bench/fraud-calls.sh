@@ -272,7 +272,8 @@ conf() {
 STORE0=$OUT/accounts.db
 rm -f "$STORE0" "$STORE0-wal" "$STORE0-shm"
 conf on "$STORE0" > "$OUT/accounts.conf"
-"$CTL" user -c "$OUT/accounts.conf" add 100000 --generate </dev/null \
+# (it creates the store; mkaccounts.py replaces the account)
+"$CTL" user -c "$OUT/accounts.conf" add 100000 </dev/null \
     >"$OUT/accounts.log" 2>&1 ||
     die "centinelactl user add failed (see accounts.log)"
 python3 bench/mkaccounts.py --n "$MEM_ACCOUNTS" --realm "$REALM" \

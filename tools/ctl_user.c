@@ -8,11 +8,15 @@
  * (auth/seal.h) under the key file (--key-file, $CENTINELA_KEY_FILE,
  * provisioning.key_file, or the SQLite store's path + ".key"; created
  * 0600 on first use) for the provisioning service, the only reader of
- * the sealed copy. It is printed only when the administrator asks
- * (--show-secret) and never for an account with a device bound: that
- * phone fetches it itself, so not even its user learns it. The user
- * password is checked against the policy and stored only as an
- * Argon2id hash. Nothing ever prints a stored hash or sealed secret.
+ * the sealed copy. Nothing here ever prints a secret: terminals
+ * scroll back, output is logged and pasted into tickets. When the
+ * administrator needs the device secret (a phone set up by hand) it
+ * goes to a new 0600 file (--secret-file), never for an account with
+ * a device bound: that phone fetches it itself, so not even its user
+ * learns it. A generated user password goes the same way
+ * (--password-file). The user password is checked against the policy
+ * and stored only as an Argon2id hash. Nothing ever prints a stored
+ * hash or sealed secret.
  *
  * Every error is one line on stderr and a non-zero exit: 1 for a
  * refused operation (unknown user, weak password, store error), 2 for
@@ -21,6 +25,8 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +52,8 @@ struct uopts {
 	const char *password;
 	bool pw_stdin;
 	bool generate;
-	bool show_secret;
+	const char *secret_file;
+	const char *password_file;
 	bool has_max;
 	unsigned max_contacts;
 	const char *allow;
@@ -64,11 +71,15 @@ user_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: centinelactl user [-c CONF] [--store URI] COMMAND ...\n"
-	    "  add EXT [--domain D] [--generate | --password PW | "
-	    "--password-stdin]\n"
-	    "          [--show-secret] [--max-contacts N] [--allow CIDR,...]\n"
-	    "  passwd EXT [--generate | --password PW | --password-stdin]\n"
-	    "  rotate-secret EXT [--show-secret]   new device secret\n"
+	    "  add EXT [--domain D] [--generate --password-file PATH | "
+	    "--password PW |\n"
+	    "          --password-stdin] [--secret-file PATH] "
+	    "[--max-contacts N]\n"
+	    "          [--allow CIDR,...]\n"
+	    "  passwd EXT (--generate --password-file PATH | --password PW "
+	    "|\n"
+	    "          --password-stdin)\n"
+	    "  rotate-secret EXT [--secret-file PATH]   new device secret\n"
 	    "  tls-bind EXT (--fingerprint HEX | --cert FILE.pem | "
 	    "--subject DN | --none)\n"
 	    "  suspend EXT | resume EXT | del EXT\n"
@@ -76,8 +87,10 @@ user_usage(FILE *f)
 	    "EXT may be EXT@DOMAIN; the domain defaults to the first of the\n"
 	    "configuration's domains. --key-file PATH (or CENTINELA_KEY_FILE)\n"
 	    "names the key that seals device secrets for provisioning.\n"
-	    "--show-secret prints the device secret once, for a phone set up\n"
-	    "by hand; never for an account with a device bound.\n");
+	    "Secrets are never printed. --secret-file PATH writes the device\n"
+	    "secret (for a phone set up by hand; never for an account with a\n"
+	    "device bound) and --password-file PATH the generated password\n"
+	    "to a new file, mode 0600; an existing PATH is refused.\n");
 }
 
 /* Extensions and user names: letters, digits, . _ + - (1-63). */
@@ -114,9 +127,15 @@ parse_opts(int argc, char **argv, int i, struct uopts *o)
 			o->pw_stdin = true;
 		else if (strcmp(a, "--generate") == 0)
 			o->generate = true;
-		else if (strcmp(a, "--show-secret") == 0)
-			o->show_secret = true;
-		else if (strcmp(a, "--max-contacts") == 0 && more) {
+		else if (strcmp(a, "--secret-file") == 0 && more)
+			o->secret_file = argv[++i];
+		else if (strcmp(a, "--password-file") == 0 && more)
+			o->password_file = argv[++i];
+		else if (strcmp(a, "--show-secret") == 0) {
+			ctl_fail("--show-secret was removed: use --secret-file "
+				 "PATH (secrets are never printed)");
+			return 2;
+		} else if (strcmp(a, "--max-contacts") == 0 && more) {
 			uint32_t v;
 			const char *s = argv[++i];
 
@@ -162,6 +181,27 @@ parse_opts(int argc, char **argv, int i, struct uopts *o)
 		fprintf(stderr,
 		    "centinelactl: user: choose one of --generate, "
 		    "--password, --password-stdin\n");
+		return 2;
+	}
+	if (o->generate && !o->password_file) {
+		ctl_fail("--generate needs --password-file PATH (passwords "
+			 "are never printed)");
+		return 2;
+	}
+	if (o->password_file && !o->generate) {
+		ctl_fail("--password-file goes with --generate: it receives "
+			 "the generated password");
+		return 2;
+	}
+	if ((o->secret_file && !*o->secret_file) ||
+	    (o->password_file && !*o->password_file)) {
+		ctl_fail("--secret-file and --password-file need a path");
+		return 2;
+	}
+	if (o->secret_file && o->password_file &&
+	    strcmp(o->secret_file, o->password_file) == 0) {
+		ctl_fail("--secret-file and --password-file name the same "
+			 "file");
 		return 2;
 	}
 	return 0;
@@ -341,6 +381,144 @@ seal_secret(const struct cfg *cfg, const struct uopts *o, const char *uri,
 	if (rc)
 		return ctl_fail("cannot seal the device secret");
 	return 0;
+}
+
+/* ---- secrets go to new files, never to the terminal ------------------------- */
+
+/*
+ * A file asked for to receive one secret (--secret-file PATH,
+ * --password-file PATH). "made" is set once it exists, so that a
+ * command failing after that removes it again: a secret file is left
+ * behind only for a change that was committed.
+ */
+struct outfile {
+	const char *opt; /* the option, for messages */
+	const char *path; /* NULL: not asked for */
+	bool made;
+};
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * fsync the directory that holds path: the file's name is durable
+ * like the store commit that follows, so a crash cannot keep the
+ * account and lose the only copy of its secret.
+ */
+static int
+sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd, rc = 0;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return ENOMEM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return errno;
+	/* EINVAL: a file system without directory sync; nothing to do. */
+	if (fsync(fd) != 0 && errno != EINVAL)
+		rc = errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Write value and a newline to a NEW file of->path: O_EXCL refuses
+ * any existing path, a symbolic link included (O_NOFOLLOW says so
+ * again), so no file is ever overwritten or reached through a planted
+ * link; mode 0600 whatever the umask; synced before the caller
+ * commits. Does nothing when no path was asked for. Returns 0, or 1
+ * after the message, with anything it made removed.
+ */
+static int
+outfile_write(struct outfile *of, const char *value)
+{
+	int fd, rc;
+
+	if (!of->path)
+		return 0;
+	fd = open(of->path,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST)
+		return ctl_fail(
+		    "%s %s: the file exists already (a new file "
+		    "is created, never overwritten); nothing changed",
+		    of->opt, of->path);
+	if (fd < 0)
+		return ctl_fail("%s %s: cannot create it: %s; nothing changed",
+		    of->opt, of->path, strerror(errno));
+	of->made = true;
+	if (fchmod(fd, 0600) != 0)
+		rc = errno;
+	else if (!(rc = write_all(fd, value, strlen(value))) &&
+	    !(rc = write_all(fd, "\n", 1)) && fsync(fd) != 0)
+		rc = errno;
+	if (close(fd) != 0 && !rc)
+		rc = errno;
+	if (!rc)
+		rc = sync_dir(of->path);
+	if (rc) {
+		(void)unlink(of->path);
+		of->made = false;
+		return ctl_fail("%s %s: cannot write it: %s; removed, nothing "
+				"changed",
+		    of->opt, of->path, strerror(rc));
+	}
+	return 0;
+}
+
+/* The command failed after the file was made: take the secret back. */
+static void
+outfile_undo(struct outfile *of)
+{
+	if (of->made && unlink(of->path) != 0 && errno != ENOENT)
+		ctl_fail("%s %s: cannot remove it (%s): it holds a secret "
+			 "that was not stored; delete it",
+		    of->opt, of->path, strerror(errno));
+	of->made = false;
+}
+
+/*
+ * From the first secret file to the commit, hold the signals that end
+ * the program (Ctrl-C, kill, a closed terminal): one arriving between
+ * the two would leave a secret file for a change never made. They act
+ * when ctl_user() returns, on a whole outcome.
+ */
+static void
+hold_signals(sigset_t *saved, bool *held)
+{
+	sigset_t set;
+
+	if (*held)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	*held = sigprocmask(SIG_BLOCK, &set, saved) == 0;
 }
 
 /* ---- tls-bind: the client certificate an account's phone presents ------------ */
@@ -578,7 +756,7 @@ rotate(struct store *s, struct account *a, uint64_t *ndev)
 	int rc;
 
 	if ((rc = store_begin(s)))
-		return rc;
+		return ctl_fail("%s", store_errmsg(s));
 	if ((rc = store_account_update(s, a)) ||
 	    (rc = store_device_pending(s, a->user, a->domain, ndev))) {
 		char why[256];
@@ -600,10 +778,13 @@ ctl_user(int argc, char **argv)
 	struct store *s = NULL;
 	struct account a;
 	struct device dev;
+	struct outfile sf = { "--secret-file", NULL, false };
+	struct outfile pf = { "--password-file", NULL, false };
+	sigset_t saved;
 	char user[STORE_USER_MAX], domain[STORE_DOMAIN_MAX], err[256];
 	char pw[128], secret[CRED_SECRET_LEN + 1];
 	const char *sub, *uri;
-	bool generated = false, has_dev = false;
+	bool generated = false, has_dev = false, held = false;
 	uint64_t ndev = 0;
 	int i, rc, ntls;
 
@@ -614,6 +795,19 @@ ctl_user(int argc, char **argv)
 	}
 	if ((rc = parse_opts(argc, argv, i, &o)))
 		return rc;
+	if (o.secret_file && strcmp(sub, "add") != 0 &&
+	    strcmp(sub, "rotate-secret") != 0) {
+		ctl_fail("--secret-file goes with add and rotate-secret only");
+		return 2;
+	}
+	if (o.generate && strcmp(sub, "add") != 0 &&
+	    strcmp(sub, "passwd") != 0) {
+		ctl_fail("--generate and --password-file go with add and "
+			 "passwd only");
+		return 2;
+	}
+	sf.path = o.secret_file;
+	pf.path = o.password_file;
 	if (cfg_load(&cfg, o.conf, stderr))
 		return 1;
 	uri = o.store ? o.store : cfg->store_uri;
@@ -719,6 +913,11 @@ ctl_user(int argc, char **argv)
 		}
 		if (seal_secret(cfg, &o, uri, &a, secret))
 			goto out;
+		/* The files first, the account last: see outfile. */
+		hold_signals(&saved, &held);
+		if (outfile_write(&sf, secret) ||
+		    (generated && outfile_write(&pf, pw)))
+			goto out;
 		if ((rc = store_account_add(s, &a))) {
 			ctl_fail("%s",
 			    rc == EEXIST ? "user already exists" :
@@ -727,12 +926,14 @@ ctl_user(int argc, char **argv)
 			goto out;
 		}
 		printf("user %s@%s added\n", user, domain);
-		if (generated)
-			printf("password: %s\n", pw);
-		if (o.show_secret)
-			printf("device secret: %s\n", secret);
+		if (pf.made)
+			printf("password written to %s (mode 0600)\n", pf.path);
+		if (sf.made)
+			printf("secret written to %s (mode 0600)\n", sf.path);
 		else
-			printf("device secret: generated (not shown)\n");
+			printf("device secret generated, not shown "
+			       "(--secret-file PATH writes it to a new "
+			       "file)\n");
 		rc = 0;
 		goto out;
 	}
@@ -800,8 +1001,9 @@ ctl_user(int argc, char **argv)
 	}
 	if (strcmp(sub, "passwd") == 0) {
 		if (!o.generate && !o.password && !o.pw_stdin) {
-			ctl_fail("passwd: give --generate, --password PW or "
-				 "--password-stdin");
+			ctl_fail(
+			    "passwd: give --generate --password-file PATH, "
+			    "--password PW or --password-stdin");
 			rc = 2;
 			goto out;
 		}
@@ -812,11 +1014,13 @@ ctl_user(int argc, char **argv)
 			goto out;
 		}
 		a.pw_changed = (int64_t)time(NULL);
+		hold_signals(&saved, &held);
+		if (generated && outfile_write(&pf, pw))
+			goto out;
 	} else if (strcmp(sub, "rotate-secret") == 0) {
-		if (has_dev && o.show_secret) {
-			ctl_fail(
-			    "user %s@%s: device %s is bound: its secret is "
-			    "never shown (the phone fetches it)",
+		if (has_dev && o.secret_file) {
+			ctl_fail("user %s@%s: device %s is bound: its secret "
+				 "is never written out (the phone fetches it)",
 			    user, domain, dev.mac);
 			goto out;
 		}
@@ -824,8 +1028,10 @@ ctl_user(int argc, char **argv)
 			ctl_fail("cannot generate a device secret");
 			goto out;
 		}
-		if (seal_secret(cfg, &o, uri, &a, secret) ||
-		    rotate(s, &a, &ndev))
+		if (seal_secret(cfg, &o, uri, &a, secret))
+			goto out;
+		hold_signals(&saved, &held);
+		if (outfile_write(&sf, secret) || rotate(s, &a, &ndev))
 			goto out;
 		if (has_dev)
 			printf("user %s@%s: device secret rotated; device %s "
@@ -833,12 +1039,14 @@ ctl_user(int argc, char **argv)
 			       "pending)\n",
 			    user, domain, dev.mac, (unsigned long long)ndev,
 			    ndev == 1 ? "" : "s");
-		else if (o.show_secret)
-			printf("user %s@%s: new device secret: %s\n", user,
-			    domain, secret);
+		else if (sf.made)
+			printf("user %s@%s: new device secret\n"
+			       "secret written to %s (mode 0600)\n",
+			    user, domain, sf.path);
 		else
 			printf("user %s@%s: new device secret generated (not "
-			       "shown; --show-secret prints it)\n",
+			       "shown; --secret-file PATH writes it to a new "
+			       "file)\n",
 			    user, domain);
 		rc = 0;
 		goto out;
@@ -853,16 +1061,22 @@ ctl_user(int argc, char **argv)
 	}
 	if (strcmp(sub, "passwd") == 0) {
 		printf("user %s@%s: password changed\n", user, domain);
-		if (generated)
-			printf("password: %s\n", pw);
+		if (pf.made)
+			printf("password written to %s (mode 0600)\n", pf.path);
 	} else
 		printf("user %s@%s %s\n", user, domain,
 		    strcmp(sub, "suspend") == 0 ? "suspended" : "resumed");
 	rc = 0;
 out:
+	if (rc) {
+		outfile_undo(&sf);
+		outfile_undo(&pf);
+	}
 	explicit_bzero(pw, sizeof(pw));
 	explicit_bzero(secret, sizeof(secret));
 	store_close(s);
 	cfg_free(cfg);
+	if (held)
+		(void)sigprocmask(SIG_SETMASK, &saved, NULL);
 	return rc;
 }

@@ -543,3 +543,29 @@ run_bounded() {
 # log_mark -- the daemon log's current line count (log_since uses it).
 log_mark() { wc -l <"$LOG"; }
 log_since() { tail -n +"$(($1 + 1))" "$LOG"; }
+
+# ---- accounts ----------------------------------------------------------
+
+# user_add CONF EXT [ARGS...] -- "centinelactl user add EXT ARGS" on CONF
+# with --secret-file $T/secret-EXT, and print the device secret read
+# from that file (the test's own copy: centinelactl never prints it;
+# its output is in $T/add-EXT.out). Returns non-zero, the reason on
+# stderr, when the add fails, the file is not mode 0600, or the
+# secret shows in centinelactl's output.
+user_add() {
+	local conf=$1 ext=$2 f=$T/secret-$2 o=$T/add-$2.out s
+	shift 2
+	"$(dirname "$BIN")/centinelactl" user -c "$conf" add "$ext" \
+	    --secret-file "$f" "$@" >"$o" 2>&1 ||
+	    { echo "user add $ext: $(cat "$o")" >&2; return 1; }
+	[ "$(stat -c %a "$f" 2>/dev/null)" = 600 ] ||
+	    { echo "user add $ext: $f is not a 0600 file" >&2; return 1; }
+	s=$(cat "$f")
+	[ ${#s} -ge 16 ] ||
+	    { echo "user add $ext: no secret in $f" >&2; return 1; }
+	if grep -qF -- "$s" "$o"; then
+		echo "user add $ext: centinelactl printed the secret" >&2
+		return 1
+	fi
+	printf '%s\n' "$s"
+}

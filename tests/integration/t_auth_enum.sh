@@ -50,13 +50,11 @@ write_conf "$T/centinela.conf"
 CTL=$(dirname "$BIN")/centinelactl
 ctl() { "$CTL" user -c "$T/centinela.conf" "$@"; }
 
-ctl add 100 --show-secret >"$T/add100.txt" || fail "user add 100 failed"
-SECRET100=$(sed -n 's/^device secret: //p' "$T/add100.txt")
-[ ${#SECRET100} -ge 22 ] || fail "no device secret printed for 100"
+SECRET100=$(user_add "$T/centinela.conf" 100) || fail "user add 100 failed"
+[ ${#SECRET100} -ge 22 ] || fail "no device secret written for 100"
 ctl add 150 >/dev/null || fail "user add 150 failed"
-ctl add 101 --show-secret >"$T/add101.txt" || fail "user add 101 failed"
-SECRET101=$(sed -n 's/^device secret: //p' "$T/add101.txt")
-[ ${#SECRET101} -ge 22 ] || fail "no device secret printed for 101"
+SECRET101=$(user_add "$T/centinela.conf" 101) || fail "user add 101 failed"
+[ ${#SECRET101} -ge 22 ] || fail "no device secret written for 101"
 EXISTING="100 101 150"
 RANGE=90-160
 NRANGE=71

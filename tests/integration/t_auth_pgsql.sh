@@ -18,8 +18,7 @@ write_conf "$T/centinela.conf"
 CTL=$(dirname "$BIN")/centinelactl
 ctl() { "$CTL" user -c "$T/centinela.conf" "$@"; }
 
-ctl add 100 --show-secret >"$T/add100.txt" || fail "user add 100 failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add100.txt")
+SECRET=$(user_add "$T/centinela.conf" 100) || fail "user add 100 failed"
 ctl add 101 >/dev/null || fail "user add 101 failed"
 n=$(as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" \
     -XAtc "SELECT count(*) FROM accounts" 2>"$T/psql.err")

@@ -18,10 +18,9 @@ write_conf "$T/centinela.conf"
 CTL=$(dirname "$BIN")/centinelactl
 ctl() { "$CTL" user -c "$T/centinela.conf" "$@"; }
 
-ctl add 100 --show-secret >"$T/add100.txt" || fail "user add 100 failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add100.txt")
-[ ${#SECRET} -ge 22 ] || fail "no device secret printed: $(cat "$T/add100.txt")"
-ok "user add 100 printed a ${#SECRET}-character device secret"
+SECRET=$(user_add "$T/centinela.conf" 100) || fail "user add 100 failed"
+[ ${#SECRET} -ge 22 ] || fail "no device secret written: $(cat "$T/add-100.out")"
+ok "user add 100 wrote a ${#SECRET}-character device secret to a 0600 file"
 ctl add 101 >/dev/null || fail "user add 101 failed"
 
 start_centinela

@@ -15,9 +15,7 @@ UPSTREAMS="pbx udp 127.0.0.1 $UAS_PORT 1 1"
 EXTRA='auth = { algorithms = [ "MD5" ]; };'
 write_conf "$T/centinela.conf"
 CTL=$(dirname "$BIN")/centinelactl
-"$CTL" user -c "$T/centinela.conf" add 300 --show-secret >"$T/add.txt" ||
-    fail "user add failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add.txt")
+SECRET=$(user_add "$T/centinela.conf" 300) || fail "user add failed"
 printf 'SEQUENTIAL\n300;\n' >"$T/users.csv"
 
 scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;lr;ad=[0-9a-f]{16}>"

@@ -44,10 +44,9 @@ auth = { algorithms = [ "MD5" ]; };'
 write_conf "$T/centinela.conf"
 
 CTL=$(dirname "$BIN")/centinelactl
-"$CTL" user -c "$T/centinela.conf" add 200 --show-secret >"$T/add200.txt" ||
+SECRET=$(user_add "$T/centinela.conf" 200) ||
     fail "centinelactl user add 200 failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add200.txt")
-[ ${#SECRET} -ge 16 ] || fail "no device secret printed: $(cat "$T/add200.txt")"
+[ ${#SECRET} -ge 16 ] || fail "no device secret written: $(cat "$T/add-200.out")"
 ok "account 200 created with a ${#SECRET}-character secret"
 
 # ---- baresip's configuration ------------------------------------------

@@ -19,11 +19,10 @@ registrar = { nat_ping_interval = 1; };'
 write_conf "$T/centinela.conf"
 CTL=$(dirname "$BIN")/centinelactl
 secret() {	# secret USER -- add the account, print its device secret
-	"$CTL" user -c "$T/centinela.conf" add "$1" --show-secret |
-	    sed -n 's/^device secret: //p'
+	user_add "$T/centinela.conf" "$1"
 }
-S100=$(secret 100)
-S101=$(secret 101)
+S100=$(secret 100) || fail "user add 100 failed"
+S101=$(secret 101) || fail "user add 101 failed"
 secret 102 >/dev/null
 start_centinela
 

@@ -81,13 +81,9 @@ alerts = {
 CONF=$T/centinela.conf
 write_conf "$CONF"
 CTL=$(dirname "$BIN")/centinelactl
-for u in 300 301; do
-	"$CTL" user -c "$CONF" add "$u" --show-secret >"$T/add$u.txt" ||
-	    fail "user add $u failed"
-done
-SECRET=$(sed -n 's/^device secret: //p' "$T/add300.txt")
-SECRET2=$(sed -n 's/^device secret: //p' "$T/add301.txt")
-[ -n "$SECRET" ] && [ -n "$SECRET2" ] || fail "no device secret printed"
+SECRET=$(user_add "$CONF" 300) || fail "user add 300 failed"
+SECRET2=$(user_add "$CONF" 301) || fail "user add 301 failed"
+[ -n "$SECRET" ] && [ -n "$SECRET2" ] || fail "no device secret written"
 
 scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;lr;ad=[0-9a-f]{16}>"
 start_uas uas "$T/uas_call.xml" "$UAS_PORT" -key contact "127.0.0.1:$UAS_PORT" \

@@ -144,10 +144,8 @@ ok "bad-peer: $(sed "s|^$T/||" "$T/bad-peer.txt" | head -n 1)"
 # ---- run 1: counted, suspended, stopped ------------------------------------
 fraud_conf 1h
 "$BIN" -t -c "$CONF" >/dev/null 2>&1 || fail "the good configuration is refused"
-"$CTL" user -c "$CONF" add 300 --show-secret >"$T/add.txt" ||
-    fail "user add failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add.txt")
-[ -n "$SECRET" ] || fail "no device secret printed"
+SECRET=$(user_add "$CONF" 300) || fail "user add failed"
+[ -n "$SECRET" ] || fail "no device secret written"
 scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;lr;ad=[0-9a-f]{16}>"
 start_uas uas "$T/uas_call.xml" "$UAS_PORT" -key contact "127.0.0.1:$UAS_PORT" \
     -trace_msg -message_file "$T/pbx_msg.log"

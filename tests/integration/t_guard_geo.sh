@@ -192,10 +192,8 @@ EXTRA="$PEERS
 auth = { algorithms = [ \"MD5\" ]; };
 dnsbl = { $DNSBL_BASE fail = \"closed\"; };"
 write_conf "$T/dnsbl1.conf"
-"$CTL" user -c "$T/dnsbl1.conf" add 300 --show-secret >"$T/add.txt" ||
-    fail "user add failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add.txt")
-[ -n "$SECRET" ] || fail "no device secret printed"
+SECRET=$(user_add "$T/dnsbl1.conf" 300) || fail "user add failed"
+[ -n "$SECRET" ] || fail "no device secret written"
 printf 'SEQUENTIAL\n300;\n' >"$T/users.csv"
 scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;lr;ad=[0-9a-f]{16}>"
 start_uas uas "$T/uas_call.xml" "$UAS_PORT" -key contact "127.0.0.1:$UAS_PORT"

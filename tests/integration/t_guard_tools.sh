@@ -41,10 +41,8 @@ ctl() { "$CTL" "$@"; }
 for u in $(seq 1000 1099); do
 	ctl user -c "$CONF" add "$u" >/dev/null || fail "user add $u failed"
 done
-ctl user -c "$CONF" add 300 --show-secret >"$T/add300.txt" ||
-    fail "user add 300 failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add300.txt")
-[ ${#SECRET} -ge 22 ] || fail "no device secret printed for 300"
+SECRET=$(user_add "$CONF" 300) || fail "user add 300 failed"
+[ ${#SECRET} -ge 22 ] || fail "no device secret written for 300"
 printf 'SEQUENTIAL\n300;\n' >"$T/users.csv"
 
 scenario uas_call RR="Record-Route: <sip:127\\.0\\.0\\.1:$SIP_PORT;lr;ad=[0-9a-f]{16}>"

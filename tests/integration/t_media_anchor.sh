@@ -60,10 +60,9 @@ media = { enabled = true; require_encryption = [ \"public\" ];
 write_conf "$T/centinela.conf"
 
 CTL=$(dirname "$BIN")/centinelactl
-"$CTL" user -c "$T/centinela.conf" add 200 --show-secret >"$T/add200.txt" ||
+SECRET=$(user_add "$T/centinela.conf" 200) ||
     fail "centinelactl user add 200 failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add200.txt")
-[ ${#SECRET} -ge 16 ] || fail "no device secret printed"
+[ ${#SECRET} -ge 16 ] || fail "no device secret written"
 
 # ---- rtpengine ---------------------------------------------------------------
 "$RTPENGINE" --table=-1 --interface=127.0.0.1 \

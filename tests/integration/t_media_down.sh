@@ -46,10 +46,9 @@ fraud = { enabled = true; };	# starts the alert router"
 conf reject
 
 CTL=$(dirname "$BIN")/centinelactl
-"$CTL" user -c "$T/centinela.conf" add 400 --show-secret >"$T/add400.txt" ||
+SECRET=$(user_add "$T/centinela.conf" 400) ||
     fail "centinelactl user add 400 failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add400.txt")
-[ ${#SECRET} -ge 16 ] || fail "no device secret printed"
+[ ${#SECRET} -ge 16 ] || fail "no device secret written"
 
 "$RTPENGINE" --table=-1 --interface=127.0.0.1 \
     --listen-ng=127.0.0.1:$NG_PORT --port-min=$RTPE_LO --port-max=$RTPE_HI \

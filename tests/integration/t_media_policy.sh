@@ -36,10 +36,9 @@ media = { enabled = true; require_encryption = [ \"public\" ]; };"
 write_conf "$T/centinela.conf"
 
 CTL=$(dirname "$BIN")/centinelactl
-"$CTL" user -c "$T/centinela.conf" add 300 --show-secret >"$T/add300.txt" ||
+SECRET=$(user_add "$T/centinela.conf" 300) ||
     fail "centinelactl user add 300 failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add300.txt")
-[ ${#SECRET} -ge 16 ] || fail "no device secret printed"
+[ ${#SECRET} -ge 16 ] || fail "no device secret written"
 
 scenario uas_media MPORT='[0-9]+' MEDIA_IP='127\.0\.0\.2' \
     PROTO='UDP/TLS/RTP/SAVP'

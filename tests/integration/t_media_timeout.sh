@@ -34,10 +34,9 @@ media = { enabled = true;
 write_conf "$T/centinela.conf"
 
 CTL=$(dirname "$BIN")/centinelactl
-"$CTL" user -c "$T/centinela.conf" add 500 --show-secret >"$T/add500.txt" ||
+SECRET=$(user_add "$T/centinela.conf" 500) ||
     fail "centinelactl user add 500 failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add500.txt")
-[ ${#SECRET} -ge 16 ] || fail "no device secret printed"
+[ ${#SECRET} -ge 16 ] || fail "no device secret written"
 
 "$RTPENGINE" --table=-1 --interface=127.0.0.1 \
     --listen-ng=127.0.0.1:$NG_PORT --port-min=$RTPE_LO --port-max=$RTPE_HI \

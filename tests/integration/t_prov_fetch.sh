@@ -118,9 +118,15 @@ run_ctl user rotate-secret 100 >"$T/rot.out" || fail "rotate-secret failed"
 grep -q "gets it at its next check" "$T/rot.out" ||
     fail "rotate-secret said: $(cat "$T/rot.out")"
 ok "rotate-secret: $(cat "$T/rot.out")"
-run_ctl user rotate-secret 100 --show-secret >"$T/rot2.out" &&
-    fail "rotate-secret --show-secret printed a provisioned secret"
-run_ctl user add 102 --show-secret >/dev/null || fail "user add 102"
+run_ctl user rotate-secret 100 --secret-file "$T/rot2.secret" >"$T/rot2.out" &&
+    fail "rotate-secret --secret-file wrote out a provisioned secret"
+[ -e "$T/rot2.secret" ] && fail "rotate-secret left $T/rot2.secret behind"
+grep -q "is bound" "$T/rot2.out" ||
+    fail "rotate-secret --secret-file said: $(cat "$T/rot2.out")"
+run_ctl user add 102 --secret-file "$T/secret-102" >/dev/null ||
+    fail "user add 102"
+grep -qF "$(cat "$T/secret-102")" "$ALLOUT" &&
+    fail "user add 102 printed its secret"
 ctl device list --json >"$T/list.json" || fail "device list --json"
 python3 -c '
 import json, sys

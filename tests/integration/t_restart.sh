@@ -9,9 +9,7 @@ need_pkg python3 curl
 
 write_conf "$T/centinela.conf"
 CTL=$(dirname "$BIN")/centinelactl
-"$CTL" user -c "$T/centinela.conf" add 100 --show-secret >"$T/add.txt" ||
-    fail "user add failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add.txt")
+SECRET=$(user_add "$T/centinela.conf" 100) || fail "user add failed"
 
 reg() {	# reg BIND -- one registration from address BIND, 600 s
 	python3 "$ITEST/sipauth.py" register --port "$SIP_PORT" --user 100 \

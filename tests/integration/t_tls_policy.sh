@@ -96,8 +96,7 @@ metrics = { address = "127.0.0.1"; port = $METRICS_PORT; };
 CONF
 CTL=$(dirname "$BIN")/centinelactl
 ctl() { "$CTL" user -c "$T/centinela.conf" "$@"; }
-ctl add 100 --show-secret >"$T/add100.txt" || fail "user add 100 failed"
-SECRET=$(sed -n 's/^device secret: //p' "$T/add100.txt")
+SECRET=$(user_add "$T/centinela.conf" 100) || fail "user add 100 failed"
 [ -n "$SECRET" ] || fail "no secret for 100"
 ctl add 101 >/dev/null || fail "user add 101 failed"
 ctl tls-bind 100 --cert "$P/phone100.pem" >"$T/bind.txt" 2>&1 ||
