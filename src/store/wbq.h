@@ -1,7 +1,9 @@
 /*
  * store/wbq.h -- a write-behind queue: the hot path hands changes to a
  * writer thread that owns its own store connection and writes each
- * batch in one transaction. Pushing never blocks on the database.
+ * batch in one transaction. Pushing never blocks on the database. The
+ * writer gathers a batch for a few milliseconds after its first change
+ * (group commit: one wake-up and one transaction for many changes).
  *
  * A change is any struct that begins with struct wbq_op, allocated by
  * the producer with malloc; the writer applies it with the queue's
