@@ -162,7 +162,9 @@
 	X(REASON_MEDIA_UNSUPPORTED, "media_unsupported",                       \
 	    "session description this edge cannot police")                     \
 	X(REASON_PROV_UNKNOWN_MAC, "prov_unknown_mac",                         \
-	    "provisioning asked for MAC addresses bound to no device")
+	    "provisioning asked for MAC addresses bound to no device")         \
+	X(REASON_MEDIA_CALL_ENDED, "media_call_ended",                         \
+	    "a late copy of the INVITE of a call already ended")
 
 enum reason {
 #define REASON_ENUM(e, n, d) e,

@@ -34,7 +34,15 @@
  *     anchor would be bypassed.
  *
  * A retransmission (the request matches a transaction) is not offered
- * again: its transaction sends its stored, rewritten copy.
+ * again: its transaction sends its stored, rewritten copy. One that
+ * comes after its transaction and its call are gone (a late INVITE
+ * retransmission after the call was deleted) is dropped: the anchor
+ * remembers deleted calls' INVITEs for Timer B (media.h, EALREADY).
+ *
+ * The anchor's own cap on offers and answers in flight, per call and in
+ * all (EBUSY), is answered as our overload (503): never passed
+ * unanchored, never raised as an rtpengine alert. (max_calls, ENOSPC,
+ * keeps the on_failure rule.)
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -130,29 +138,76 @@ resumed(
 	    "media anchor unavailable", NULL);
 }
 
+/*
+ * The caller's route set as we would use it for a BYE toward it: the
+ * Record-Route values of its INVITE as received (the proxy nearest to
+ * us first). false: it does not fit.
+ */
+static bool
+caller_route(const struct sip_msg *msg, char *dst, size_t cap)
+{
+	const struct sip_hdr *h;
+	struct str v;
+	size_t len = 0;
+
+	dst[0] = '\0';
+	for (h = sip_msg_hdr(msg, SIP_HDR_RECORD_ROUTE); h;
+	     h = sip_msg_hdr_next(msg, h)) {
+		v = str_trim(h->value);
+		if (!v.len)
+			continue;
+		if (len + (len ? 2 : 0) + v.len >= cap) {
+			dst[0] = '\0';
+			return false;
+		}
+		if (len) {
+			memcpy(dst + len, ", ", 2);
+			len += 2;
+		}
+		memcpy(dst + len, v.s, v.len);
+		len += v.len;
+		dst[len] = '\0';
+	}
+	return true;
+}
+
+/* Where the sender of "msg" is reached, for a media-timeout BYE. */
+static void
+caller_party(
+    struct guard_ctx *gx, const struct sip_msg *msg, struct media_party *caller)
+{
+	const struct sip_hdr *h;
+	struct sip_addr a;
+	struct str rest, v;
+
+	memset(caller, 0, sizeof(*caller));
+	caller->tp = gx->tp;
+	caller->addr = *gx->src;
+	caller->conn_id = gx->media_conn_id;
+	if ((h = sip_msg_hdr(msg, SIP_HDR_CONTACT)) != NULL) {
+		rest = h->value;
+		if (sip_hdr_next_value(&rest, &v) &&
+		    sip_addr_parse(v, &a) == 0 &&
+		    str_copy_cstr(a.uri_raw, caller->uri, sizeof(caller->uri)))
+			caller->incomplete = true;
+	}
+	if ((h = sip_msg_hdr(msg, SIP_HDR_FROM)) != NULL &&
+	    str_copy_cstr(h->value, caller->hdr, sizeof(caller->hdr)))
+		caller->incomplete = true;
+	/* Said when the BYE is due (media/anchor.c), not per call here. */
+	if (!caller_route(msg, caller->route, sizeof(caller->route)))
+		caller->incomplete = true;
+}
+
 /* Send the offer and park; or decide now when that is impossible. */
 static enum guard_vd
 offer(struct guard_ctx *gx, const struct sip_msg *msg, enum media_leg toward,
     enum media_leg caller_leg, struct guard_result *res)
 {
 	struct media_party caller;
-	const struct sip_hdr *h;
-	struct sip_addr a;
-	struct str rest, v;
 	int err = EAGAIN;
 
-	memset(&caller, 0, sizeof(caller));
-	caller.tp = gx->tp;
-	caller.addr = *gx->src;
-	caller.conn_id = gx->media_conn_id;
-	if ((h = sip_msg_hdr(msg, SIP_HDR_CONTACT)) != NULL) {
-		rest = h->value;
-		if (sip_hdr_next_value(&rest, &v) && sip_addr_parse(v, &a) == 0)
-			(void)str_copy_cstr(
-			    a.uri_raw, caller.uri, sizeof(caller.uri));
-	}
-	if ((h = sip_msg_hdr(msg, SIP_HDR_FROM)) != NULL)
-		(void)str_copy_cstr(h->value, caller.hdr, sizeof(caller.hdr));
+	caller_party(gx, msg, &caller);
 	if (gx->park_media)
 		err = media_offer(gx->media, msg, msg->body, toward, caller_leg,
 		    &caller, gx->park_media, gx->park);
@@ -169,6 +224,18 @@ offer(struct guard_ctx *gx, const struct sip_msg *msg, enum media_leg toward,
 	if (err == EAGAIN)
 		return refuse(gx, res, 503, REASON_OVERLOAD,
 		    "too many calls waiting for the media anchor", NULL);
+	if (err == EBUSY)
+		return refuse(gx, res, 503, REASON_OVERLOAD,
+		    "too many SDP offers in flight to the media anchor", NULL);
+	/*
+	 * The INVITE of a call just deleted, its transaction gone: a late
+	 * retransmission. Offering it again would anchor a call nobody
+	 * ends; answering it would answer a transaction that is over.
+	 */
+	if (err == EALREADY) {
+		res->reason = REASON_MEDIA_CALL_ENDED;
+		return GUARD_DROP;
+	}
 	gx->media_err = err;
 	gx->media_why =
 	    err == ENOSPC ? STR("too many anchored calls") : STR_NULL;

@@ -8,7 +8,15 @@
  * Every command in flight has a context on a list of its own: the
  * caller's "arg" may be cancelled (a parked request dropped) without
  * touching the call, and a call deleted meanwhile is simply not found
- * when the reply comes.
+ * when the reply comes. Offers and answers are on one list, queries on
+ * another, so that the per-call cap (MEDIA_INFLIGHT_PER_CALL) scans at
+ * most MEDIA_INFLIGHT_MAX contexts.
+ *
+ * A deleted call leaves a tombstone -- a keyed hash of the Call-ID,
+ * From tag, CSeq and branch of the INVITE that created it -- for
+ * MEDIA_TOMB_MS in a fixed table (MEDIA_TOMB_SLOTS, a few probes per
+ * key, the oldest entry overwritten): a late retransmission of that
+ * INVITE, whose transaction is gone, must not anchor the call again.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -17,9 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "admin/metrics.h"
 #include "core/log.h"
+#include "core/siphash.h"
+#include "media/anchor_int.h"
 #include "media/bencode.h"
 #include "media/media.h"
 #include "media/rtpe.h"
@@ -27,9 +38,8 @@
 #define TAG_MAX 128
 #define CALLID_MAX 256
 #define CHECKS_PER_TICK 256
-/* An offer never answered (the request died on the way): forgotten. */
-#define EARLY_MAX_MS (300 * 1000)
 #define CMD_BUF (RTPE_MAX_MSG - 64)
+#define TOMB_PROBES 4
 
 struct mcall {
 	struct mcall *hnext;
@@ -39,12 +49,24 @@ struct mcall {
 	bool confirmed;
 	bool querying;
 	uint64_t checked_ms;
-	uint64_t created_ms;
+	uint64_t active_ms; /* last offer, answer or provisional */
 	struct media_party caller, callee;
+	/* The INVITE that created the call. */
+	uint32_t invite_cseq;
+	uint64_t invite_branch; /* keyed hash of its top Via branch */
+	uint64_t tomb_key;
 	char tag[TAG_MAX]; /* the caller's From tag */
 	size_t tag_len;
+	char totag[TAG_MAX]; /* the callee's, from the confirming 2xx */
+	size_t totag_len;
 	size_t cid_len;
 	char cid[CALLID_MAX];
+};
+
+/* A deleted call's INVITE, refused until "until_ms". */
+struct tomb {
+	uint64_t key;
+	uint64_t until_ms;
 };
 
 enum cmd_kind {
@@ -61,10 +83,14 @@ struct mcmd {
 	enum cmd_kind kind;
 	media_done_h *done;
 	void *arg;
+	uint64_t cid_hash;
 	/* For an offer of a new call: the call to create. */
 	bool create;
 	enum media_leg caller_leg;
 	struct media_party caller;
+	uint32_t invite_cseq;
+	uint64_t invite_branch;
+	uint64_t tomb_key;
 	char tag[TAG_MAX];
 	size_t tag_len;
 	size_t cid_len;
@@ -79,13 +105,21 @@ struct media {
 	uint32_t mask;
 	unsigned ncalls;
 	struct mcall *head, *tail;
-	struct mcmd *cmds;
+	struct mcmd *cmds; /* offers and answers */
+	struct mcmd *qcmds; /* queries */
+	unsigned ninflight; /* on "cmds" */
+	struct tomb *tombs;
+	uint64_t sipkey[2];
+	uint64_t early_idle_ms, tomb_ms;
+	uint64_t foreign_log_ms;
 	struct loop_timer tick;
 	media_end_h *on_end;
 	void *on_end_arg;
 	char *buf; /* command being built */
 	_Atomic uint64_t c_offers_ok, c_offers_failed, c_answers_ok,
-	    c_answers_failed, c_deletes, c_timeouts, c_unanchored;
+	    c_answers_failed, c_deletes, c_timeouts, c_unanchored,
+	    c_capped_offers, c_capped_answers, c_retransmitted, c_foreign,
+	    c_reaped, c_bye_unreachable;
 	_Atomic unsigned g_calls;
 };
 
@@ -99,6 +133,73 @@ static uint64_t
 get(const _Atomic uint64_t *c)
 {
 	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static uint64_t
+h64(const struct media *m, struct str s)
+{
+	return siphash24(m->sipkey, s.s ? s.s : "", s.len);
+}
+
+static struct str
+top_branch(const struct sip_msg *msg)
+{
+	return msg->nvia ? msg->via[0].branch : STR_NULL;
+}
+
+/*
+ * The tombstone key of an INVITE: Call-ID, From tag, CSeq number and
+ * the hash of its top Via branch, i.e. its transaction and dialog.
+ */
+static uint64_t
+invite_key(const struct media *m, struct str cid, struct str ftag,
+    uint32_t cseq, uint64_t branch)
+{
+	uint64_t v[4];
+
+	v[0] = h64(m, cid);
+	v[1] = h64(m, ftag);
+	v[2] = branch;
+	v[3] = cseq;
+	return siphash24(m->sipkey, v, sizeof(v));
+}
+
+/* ---- tombstones of deleted calls --------------------------------- */
+
+static void
+tomb_add(struct media *m, uint64_t key)
+{
+	uint64_t now = loop_now(m->loop);
+	struct tomb *t, *victim = NULL;
+	unsigned i;
+
+	for (i = 0; i < TOMB_PROBES; i++) {
+		t = &m->tombs[(key + i) & (MEDIA_TOMB_SLOTS - 1)];
+		if (t->key == key || t->until_ms <= now) {
+			victim = t;
+			break;
+		}
+		/* Full: the entry closest to expiring goes. */
+		if (!victim || t->until_ms < victim->until_ms)
+			victim = t;
+	}
+	victim->key = key;
+	victim->until_ms = now + m->tomb_ms;
+}
+
+static bool
+tomb_has(const struct media *m, uint64_t key)
+{
+	uint64_t now = loop_now(m->loop);
+	const struct tomb *t;
+	unsigned i;
+
+	for (i = 0; i < TOMB_PROBES; i++) {
+		t = &m->tombs[(key + i) & (MEDIA_TOMB_SLOTS - 1)];
+		if (t->key == key && t->until_ms > now)
+			return true;
+	}
+	return false;
 }
 
 /* ---- the call table ---------------------------------------------- */
@@ -164,6 +265,12 @@ call_remove(struct media *m, struct mcall *c)
 
 /* ---- commands ------------------------------------------------------ */
 
+static struct mcmd **
+cmd_list(struct media *m, const struct mcmd *k)
+{
+	return k->kind == CMD_QUERY ? &m->qcmds : &m->cmds;
+}
+
 static void
 cmd_unlink(struct mcmd *k)
 {
@@ -172,9 +279,40 @@ cmd_unlink(struct mcmd *k)
 	if (k->prev)
 		k->prev->next = k->next;
 	else
-		m->cmds = k->next;
+		*cmd_list(m, k) = k->next;
 	if (k->next)
 		k->next->prev = k->prev;
+	if (k->kind != CMD_QUERY)
+		m->ninflight--;
+}
+
+/* Offers and answers of call "cid" in flight (at most the list). */
+static unsigned
+inflight_of(const struct media *m, uint64_t h, struct str cid)
+{
+	const struct mcmd *k;
+	unsigned n = 0;
+
+	for (k = m->cmds; k; k = k->next)
+		if (k->cid_hash == h &&
+		    str_eq(str_make(k->cid, k->cid_len), cid))
+			n++;
+	return n;
+}
+
+/*
+ * May one more offer or answer of call "cid" go to rtpengine? A flood
+ * of SDP in one call (183s, re-INVITEs) must not fill rtpengine's
+ * queue nor ours: over the cap the message is our overload (EBUSY).
+ */
+static bool
+under_cap(struct media *m, struct str cid, uint64_t h, bool offer)
+{
+	if (m->ninflight < MEDIA_INFLIGHT_MAX &&
+	    inflight_of(m, h, cid) < MEDIA_INFLIGHT_PER_CALL)
+		return true;
+	count(offer ? &m->c_capped_offers : &m->c_capped_answers);
+	return false;
 }
 
 static void cmd_done(const struct rtpe_reply *rep, void *arg);
@@ -194,12 +332,16 @@ cmd_send(struct media *m, unsigned inst, bool failover,
 		return EINVAL;
 	}
 	if (k) {
+		struct mcmd **head = cmd_list(m, k);
+
 		k->m = m;
 		k->prev = NULL;
-		k->next = m->cmds;
+		k->next = *head;
 		if (k->next)
 			k->next->prev = k;
-		m->cmds = k;
+		*head = k;
+		if (k->kind != CMD_QUERY)
+			m->ninflight++;
 	}
 	err = rtpe_send(m->rtpe, inst, failover, str_make(w->b, w->len),
 	    k ? cmd_done : NULL, k);
@@ -289,7 +431,10 @@ call_create(struct media *m, const struct mcmd *k, unsigned inst)
 	c->inst = inst;
 	c->caller_leg = k->caller_leg;
 	c->caller = k->caller;
-	c->checked_ms = c->created_ms = loop_now(m->loop);
+	c->invite_cseq = k->invite_cseq;
+	c->invite_branch = k->invite_branch;
+	c->tomb_key = k->tomb_key;
+	c->checked_ms = c->active_ms = loop_now(m->loop);
 	pp = slot(m, cid);
 	c->hnext = *pp;
 	*pp = c;
@@ -297,6 +442,52 @@ call_create(struct media *m, const struct mcmd *k, unsigned inst)
 	m->ncalls++;
 	atomic_store_explicit(&m->g_calls, m->ncalls, memory_order_relaxed);
 	return true;
+}
+
+/* Send the delete, leave a tombstone, forget the call. */
+static void
+call_delete(struct media *m, struct mcall *c)
+{
+	struct bencode_buf w;
+
+	bencode_init(&w, m->buf, CMD_BUF);
+	put_common(&w, "delete", str_make(c->cid, c->cid_len));
+	bencode_close(&w);
+	if (cmd_send(m, c->inst, false, &w, NULL) == 0)
+		count(&m->c_deletes);
+	tomb_add(m, c->tomb_key);
+	call_remove(m, c);
+}
+
+static bool
+party_reachable(const struct media_party *p)
+{
+	return p->uri[0] && p->hdr[0] && !p->incomplete;
+}
+
+/*
+ * Our BYE needs each party's Contact, From/To and route: a party whose
+ * values did not fit gets none, and that is said, not skipped quietly.
+ */
+static void
+check_parties(struct media *m, const struct mcall *c)
+{
+	const struct media_party *p[2] = { &c->caller, &c->callee };
+	static const char *const name[2] = { "caller", "callee" };
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		if (party_reachable(p[i]))
+			continue;
+		count(&m->c_bye_unreachable);
+		log_printf(LOGL_WARN,
+		    "media: call %.*s: no media-timeout BYE to the %s "
+		    "(%s)",
+		    (int)c->cid_len, c->cid, name[i],
+		    p[i]->incomplete ? "Contact, From/To or Record-Route "
+				       "too long to keep" :
+				       "its Contact or From/To is unknown");
+	}
 }
 
 /* The query said rtpengine no longer knows the call: media stopped. */
@@ -316,6 +507,8 @@ call_lost(struct media *m, struct str cid)
 	    "media: call %.*s lost its media (rtpengine timed it out); "
 	    "ending it",
 	    STR_FMT(cid));
+	check_parties(m, c);
+	tomb_add(m, c->tomb_key);
 	e.call_id = str_make(c->cid, c->cid_len);
 	e.caller = &c->caller;
 	e.callee = &c->callee;
@@ -355,6 +548,10 @@ cmd_done(const struct rtpe_reply *rep, void *arg)
 		bencode_get_str(v, &sdp) || sdp.len == 0))
 		err = EBADMSG;
 	if (k->kind == CMD_OFFER) {
+		struct mcall *c = find(m, cid);
+
+		if (c)
+			c->active_ms = loop_now(m->loop);
 		count(err ? &m->c_offers_failed : &m->c_offers_ok);
 		if (!err && k->create && !call_create(m, k, rep->inst)) {
 			/*
@@ -407,8 +604,10 @@ send_query(struct media *m, struct mcall *c)
 /*
  * Once a second: the calls whose last check is check_interval old, at
  * most CHECKS_PER_TICK of them. An answered call is asked about; one
- * never answered for EARLY_MAX_MS is deleted (its request died after
- * the offer, and nobody else will).
+ * not answered of which nothing was heard (offer, answer, provisional)
+ * for MEDIA_EARLY_IDLE_MS is deleted: its INVITE transaction died
+ * without a final answer we saw, and nobody else will delete it. A
+ * call that keeps ringing sends provisionals and is kept.
  */
 static void
 tick(void *arg)
@@ -425,8 +624,14 @@ tick(void *arg)
 		struct mcall *c = m->head;
 
 		n++;
-		if (!c->confirmed && c->created_ms + EARLY_MAX_MS <= now) {
-			media_delete(m, str_make(c->cid, c->cid_len));
+		if (!c->confirmed && c->active_ms + m->early_idle_ms <= now) {
+			count(&m->c_reaped);
+			log_printf(LOGL_INFO,
+			    "media: call %.*s never answered and silent for "
+			    "%llu s; deleted at rtpengine",
+			    (int)c->cid_len, c->cid,
+			    (unsigned long long)(m->early_idle_ms / 1000));
+			call_delete(m, c);
 			continue;
 		}
 		list_unlink(m, c);
@@ -498,6 +703,35 @@ render(FILE *f, void *arg)
 	    "centinela_media_rtpengine_errors_total %llu\n",
 	    (unsigned long long)st.sent, (unsigned long long)st.timeouts,
 	    (unsigned long long)st.errors);
+	fprintf(f,
+	    "# HELP centinela_media_capped_total SDP offers and answers "
+	    "refused: too many in flight to rtpengine (per call or in all).\n"
+	    "# TYPE centinela_media_capped_total counter\n"
+	    "centinela_media_capped_total{message=\"offer\"} %llu\n"
+	    "centinela_media_capped_total{message=\"answer\"} %llu\n",
+	    (unsigned long long)get(&m->c_capped_offers),
+	    (unsigned long long)get(&m->c_capped_answers));
+	fprintf(f,
+	    "# HELP centinela_media_retransmitted_offers_total INVITEs of "
+	    "calls just deleted, not anchored again.\n"
+	    "# TYPE centinela_media_retransmitted_offers_total counter\n"
+	    "centinela_media_retransmitted_offers_total %llu\n"
+	    "# HELP centinela_media_foreign_deletes_total BYEs and failures "
+	    "of another dialog that left an anchored call alone.\n"
+	    "# TYPE centinela_media_foreign_deletes_total counter\n"
+	    "centinela_media_foreign_deletes_total %llu\n"
+	    "# HELP centinela_media_reaped_total Calls never answered "
+	    "deleted after MEDIA_EARLY_IDLE_MS without news.\n"
+	    "# TYPE centinela_media_reaped_total counter\n"
+	    "centinela_media_reaped_total %llu\n"
+	    "# HELP centinela_media_bye_unreachable_total Parties of a "
+	    "media timeout that could get no BYE.\n"
+	    "# TYPE centinela_media_bye_unreachable_total counter\n"
+	    "centinela_media_bye_unreachable_total %llu\n",
+	    (unsigned long long)get(&m->c_retransmitted),
+	    (unsigned long long)get(&m->c_foreign),
+	    (unsigned long long)get(&m->c_reaped),
+	    (unsigned long long)get(&m->c_bye_unreachable));
 }
 
 /* ---- the interface --------------------------------------------------- */
@@ -520,12 +754,21 @@ media_alloc(struct media **mp, struct loop *l, const struct cfg *cfg,
 	m->cfg = &cfg->media;
 	m->on_end = on_end;
 	m->on_end_arg = arg;
+	m->early_idle_ms = MEDIA_EARLY_IDLE_MS;
+	m->tomb_ms = MEDIA_TOMB_MS;
 	while (n < cfg->media.max_calls && n < (1u << 20))
 		n <<= 1;
 	m->buckets = calloc(n, sizeof(*m->buckets));
+	m->tombs = calloc(MEDIA_TOMB_SLOTS, sizeof(*m->tombs));
 	m->buf = malloc(CMD_BUF);
-	if (!m->buckets || !m->buf) {
+	if (!m->buckets || !m->tombs || !m->buf) {
 		err = ENOMEM;
+		goto out;
+	}
+	/* Keyed: nobody can aim Call-IDs at one tombstone slot. */
+	if (getrandom(m->sipkey, sizeof(m->sipkey), 0) !=
+	    (ssize_t)sizeof(m->sipkey)) {
+		err = errno ? errno : EIO;
 		goto out;
 	}
 	m->mask = n - 1;
@@ -557,6 +800,12 @@ media_free(struct media *m)
 		m->cmds = k->next;
 		free(k);
 	}
+	while (m->qcmds) {
+		struct mcmd *k = m->qcmds;
+
+		m->qcmds = k->next;
+		free(k);
+	}
 	for (i = 0; m->buckets && i <= m->mask; i++)
 		while (m->buckets[i]) {
 			struct mcall *c = m->buckets[i];
@@ -565,14 +814,67 @@ media_free(struct media *m)
 			free(c);
 		}
 	free(m->buckets);
+	free(m->tombs);
 	free(m->buf);
 	free(m);
+}
+
+void
+media_test_timers(struct media *m, unsigned early_idle_ms, unsigned tomb_ms)
+{
+	m->early_idle_ms = early_idle_ms;
+	m->tomb_ms = tomb_ms;
+}
+
+unsigned
+media_test_inflight(const struct media *m)
+{
+	return m->ninflight;
 }
 
 bool
 media_is_anchored(const struct media *m, struct str call_id)
 {
 	return m && find(m, call_id) != NULL;
+}
+
+static bool
+tag_is(struct str t, const char *v, size_t len)
+{
+	return len && str_eq(t, str_make(v, len));
+}
+
+static bool
+in_dialog(
+    const struct media *m, const struct mcall *c, const struct sip_msg *msg)
+{
+	struct str ft = msg->from.tag, tt = msg->to.tag;
+
+	if (c->confirmed) {
+		if (!msg->is_request)
+			return false; /* a confirmed call ends by BYE */
+		return (tag_is(ft, c->tag, c->tag_len) &&
+			   tag_is(tt, c->totag, c->totag_len)) ||
+		    (tag_is(ft, c->totag, c->totag_len) &&
+			tag_is(tt, c->tag, c->tag_len));
+	}
+	if (!tag_is(ft, c->tag, c->tag_len))
+		return false;
+	/* A caller's BYE in the early dialog. */
+	if (msg->is_request && tt.len)
+		return true;
+	if (msg->cseq.num != c->invite_cseq)
+		return false;
+	/* The INVITE itself or its CANCEL: the same transaction. */
+	return !msg->is_request || h64(m, top_branch(msg)) == c->invite_branch;
+}
+
+bool
+media_in_dialog(const struct media *m, const struct sip_msg *msg)
+{
+	const struct mcall *c = m ? find(m, msg->call_id) : NULL;
+
+	return c && in_dialog(m, c, msg);
 }
 
 bool
@@ -624,19 +926,35 @@ media_offer(struct media *m, const struct sip_msg *req, struct str sdp,
 	struct bencode_buf w;
 	struct mcmd *k;
 	const char *proto = leg_proto(m, toward);
+	uint64_t h, branch = 0, key = 0;
 	unsigned inst;
+	int err;
 
 	if (!req->call_id.len || !req->from.tag.len ||
 	    req->call_id.len > CALLID_MAX || req->from.tag.len > TAG_MAX)
 		return EINVAL;
-	if (!c && m->ncalls >= m->cfg->max_calls)
-		return ENOSPC;
+	if (!c) {
+		branch = h64(m, top_branch(req));
+		key = invite_key(
+		    m, req->call_id, req->from.tag, req->cseq.num, branch);
+		if (tomb_has(m, key)) {
+			count(&m->c_retransmitted);
+			return EALREADY;
+		}
+		if (m->ncalls >= m->cfg->max_calls)
+			return ENOSPC;
+	} else
+		c->active_ms = loop_now(m->loop);
+	h = h64(m, req->call_id);
+	if (!under_cap(m, req->call_id, h, true))
+		return EBUSY;
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return ENOMEM;
 	k->kind = CMD_OFFER;
 	k->done = done;
 	k->arg = arg;
+	k->cid_hash = h;
 	memcpy(k->cid, req->call_id.s, req->call_id.len);
 	k->cid_len = req->call_id.len;
 	if (!c) {
@@ -648,6 +966,9 @@ media_offer(struct media *m, const struct sip_msg *req, struct str sdp,
 		k->tag_len = req->from.tag.len;
 		if (caller && sip_msg_hdr(req, SIP_HDR_CSEQ))
 			k->caller.cseq = req->cseq.num;
+		k->invite_cseq = req->cseq.num;
+		k->invite_branch = branch;
+		k->tomb_key = key;
 		inst = rtpe_pick(m->rtpe, str_hash(req->call_id));
 	} else
 		inst = c->inst;
@@ -673,7 +994,10 @@ media_offer(struct media *m, const struct sip_msg *req, struct str sdp,
 		put_received_from(&w, &caller->addr);
 	bencode_close(&w);
 	/* A new call may go to any instance; a known one stays put. */
-	return cmd_send(m, inst, c == NULL, &w, k);
+	err = cmd_send(m, inst, c == NULL, &w, k);
+	if (err == EBUSY)
+		count(&m->c_capped_offers);
+	return err;
 }
 
 int
@@ -683,17 +1007,24 @@ media_answer(struct media *m, const struct sip_msg *rsp, struct str sdp,
 	struct mcall *c = find(m, rsp->call_id);
 	struct bencode_buf w;
 	struct mcmd *k;
+	uint64_t h;
+	int err;
 
 	if (!c)
 		return ENOENT;
 	if (rsp->call_id.len > CALLID_MAX)
 		return EINVAL;
+	h = h64(m, rsp->call_id);
+	if (!under_cap(m, rsp->call_id, h, false))
+		return EBUSY;
+	c->active_ms = loop_now(m->loop);
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return ENOMEM;
 	k->kind = CMD_ANSWER;
 	k->done = done;
 	k->arg = arg;
+	k->cid_hash = h;
 	memcpy(k->cid, rsp->call_id.s, rsp->call_id.len);
 	k->cid_len = rsp->call_id.len;
 	bencode_init(&w, m->buf, CMD_BUF);
@@ -703,7 +1034,10 @@ media_answer(struct media *m, const struct sip_msg *rsp, struct str sdp,
 	put_kv(&w, "sdp", sdp);
 	put_rewrite(&w);
 	bencode_close(&w);
-	return cmd_send(m, c->inst, false, &w, k);
+	err = cmd_send(m, c->inst, false, &w, k);
+	if (err == EBUSY)
+		count(&m->c_capped_answers);
+	return err;
 }
 
 void
@@ -712,9 +1046,19 @@ media_confirm(struct media *m, const struct sip_msg *rsp,
 {
 	struct mcall *c = m ? find(m, rsp->call_id) : NULL;
 
-	if (!c || c->confirmed)
+	/*
+	 * Only the 2xx of the INVITE that created the call confirms it,
+	 * and only with a To tag we can keep: without one no BYE could
+	 * prove its dialog, and the call stays early (the caller's BYE
+	 * or the reaper ends it).
+	 */
+	if (!c || c->confirmed || !in_dialog(m, c, rsp) || !rsp->to.tag.len ||
+	    rsp->to.tag.len > TAG_MAX)
 		return;
 	c->confirmed = true;
+	/* The dialog's other tag: a BYE must carry both (media_in_dialog). */
+	memcpy(c->totag, rsp->to.tag.s, rsp->to.tag.len);
+	c->totag_len = rsp->to.tag.len;
 	if (callee) {
 		uint32_t seen = c->callee.cseq; /* its early UPDATEs */
 
@@ -736,26 +1080,56 @@ media_note_request(struct media *m, const struct sip_msg *req)
 	if (!c || req->method == SIP_METHOD_ACK ||
 	    req->method == SIP_METHOD_CANCEL)
 		return;
-	p = str_eq(req->from.tag, str_make(c->tag, c->tag_len)) ? &c->caller :
-								  &c->callee;
+	if (tag_is(req->from.tag, c->tag, c->tag_len))
+		p = &c->caller;
+	else if (!c->confirmed || tag_is(req->from.tag, c->totag, c->totag_len))
+		p = &c->callee; /* early: the callee's tag is not known yet */
+	else
+		return; /* another dialog's CSeq must not move ours */
 	if (req->cseq.num > p->cseq)
 		p->cseq = req->cseq.num;
+}
+
+void
+media_touch(struct media *m, const struct sip_msg *rsp)
+{
+	struct mcall *c = m ? find(m, rsp->call_id) : NULL;
+
+	if (c && !c->confirmed && in_dialog(m, c, rsp))
+		c->active_ms = loop_now(m->loop);
 }
 
 void
 media_delete(struct media *m, struct str call_id)
 {
 	struct mcall *c = m ? find(m, call_id) : NULL;
-	struct bencode_buf w;
+
+	if (c)
+		call_delete(m, c);
+}
+
+bool
+media_delete_msg(struct media *m, const struct sip_msg *msg)
+{
+	struct mcall *c = m ? find(m, msg->call_id) : NULL;
 
 	if (!c)
-		return;
-	bencode_init(&w, m->buf, CMD_BUF);
-	put_common(&w, "delete", call_id);
-	bencode_close(&w);
-	if (cmd_send(m, c->inst, false, &w, NULL) == 0)
-		count(&m->c_deletes);
-	call_remove(m, c);
+		return false;
+	if (!in_dialog(m, c, msg)) {
+		count(&m->c_foreign);
+		/* At most one line a second: a flood must not fill logs. */
+		if (loop_now(m->loop) >= m->foreign_log_ms + 1000) {
+			m->foreign_log_ms = loop_now(m->loop);
+			log_printf(LOGL_INFO,
+			    "media: a %s of call %.*s is not of its dialog "
+			    "(tags or transaction differ); media kept",
+			    msg->is_request ? "request" : "response",
+			    STR_FMT(msg->call_id));
+		}
+		return false;
+	}
+	call_delete(m, c);
+	return true;
 }
 
 void

@@ -42,6 +42,25 @@ enum media_leg {
 	MEDIA_LEG_CORE /* PBX, carriers: core_protocol (plain RTP) */
 };
 
+/*
+ * Own limits of the anchor (docs/MEDIA.md, "Limits of the anchor").
+ * Offers and answers in flight to rtpengine: per call, and altogether;
+ * over either the message is refused as our own overload (EBUSY), not
+ * as an rtpengine failure.
+ */
+#define MEDIA_INFLIGHT_PER_CALL 2
+#define MEDIA_INFLIGHT_MAX 1024
+/* A deleted call's INVITE is not offered again for this long (Timer B). */
+#define MEDIA_TOMB_MS (32 * 1000)
+#define MEDIA_TOMB_SLOTS 4096
+/*
+ * An unconfirmed call nothing was heard of (offer, answer, provisional
+ * response: media_touch) for this long is deleted at rtpengine. A UAS
+ * that rings sends a provisional at least every minute (RFC 3261
+ * 13.3.1.1) and proxies give up after Timer C (> 3 min, 16.6 item 11).
+ */
+#define MEDIA_EARLY_IDLE_MS (300 * 1000)
+
 /* Where a party of a call is reached, for the BYE of a media timeout. */
 struct media_party {
 	enum sip_transport tp;
@@ -49,6 +68,13 @@ struct media_party {
 	uint64_t conn_id; /* stream connection, 0: any */
 	char uri[256]; /* its Contact URI: the BYE's Request-URI */
 	char hdr[512]; /* its From / To value, tag included */
+	/*
+	 * The Route set toward it, comma-separated as a Route header
+	 * value, empty when it is reached directly: for the caller the
+	 * Record-Route values of its INVITE as received.
+	 */
+	char route[512];
+	bool incomplete; /* a value above did not fit: no BYE possible */
 	uint32_t cseq; /* highest CSeq it used in the dialog */
 };
 
@@ -82,6 +108,16 @@ void media_free(struct media *m);
 
 /* Is this call anchored? */
 bool media_is_anchored(const struct media *m, struct str call_id);
+/*
+ * Does request or response "msg" belong to the anchored call's dialog?
+ * A confirmed call: its From/To tags are the caller's and the callee's
+ * (the 2xx that confirmed it), in either direction. An unconfirmed
+ * call: the From tag is the caller's and, without a To tag (the INVITE
+ * itself, its CANCEL, a response to it), CSeq number and -- for a
+ * request -- the top Via branch are the INVITE's that created the call.
+ * false also when the call is not anchored.
+ */
+bool media_in_dialog(const struct media *m, const struct sip_msg *msg);
 
 /* Does a message's body carry a session description we can read? */
 enum media_body {
@@ -98,8 +134,13 @@ enum media_body media_body_kind(const struct sip_msg *msg);
  * side the request came from and "caller" where it is reached; for an
  * anchored call both come from the call (NULL is fine) and "toward" is
  * the other side of the sender. "done" runs once with "arg" (unless
- * media_cancel). Returns 0, ENOSPC (max_calls anchored), EBUSY/ENOMEM
- * (rtpengine client) or EINVAL (no Call-ID or From tag; too long).
+ * media_cancel). Returns 0, ENOSPC (max_calls anchored), EBUSY (our
+ * cap: MEDIA_INFLIGHT_PER_CALL offers/answers of this call or
+ * MEDIA_INFLIGHT_MAX in all are in flight, or the rtpengine client is
+ * full; counted in centinela_media_capped_total), EALREADY (the
+ * INVITE -- same Call-ID, From tag, CSeq and branch -- of a call deleted
+ * less than MEDIA_TOMB_MS ago: a late retransmission, not offered
+ * again), ENOMEM, or EINVAL (no Call-ID or From tag; too long).
  */
 int media_offer(struct media *m, const struct sip_msg *req, struct str sdp,
     enum media_leg toward, enum media_leg caller_leg,
@@ -112,8 +153,9 @@ bool media_leg_of(
     const struct media *m, const struct sip_msg *req, enum media_leg *toward);
 /*
  * Send the answer in response "rsp" (to the INVITE or UPDATE that was
- * offered). Returns as media_offer; ENOENT when the call is not
- * anchored.
+ * offered). Returns as media_offer (EBUSY: over our cap; the response
+ * should be dropped as our overload, a 2xx comes again); ENOENT when
+ * the call is not anchored.
  */
 int media_answer(struct media *m, const struct sip_msg *rsp, struct str sdp,
     media_done_h *done, void *arg);
@@ -126,8 +168,26 @@ void media_confirm(struct media *m, const struct sip_msg *rsp,
     const struct media_party *callee);
 /* A request of the dialog passed: remember its CSeq (for our BYE). */
 void media_note_request(struct media *m, const struct sip_msg *req);
-/* Delete the call at rtpengine and forget it (no-op if not anchored). */
+/*
+ * A provisional response (101..199) of the call's INVITE passed: the
+ * call is still ringing (MEDIA_EARLY_IDLE_MS counts from the last one).
+ * A no-op for a call not anchored or another dialog (media_in_dialog).
+ */
+void media_touch(struct media *m, const struct sip_msg *rsp);
+/*
+ * Delete the call at rtpengine and forget it (no-op if not anchored),
+ * whoever asks: for the messages of a call use media_delete_msg.
+ */
 void media_delete(struct media *m, struct str call_id);
+/*
+ * "msg" ends the call -- a BYE, a final failure (>= 300) to its INVITE
+ * or our own refusal of that INVITE: delete it when "msg" belongs to
+ * its dialog (media_in_dialog). A BYE with a foreign tag (forged,
+ * stray, another fork's) or a refused second INVITE with the same
+ * Call-ID leaves the media alone (counted as
+ * centinela_media_foreign_deletes_total). true: deleted.
+ */
+bool media_delete_msg(struct media *m, const struct sip_msg *msg);
 /* Is the call answered (media_confirm)? */
 bool media_is_confirmed(const struct media *m, struct str call_id);
 /* Forget every command whose arg is "arg". */

@@ -1,0 +1,59 @@
+#!/bin/bash
+# t_media_tags -- a BYE of another dialog leaves an anchored call alone
+# (docs/MEDIA.md, "Which message ends a call").
+# The bug: a BYE (and our own final answers) deleted the anchored call
+# at rtpengine by Call-ID alone, so a BYE with the right Call-ID but a
+# wrong tag -- forged, stray, or another fork's -- tore the media down
+# while the call went on. The anchor now keeps the dialog's tags (the
+# caller's From tag, the callee's To tag from the 2xx) and deletes only
+# for a message of that dialog.
+# The PBX (127.0.0.3, a pbx peer) calls phone 500 (127.0.0.2, UDP); the
+# phone answers 200; the PBX sends a BYE with another To tag (passed
+# on, the phone says 481): the call stays anchored and the metric counts
+# the foreign BYE; the real BYE then ends it. (media_dialog.py forged-bye)
+# Needs the proxy to call media_delete_msg() for BYEs (src/route/proxy.c).
+TEST_ID=59
+. "$(dirname "$0")/lib.sh"
+need_pkg curl python3 openssl rtpengine-daemon
+
+PBX_IP=127.0.0.3
+PBX_PORT=$((BASE + 80))
+RTPE_LO=$BASE
+RTPE_HI=$((BASE + 9))
+NG_PORT=$((BASE + 90))
+RTPENGINE=$(command -v rtpengine || echo /usr/sbin/rtpengine)
+[ -x "$RTPENGINE" ] || fail "no rtpengine binary"
+
+make_cert
+UPSTREAMS="pbx udp $PBX_IP $PBX_PORT 1 1"
+# Phones over UDP: the edge leg is plain RTP, so no SDES key crosses a
+# clear hop (the key rule is not what this test is about).
+EXTRA="peers = ( { name = \"pbx\"; cidr = \"$PBX_IP/32\"; role = \"pbx\"; } );
+registrar = { mode = \"local\"; min_expires = 60; max_expires = 3600;
+  default_expires = 300; max_contacts = 10; };
+auth = { algorithms = [ \"SHA-256\" ]; };
+probe = { interval = 60000; timeout = 400; failures_down = 2; successes_up = 1; };
+media = { enabled = true;
+  rtpengine = { addresses = [ \"127.0.0.1:$NG_PORT\" ]; timeout = 200;
+    retries = 2; check_interval = 0; edge_protocol = \"RTP/AVP\"; }; };"
+write_conf "$T/centinela.conf"
+
+SECRET=$(user_add "$T/centinela.conf" 500) || fail "centinelactl user add 500 failed"
+
+"$RTPENGINE" --table=-1 --interface=127.0.0.1 \
+    --listen-ng=127.0.0.1:$NG_PORT --port-min=$RTPE_LO --port-max=$RTPE_HI \
+    --foreground --log-stderr \
+    --pidfile="$T/rtpengine.pid" >"$T/rtpengine.out" 2>&1 &
+RTPE_PID=$!
+track "$RTPE_PID"
+wait_port udp "$NG_PORT"
+start_centinela
+
+"$PYTHON" "$ITEST/media_dialog.py" forged-bye --port "$SIP_PORT" \
+    --metrics-port "$METRICS_PORT" --user 500 --secret "$SECRET" \
+    --pbx-ip "$PBX_IP" --pbx-port "$PBX_PORT" \
+    --phone-media $((BASE + 20)) --pbx-media $((BASE + 22)) ||
+    fail "a BYE of another dialog tore the media down"
+expect_metric centinela_media_foreign_deletes_total '' -ge 1
+expect_metric centinela_media_deletes_total '' -eq 1
+expect_metric centinela_media_calls '' -eq 0
