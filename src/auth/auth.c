@@ -15,12 +15,12 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "admin/metrics.h"
 #include "auth/auth.h"
 #include "auth/digest.h"
 #include "core/event.h"
+#include "core/evp.h"
 #include "core/log.h"
 
 struct auth {
@@ -393,19 +393,21 @@ auth_check(struct auth *a, const struct sip_msg *msg, const struct sa *src,
 
 /* ---- dialog tokens ------------------------------------------------ */
 
-void
+bool
 auth_dialog_token(const struct auth *a, struct str call_id, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned char md[EVP_HMAC_SHA256_LEN];
+	unsigned int i;
 
-	HMAC(EVP_sha256(), a->au_key.k, DIGEST_KEY_LEN,
-	    (const unsigned char *)call_id.s, call_id.len, md, &mdlen);
+	if (!evp_hmac_sha256(
+		a->au_key.k, DIGEST_KEY_LEN, call_id.s, call_id.len, md))
+		return false;
 	for (i = 0; i < AUTH_TOKEN_LEN / 2; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
+	return true;
 }
 
 bool
@@ -415,7 +417,8 @@ auth_dialog_token_ok(const struct auth *a, struct str call_id, struct str token)
 
 	if (token.len != AUTH_TOKEN_LEN)
 		return false;
-	auth_dialog_token(a, call_id, want);
+	if (!auth_dialog_token(a, call_id, want))
+		return false;
 	return CRYPTO_memcmp(want, token.s, AUTH_TOKEN_LEN) == 0;
 }
 

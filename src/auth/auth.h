@@ -129,7 +129,8 @@ enum auth_cert_vd auth_check_cert(struct auth *a, const struct sip_msg *msg,
  * request, so that in-dialog requests need no new challenge.
  */
 #define AUTH_TOKEN_LEN 16
-void auth_dialog_token(const struct auth *a, struct str call_id, char *out);
+/* False (out untouched) on an OpenSSL failure: no token then. */
+bool auth_dialog_token(const struct auth *a, struct str call_id, char *out);
 bool auth_dialog_token_ok(
     const struct auth *a, struct str call_id, struct str token);
 

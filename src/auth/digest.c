@@ -6,7 +6,7 @@
  * Nonce layout (32 bytes, 43 characters of base64url without padding):
  *
  *	issued time	 8 bytes, seconds since the epoch, big-endian
- *	random		 8 bytes from RAND_bytes()
+ *	random		 8 bytes from RAND_bytes() (core/evp.h)
  *	MAC		16 bytes, HMAC-SHA256(key, time | random | ip)
  *			truncated; ip is 4 bytes for IPv4 (also for an
  *			IPv4-mapped IPv6 source) or 16 for IPv6
@@ -33,10 +33,10 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "auth/digest.h"
+#include "core/evp.h"
 #include "core/siphash.h"
 
 /* ---- small helpers ------------------------------------------------ */
@@ -97,9 +97,9 @@ alg_md(enum digest_alg alg)
 {
 	switch (alg) {
 	case DIGEST_MD5:
-		return EVP_md5();
+		return evp_md5();
 	case DIGEST_SHA256:
-		return EVP_sha256();
+		return evp_sha256();
 	default:
 		return NULL;
 	}
@@ -485,17 +485,15 @@ nonce_mac(const struct digest_key *key, const unsigned char *raw,
     const struct sa *src, unsigned char *mac)
 {
 	unsigned char msg[NONCE_TIME_LEN + NONCE_RAND_LEN + 16];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	unsigned char md[EVP_HMAC_SHA256_LEN];
 	size_t iplen;
 
 	iplen = src_ip_bytes(src, msg + NONCE_TIME_LEN + NONCE_RAND_LEN);
 	if (iplen == 0)
 		return false;
 	memcpy(msg, raw, NONCE_TIME_LEN + NONCE_RAND_LEN);
-	if (!HMAC(EVP_sha256(), key->k, DIGEST_KEY_LEN, msg,
-		NONCE_TIME_LEN + NONCE_RAND_LEN + iplen, md, &mdlen) ||
-	    mdlen < NONCE_MAC_LEN)
+	if (!evp_hmac_sha256(key->k, DIGEST_KEY_LEN, msg,
+		NONCE_TIME_LEN + NONCE_RAND_LEN + iplen, md))
 		return false;
 	memcpy(mac, md, NONCE_MAC_LEN);
 	return true;
@@ -513,7 +511,7 @@ digest_nonce_make(const struct digest_key *key, uint64_t now,
 		return 0;
 	for (i = 0; i < NONCE_TIME_LEN; i++)
 		raw[i] = (unsigned char)(now >> (8 * (NONCE_TIME_LEN - 1 - i)));
-	if (RAND_bytes(raw + NONCE_TIME_LEN, NONCE_RAND_LEN) != 1 ||
+	if (!evp_random(raw + NONCE_TIME_LEN, NONCE_RAND_LEN) ||
 	    !nonce_mac(key, raw, src, raw + NONCE_TIME_LEN + NONCE_RAND_LEN)) {
 		out[0] = '\0';
 		return 0;

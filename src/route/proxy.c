@@ -457,10 +457,9 @@ proxy_forward(struct proxy *p, const struct sip_msg *msg,
 		 * (RFC 5658): the top entry faces the callee, the second the
 		 * caller and names its connection.
 		 */
-		if (p->p_auth) {
-			auth_dialog_token(p->p_auth, msg->call_id, tok);
+		if (p->p_auth &&
+		    auth_dialog_token(p->p_auth, msg->call_id, tok))
 			token = str_make(tok, AUTH_TOKEN_LEN);
-		}
 		if (in->tp != dst->tp || !sa_eq(&in->local, out_local))
 			put_rr(&rw, p, out_local, dst->tp, 0, token);
 		put_rr(&rw, p, &in->local, in->tp, in->conn_id, token);
@@ -528,7 +527,7 @@ proxy_reply(struct proxy *p, const struct sip_msg *msg,
 	if (status >= 300 && msg->method == SIP_METHOD_INVITE &&
 	    !msg->to.tag.len && p->p_media &&
 	    !media_is_confirmed(p->p_media, msg->call_id))
-		media_delete(p->p_media, msg->call_id);
+		(void)media_delete_msg(p->p_media, msg);
 	return proxy_send(p, &dst, w.b, w.len);
 }
 
@@ -601,6 +600,7 @@ answer_parked(struct proxy *p, const struct sip_msg *rsp, bool known)
 {
 	enum media_body kind = media_body_kind(rsp);
 	struct rparked *rp;
+	int err;
 
 	if (!p->p_media || !p->p_rsp_in || rsp->status <= 100 ||
 	    rsp->status >= 300 ||
@@ -639,11 +639,62 @@ answer_parked(struct proxy *p, const struct sip_msg *rsp, bool known)
 		rp->next->prev = rp;
 	p->p_rparked = rp;
 	p->p_nrparked++;
-	if (media_answer(p->p_media, rsp, rsp->body, rparked_done, rp)) {
+	if ((err = media_answer(
+		 p->p_media, rsp, rsp->body, rparked_done, rp)) != 0) {
 		rparked_unlink(rp);
 		free(rp->buf);
 		free(rp);
-		metrics_drop(REASON_MEDIA_ANCHOR);
+		/* Over the anchor's cap: our overload, not rtpengine's. */
+		metrics_drop(
+		    err == EBUSY ? REASON_OVERLOAD : REASON_MEDIA_ANCHOR);
+	}
+	return true;
+}
+
+/*
+ * The callee's route set from its 2xx (RFC 3261 12.1.2, seen from our
+ * place in the path): the Record-Route entries above ours -- added by
+ * the proxies between us and the callee -- nearest to us first. false:
+ * unreadable or too long.
+ */
+static bool
+callee_route(
+    const struct proxy *p, const struct sip_msg *rsp, char *dst, size_t cap)
+{
+	struct str vals[16], rest, val;
+	const struct sip_hdr *h;
+	struct sip_addr a;
+	unsigned n = 0;
+	size_t len = 0;
+
+	dst[0] = '\0';
+	for (h = sip_msg_hdr(rsp, SIP_HDR_RECORD_ROUTE); h;
+	     h = sip_msg_hdr_next(rsp, h)) {
+		rest = h->value;
+		while (sip_hdr_next_value(&rest, &val)) {
+			if (sip_addr_parse(val, &a))
+				return false;
+			if (tp_is_local(p->p_tp, a.uri.host, a.uri.port))
+				goto ours;
+			if (n == 16)
+				return false;
+			vals[n++] = str_trim(val);
+		}
+	}
+	return true; /* we did not record-route: no route set */
+ours:
+	while (n--) {
+		if (len + (len ? 2 : 0) + vals[n].len >= cap) {
+			dst[0] = '\0';
+			return false;
+		}
+		if (len) {
+			memcpy(dst + len, ", ", 2);
+			len += 2;
+		}
+		memcpy(dst + len, vals[n].s, vals[n].len);
+		len += vals[n].len;
+		dst[len] = '\0';
 	}
 	return true;
 }
@@ -663,12 +714,16 @@ callee_party(
 	pt->conn_id = p->p_rsp_in->conn_id;
 	if ((h = sip_msg_hdr(rsp, SIP_HDR_CONTACT)) != NULL) {
 		rest = h->value;
-		if (sip_hdr_next_value(&rest, &v) && sip_addr_parse(v, &a) == 0)
-			(void)str_copy_cstr(
-			    a.uri_raw, pt->uri, sizeof(pt->uri));
+		if (sip_hdr_next_value(&rest, &v) &&
+		    sip_addr_parse(v, &a) == 0 &&
+		    str_copy_cstr(a.uri_raw, pt->uri, sizeof(pt->uri)))
+			pt->incomplete = true;
 	}
-	if ((h = sip_msg_hdr(rsp, SIP_HDR_TO)) != NULL)
-		(void)str_copy_cstr(h->value, pt->hdr, sizeof(pt->hdr));
+	if ((h = sip_msg_hdr(rsp, SIP_HDR_TO)) != NULL &&
+	    str_copy_cstr(h->value, pt->hdr, sizeof(pt->hdr)))
+		pt->incomplete = true;
+	if (!callee_route(p, rsp, pt->route, sizeof(pt->route)))
+		pt->incomplete = true;
 }
 
 /* After relaying "rsp": the anchored call is up, or failed. */
@@ -681,12 +736,14 @@ media_after_relay(struct proxy *p, const struct sip_msg *rsp, bool known)
 	if (!known || !p->p_media || rsp->cseq.method != SIP_METHOD_INVITE ||
 	    !media_is_anchored(p->p_media, rsp->call_id))
 		return;
-	if (rsp->status >= 200 && rsp->status < 300 && p->p_rsp_in) {
+	if (rsp->status > 100 && rsp->status < 200)
+		media_touch(p->p_media, rsp); /* still ringing */
+	else if (rsp->status >= 200 && rsp->status < 300 && p->p_rsp_in) {
 		callee_party(p, rsp, &callee);
 		media_confirm(p->p_media, rsp, &callee);
 	} else if (rsp->status >= 300 &&
 	    !media_is_confirmed(p->p_media, rsp->call_id))
-		media_delete(p->p_media, rsp->call_id);
+		(void)media_delete_msg(p->p_media, rsp);
 }
 
 /* Relay "rsp"; "known": it answers a request we forwarded. */
@@ -815,7 +872,7 @@ refuse_keys(
 {
 	if (msg->method == SIP_METHOD_INVITE && !msg->to.tag.len &&
 	    !media_is_confirmed(p->p_media, msg->call_id))
-		media_delete(p->p_media, msg->call_id);
+		(void)media_delete_msg(p->p_media, msg);
 	reject(p, msg, in, 488, STR("Not Acceptable Here"),
 	    REASON_MEDIA_KEYS_EXPOSED,
 	    STR("Reason: SIP;cause=488;text=\"SDES keys would cross an "
@@ -1381,7 +1438,7 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 				frt_call_undo(p->p_guard->fraud, gx.fraud_ref);
 			if (gx.edit_body_set &&
 			    !media_is_confirmed(p->p_media, p->p_msg->call_id))
-				media_delete(p->p_media, p->p_msg->call_id);
+				(void)media_delete_msg(p->p_media, p->p_msg);
 			reject(p, p->p_msg, in, 500,
 			    STR("Server Internal Error"), REASON_OVERLOAD,
 			    STR_NULL);
@@ -1399,7 +1456,7 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 			frt_on_request(p->p_guard->fraud, msg, key, &in->src);
 		/* The call ends: rtpengine lets its ports go. */
 		if (msg->method == SIP_METHOD_BYE)
-			media_delete(p->p_media, msg->call_id);
+			(void)media_delete_msg(p->p_media, msg);
 		route_request(p, msg, in, role, key, tx, gx.acct, reg_retrans);
 		return;
 	case GUARD_REPLY:
@@ -1580,13 +1637,19 @@ media_bye(struct proxy *p, struct str call_id, const struct media_party *to,
 	struct sip_wbuf w;
 	struct tp_dst dst;
 
-	if (!to->uri[0] || !to->hdr[0] || !from->hdr[0])
+	/* The anchor counted and logged a party it could not keep. */
+	if (!to->uri[0] || !to->hdr[0] || !from->hdr[0] || to->incomplete)
 		return;
 	local = tp_local(p->p_tp, to->tp, sa_family(&to->addr));
 	if (!local && to->tp == SIP_TP_TLS)
 		local = tp_local(p->p_tp, SIP_TP_TCP, sa_family(&to->addr));
-	if (!local)
+	if (!local) {
+		log_printf(LOGL_WARN,
+		    "media: no media-timeout BYE for %.*s: no local %s "
+		    "socket",
+		    STR_FMT(call_id), sip_transport_lc(to->tp));
 		return;
+	}
 	sip_wbuf_init(&w, p->p_obuf2, p->p_obuf_cap);
 	sip_wbuf_put(&w, STR("BYE "));
 	put_cstr(&w, to->uri);
@@ -1598,7 +1661,14 @@ media_bye(struct proxy *p, struct str call_id, const struct media_party *to,
 	put_hex(&w, finalize(mix_u64(p->p_secret[0], ++p->p_bye_seq)), 16);
 	if (to->tp == SIP_TP_UDP)
 		sip_wbuf_put(&w, STR(";rport"));
-	sip_wbuf_put(&w, STR("\r\nMax-Forwards: 70\r\nFrom: "));
+	sip_wbuf_put(&w, STR("\r\nMax-Forwards: 70\r\n"));
+	if (to->route[0]) {
+		/* The proxies between us and the party (RFC 3261 12.2.1.1). */
+		sip_wbuf_put(&w, STR("Route: "));
+		put_cstr(&w, to->route);
+		sip_wbuf_put(&w, STR("\r\n"));
+	}
+	sip_wbuf_put(&w, STR("From: "));
 	put_cstr(&w, from->hdr);
 	sip_wbuf_put(&w, STR("\r\nTo: "));
 	put_cstr(&w, to->hdr);
@@ -1609,8 +1679,12 @@ media_bye(struct proxy *p, struct str call_id, const struct media_party *to,
 	sip_wbuf_put(&w,
 	    STR(" BYE\r\nReason: SIP;cause=408;text=\"media timeout\"\r\n"
 		"Content-Length: 0\r\n\r\n"));
-	if (w.overflow)
+	if (w.overflow) {
+		log_printf(LOGL_WARN,
+		    "media: no media-timeout BYE for %.*s: it does not fit",
+		    STR_FMT(call_id));
 		return;
+	}
 	memset(&dst, 0, sizeof(dst));
 	dst.tp = to->tp;
 	dst.addr = to->addr;

@@ -18,6 +18,7 @@
 
 #include "admin/metrics.h"
 #include "core/event.h"
+#include "core/evp.h"
 #include "core/log.h"
 #include "route/route_int.h"
 
@@ -47,7 +48,7 @@ fingerprint(
 	uint64_t fp = 0;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 
-	if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+	if (c && EVP_DigestInit_ex(c, evp_sha256(), NULL) &&
 	    EVP_DigestUpdate(c, p->p_secret, sizeof(p->p_secret)) &&
 	    EVP_DigestUpdate(c, &in->src.u, in->src.len) &&
 	    EVP_DigestUpdate(c, msg->raw.s, msg->raw.len) &&

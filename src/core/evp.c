@@ -1,0 +1,152 @@
+/*
+ * core/evp.c -- prefetched OpenSSL algorithms (core/evp.h).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include "core/evp.h"
+
+#define HMAC_KEY_MAX 64
+#define RAND_BLOCK 256
+
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md5_fetched, *sha256_fetched;
+
+static void
+md_fetch(void)
+{
+	md5_fetched = EVP_MD_fetch(NULL, "MD5", NULL);
+	sha256_fetched = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+const EVP_MD *
+evp_md5(void)
+{
+	pthread_once(&md_once, md_fetch);
+	return md5_fetched ? md5_fetched : EVP_md5();
+}
+
+const EVP_MD *
+evp_sha256(void)
+{
+	pthread_once(&md_once, md_fetch);
+	return sha256_fetched ? sha256_fetched : EVP_sha256();
+}
+
+/* ---- per thread ---------------------------------------------------- */
+
+struct per_thread {
+	EVP_MAC_CTX *mac; /* keyed with key[0..keylen) */
+	unsigned char key[HMAC_KEY_MAX];
+	size_t keylen;
+	unsigned char rnd[RAND_BLOCK];
+	size_t rnd_left; /* unused bytes at the end of rnd */
+};
+
+static pthread_once_t pt_once = PTHREAD_ONCE_INIT;
+static pthread_key_t pt_key;
+static EVP_MAC *hmac_fetched;
+
+static void
+pt_free(void *arg)
+{
+	struct per_thread *pt = arg;
+
+	EVP_MAC_CTX_free(pt->mac);
+	OPENSSL_cleanse(pt, sizeof(*pt));
+	free(pt);
+}
+
+static void
+pt_init(void)
+{
+	(void)pthread_key_create(&pt_key, pt_free);
+	hmac_fetched = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+static struct per_thread *
+pt_get(void)
+{
+	struct per_thread *pt;
+
+	pthread_once(&pt_once, pt_init);
+	if ((pt = pthread_getspecific(pt_key)))
+		return pt;
+	if (!(pt = calloc(1, sizeof(*pt))))
+		return NULL;
+	if (pthread_setspecific(pt_key, pt)) {
+		free(pt);
+		return NULL;
+	}
+	return pt;
+}
+
+bool
+evp_hmac_sha256(const unsigned char *key, size_t keylen, const void *msg,
+    size_t len, unsigned char out[EVP_HMAC_SHA256_LEN])
+{
+	struct per_thread *pt = pt_get();
+	size_t outlen = 0;
+	char digest[] = "SHA2-256";
+	OSSL_PARAM params[2];
+
+	if (!pt || !hmac_fetched || keylen > HMAC_KEY_MAX)
+		return false;
+	if (pt->mac && pt->keylen == keylen &&
+	    CRYPTO_memcmp(pt->key, key, keylen) == 0) {
+		/* The same key: HMAC's init without one starts over with it. */
+		if (!EVP_MAC_init(pt->mac, NULL, 0, NULL))
+			goto fail;
+	} else {
+		if (!pt->mac && !(pt->mac = EVP_MAC_CTX_new(hmac_fetched)))
+			return false;
+		params[0] = OSSL_PARAM_construct_utf8_string(
+		    OSSL_MAC_PARAM_DIGEST, digest, 0);
+		params[1] = OSSL_PARAM_construct_end();
+		pt->keylen = 0;
+		if (!EVP_MAC_init(pt->mac, key, keylen, params))
+			goto fail;
+		memcpy(pt->key, key, keylen);
+		pt->keylen = keylen;
+	}
+	if (!EVP_MAC_update(pt->mac, msg, len) ||
+	    !EVP_MAC_final(pt->mac, out, &outlen, EVP_HMAC_SHA256_LEN) ||
+	    outlen != EVP_HMAC_SHA256_LEN)
+		goto fail;
+	return true;
+fail:
+	/* A context in an unknown state is not used again. */
+	EVP_MAC_CTX_free(pt->mac);
+	pt->mac = NULL;
+	pt->keylen = 0;
+	return false;
+}
+
+bool
+evp_random(void *buf, size_t n)
+{
+	struct per_thread *pt = pt_get();
+
+	if (!pt || n > RAND_BLOCK)
+		return RAND_bytes(buf, (int)n) == 1;
+	if (pt->rnd_left < n) {
+		if (RAND_bytes(pt->rnd, RAND_BLOCK) != 1) {
+			pt->rnd_left = 0;
+			return false;
+		}
+		pt->rnd_left = RAND_BLOCK;
+	}
+	memcpy(buf, pt->rnd + RAND_BLOCK - pt->rnd_left, n);
+	/* Each byte is handed out once: wipe what was taken. */
+	OPENSSL_cleanse(pt->rnd + RAND_BLOCK - pt->rnd_left, n);
+	pt->rnd_left -= n;
+	return true;
+}
