@@ -53,6 +53,7 @@ struct per_thread {
 
 static pthread_once_t pt_once = PTHREAD_ONCE_INIT;
 static pthread_key_t pt_key;
+static bool pt_key_ok;
 static EVP_MAC *hmac_fetched;
 
 static void
@@ -68,7 +69,7 @@ pt_free(void *arg)
 static void
 pt_init(void)
 {
-	(void)pthread_key_create(&pt_key, pt_free);
+	pt_key_ok = pthread_key_create(&pt_key, pt_free) == 0;
 	hmac_fetched = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
@@ -78,6 +79,8 @@ pt_get(void)
 	struct per_thread *pt;
 
 	pthread_once(&pt_once, pt_init);
+	if (!pt_key_ok)
+		return NULL; /* callers fall back or fail closed */
 	if ((pt = pthread_getspecific(pt_key)))
 		return pt;
 	if (!(pt = calloc(1, sizeof(*pt))))

@@ -164,7 +164,9 @@
 	X(REASON_PROV_UNKNOWN_MAC, "prov_unknown_mac",                         \
 	    "provisioning asked for MAC addresses bound to no device")         \
 	X(REASON_MEDIA_CALL_ENDED, "media_call_ended",                         \
-	    "a late copy of the INVITE of a call already ended")
+	    "a late copy of the INVITE of a call already ended")               \
+	X(REASON_MEDIA_CALL_CONFLICT, "media_call_conflict",                   \
+	    "the Call-ID is anchored for another dialog")
 
 enum reason {
 #define REASON_ENUM(e, n, d) e,

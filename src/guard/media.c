@@ -236,6 +236,10 @@ offer(struct guard_ctx *gx, const struct sip_msg *msg, enum media_leg toward,
 		res->reason = REASON_MEDIA_CALL_ENDED;
 		return GUARD_DROP;
 	}
+	/* Two dialogs in one anchored call: one could ride the other. */
+	if (err == EEXIST)
+		return refuse(gx, res, 403, REASON_MEDIA_CALL_CONFLICT,
+		    "Call-ID anchored for another dialog", NULL);
 	gx->media_err = err;
 	gx->media_why =
 	    err == ENOSPC ? STR("too many anchored calls") : STR_NULL;

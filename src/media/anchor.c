@@ -57,8 +57,12 @@ struct mcall {
 	uint64_t tomb_key;
 	char tag[TAG_MAX]; /* the caller's From tag */
 	size_t tag_len;
-	char totag[TAG_MAX]; /* the callee's, from the confirming 2xx */
-	size_t totag_len;
+	/*
+	 * The callee's tag, from the confirming 2xx, as a keyed hash: any
+	 * length is kept, and 64 bits under a secret key cannot be forged.
+	 */
+	uint64_t totag_h;
+	bool has_totag;
 	size_t cid_len;
 	char cid[CALLID_MAX];
 };
@@ -301,6 +305,23 @@ inflight_of(const struct media *m, uint64_t h, struct str cid)
 }
 
 /*
+ * Is an offer creating call "req->call_id" for another From tag in
+ * flight? Two callers must not end up in one call.
+ */
+static bool
+creating_other(const struct media *m, uint64_t h, const struct sip_msg *req)
+{
+	const struct mcmd *k;
+
+	for (k = m->cmds; k; k = k->next)
+		if (k->create && k->cid_hash == h &&
+		    str_eq(str_make(k->cid, k->cid_len), req->call_id) &&
+		    !str_eq(str_make(k->tag, k->tag_len), req->from.tag))
+			return true;
+	return false;
+}
+
+/*
  * May one more offer or answer of call "cid" go to rtpengine? A flood
  * of SDP in one call (183s, re-INVITEs) must not fill rtpengine's
  * queue nor ours: over the cap the message is our overload (EBUSY).
@@ -308,7 +329,8 @@ inflight_of(const struct media *m, uint64_t h, struct str cid)
 static bool
 under_cap(struct media *m, struct str cid, uint64_t h, bool offer)
 {
-	if (m->ninflight < MEDIA_INFLIGHT_MAX &&
+	if (m->ninflight <
+		(offer ? MEDIA_INFLIGHT_OFFERS : MEDIA_INFLIGHT_MAX) &&
 	    inflight_of(m, h, cid) < MEDIA_INFLIGHT_PER_CALL)
 		return true;
 	count(offer ? &m->c_capped_offers : &m->c_capped_answers);
@@ -444,9 +466,14 @@ call_create(struct media *m, const struct mcmd *k, unsigned inst)
 	return true;
 }
 
-/* Send the delete, leave a tombstone, forget the call. */
+/*
+ * Send the delete, forget the call; "tomb": leave a tombstone, so a late
+ * copy of its INVITE is not anchored again (not when we refused that
+ * INVITE ourselves: no transaction of ours answers its copies, which
+ * must get our refusal again).
+ */
 static void
-call_delete(struct media *m, struct mcall *c)
+call_delete(struct media *m, struct mcall *c, bool tomb)
 {
 	struct bencode_buf w;
 
@@ -455,7 +482,8 @@ call_delete(struct media *m, struct mcall *c)
 	bencode_close(&w);
 	if (cmd_send(m, c->inst, false, &w, NULL) == 0)
 		count(&m->c_deletes);
-	tomb_add(m, c->tomb_key);
+	if (tomb)
+		tomb_add(m, c->tomb_key);
 	call_remove(m, c);
 }
 
@@ -631,7 +659,7 @@ tick(void *arg)
 			    "%llu s; deleted at rtpengine",
 			    (int)c->cid_len, c->cid,
 			    (unsigned long long)(m->early_idle_ms / 1000));
-			call_delete(m, c);
+			call_delete(m, c, true);
 			continue;
 		}
 		list_unlink(m, c);
@@ -845,6 +873,12 @@ tag_is(struct str t, const char *v, size_t len)
 }
 
 static bool
+totag_is(const struct media *m, const struct mcall *c, struct str t)
+{
+	return c->has_totag && t.len && h64(m, t) == c->totag_h;
+}
+
+static bool
 in_dialog(
     const struct media *m, const struct mcall *c, const struct sip_msg *msg)
 {
@@ -853,10 +887,8 @@ in_dialog(
 	if (c->confirmed) {
 		if (!msg->is_request)
 			return false; /* a confirmed call ends by BYE */
-		return (tag_is(ft, c->tag, c->tag_len) &&
-			   tag_is(tt, c->totag, c->totag_len)) ||
-		    (tag_is(ft, c->totag, c->totag_len) &&
-			tag_is(tt, c->tag, c->tag_len));
+		return (tag_is(ft, c->tag, c->tag_len) && totag_is(m, c, tt)) ||
+		    (totag_is(m, c, ft) && tag_is(tt, c->tag, c->tag_len));
 	}
 	if (!tag_is(ft, c->tag, c->tag_len))
 		return false;
@@ -933,6 +965,7 @@ media_offer(struct media *m, const struct sip_msg *req, struct str sdp,
 	if (!req->call_id.len || !req->from.tag.len ||
 	    req->call_id.len > CALLID_MAX || req->from.tag.len > TAG_MAX)
 		return EINVAL;
+	h = h64(m, req->call_id);
 	if (!c) {
 		branch = h64(m, top_branch(req));
 		key = invite_key(
@@ -941,11 +974,23 @@ media_offer(struct media *m, const struct sip_msg *req, struct str sdp,
 			count(&m->c_retransmitted);
 			return EALREADY;
 		}
+		if (creating_other(m, h, req))
+			return EEXIST;
 		if (m->ncalls >= m->cfg->max_calls)
 			return ENOSPC;
-	} else
+	} else {
+		/*
+		 * One call, one dialog: an initial INVITE of another caller
+		 * with this Call-ID, or a request of another dialog, would
+		 * ride the call (past max_calls, keeping it alive, taking
+		 * its slots for commands).
+		 */
+		if (c->confirmed ? !in_dialog(m, c, req) :
+				   !tag_is(req->from.tag, c->tag, c->tag_len) &&
+			    !tag_is(req->to.tag, c->tag, c->tag_len))
+			return EEXIST;
 		c->active_ms = loop_now(m->loop);
-	h = h64(m, req->call_id);
+	}
 	if (!under_cap(m, req->call_id, h, true))
 		return EBUSY;
 	k = calloc(1, sizeof(*k));
@@ -1048,17 +1093,16 @@ media_confirm(struct media *m, const struct sip_msg *rsp,
 
 	/*
 	 * Only the 2xx of the INVITE that created the call confirms it,
-	 * and only with a To tag we can keep: without one no BYE could
+	 * and only with a To tag: without one no BYE could
 	 * prove its dialog, and the call stays early (the caller's BYE
 	 * or the reaper ends it).
 	 */
-	if (!c || c->confirmed || !in_dialog(m, c, rsp) || !rsp->to.tag.len ||
-	    rsp->to.tag.len > TAG_MAX)
+	if (!c || c->confirmed || !in_dialog(m, c, rsp) || !rsp->to.tag.len)
 		return;
 	c->confirmed = true;
 	/* The dialog's other tag: a BYE must carry both (media_in_dialog). */
-	memcpy(c->totag, rsp->to.tag.s, rsp->to.tag.len);
-	c->totag_len = rsp->to.tag.len;
+	c->totag_h = h64(m, rsp->to.tag);
+	c->has_totag = true;
 	if (callee) {
 		uint32_t seen = c->callee.cseq; /* its early UPDATEs */
 
@@ -1082,7 +1126,7 @@ media_note_request(struct media *m, const struct sip_msg *req)
 		return;
 	if (tag_is(req->from.tag, c->tag, c->tag_len))
 		p = &c->caller;
-	else if (!c->confirmed || tag_is(req->from.tag, c->totag, c->totag_len))
+	else if (!c->confirmed || totag_is(m, c, req->from.tag))
 		p = &c->callee; /* early: the callee's tag is not known yet */
 	else
 		return; /* another dialog's CSeq must not move ours */
@@ -1105,11 +1149,11 @@ media_delete(struct media *m, struct str call_id)
 	struct mcall *c = m ? find(m, call_id) : NULL;
 
 	if (c)
-		call_delete(m, c);
+		call_delete(m, c, true);
 }
 
-bool
-media_delete_msg(struct media *m, const struct sip_msg *msg)
+static bool
+delete_msg(struct media *m, const struct sip_msg *msg, bool tomb)
 {
 	struct mcall *c = m ? find(m, msg->call_id) : NULL;
 
@@ -1128,8 +1172,20 @@ media_delete_msg(struct media *m, const struct sip_msg *msg)
 		}
 		return false;
 	}
-	call_delete(m, c);
+	call_delete(m, c, tomb);
 	return true;
+}
+
+bool
+media_delete_msg(struct media *m, const struct sip_msg *msg)
+{
+	return delete_msg(m, msg, true);
+}
+
+bool
+media_refused(struct media *m, const struct sip_msg *req)
+{
+	return delete_msg(m, req, false);
 }
 
 void

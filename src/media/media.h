@@ -50,6 +50,8 @@ enum media_leg {
  */
 #define MEDIA_INFLIGHT_PER_CALL 2
 #define MEDIA_INFLIGHT_MAX 1024
+/* Offers stop short of it: answers of calls under way keep room. */
+#define MEDIA_INFLIGHT_OFFERS (MEDIA_INFLIGHT_MAX - MEDIA_INFLIGHT_MAX / 8)
 /* A deleted call's INVITE is not offered again for this long (Timer B). */
 #define MEDIA_TOMB_MS (32 * 1000)
 #define MEDIA_TOMB_SLOTS 4096
@@ -140,7 +142,10 @@ enum media_body media_body_kind(const struct sip_msg *msg);
  * full; counted in centinela_media_capped_total), EALREADY (the
  * INVITE -- same Call-ID, From tag, CSeq and branch -- of a call deleted
  * less than MEDIA_TOMB_MS ago: a late retransmission, not offered
- * again), ENOMEM, or EINVAL (no Call-ID or From tag; too long).
+ * again), EEXIST (the Call-ID is anchored, or being anchored, for
+ * another dialog: another caller's initial INVITE, or a request whose
+ * tags are not the call's), ENOMEM, or EINVAL (no Call-ID or From tag;
+ * too long).
  */
 int media_offer(struct media *m, const struct sip_msg *req, struct str sdp,
     enum media_leg toward, enum media_leg caller_leg,
@@ -188,6 +193,12 @@ void media_delete(struct media *m, struct str call_id);
  * centinela_media_foreign_deletes_total). true: deleted.
  */
 bool media_delete_msg(struct media *m, const struct sip_msg *msg);
+/*
+ * We refused "req", the INVITE that created the call, ourselves
+ * (statelessly, after its offer): delete as media_delete_msg but leave
+ * no tombstone, so each copy of it is refused again, not dropped.
+ */
+bool media_refused(struct media *m, const struct sip_msg *req);
 /* Is the call answered (media_confirm)? */
 bool media_is_confirmed(const struct media *m, struct str call_id);
 /* Forget every command whose arg is "arg". */

@@ -563,7 +563,7 @@ prov_start(struct prov **pp, const struct cfg *cfg, struct ban *ban)
 	p->ban = ban;
 	p->pc = pc;
 	prov_unknowns_init(&p->unknown, cfg->guard.v6_prefix, pc->unknown_limit,
-	    pc->unknown_window);
+	    pc->unknown_window, 0);
 	p->sip_host = pc->sip_host[0] ? pc->sip_host : cfg->domains[0];
 	if ((rc = read_pem("certificate", pc->cert, &p->cert_pem, NULL)) ||
 	    (rc = read_pem("private_key", pc->key, &p->key_pem, &p->key_len)) ||

@@ -111,10 +111,13 @@ int prov_path_parse(const char *path, char *mac, enum prov_file *file);
  * Unknown MACs asked per source range (prov/unknown.c): an IPv4 address,
  * an IPv6 address as its /guard.ipv6_prefix, like the ban it leads to,
  * so one host cannot spread its guesses over the addresses of its /64.
- * A fixed table: a range that no longer fits takes the slot of another
- * (whose count starts again), memory never grows.
+ * A fixed table, PROV_UNKNOWN_PROBES slots tried per range: a range
+ * takes a free or expired one, else the one with the lowest count, then
+ * the oldest window (that range's count starts again): a flood of fresh
+ * ranges cannot push out the one closest to a strike. Memory never grows.
  */
 #define PROV_UNKNOWN_SLOTS 1024
+#define PROV_UNKNOWN_PROBES 4
 
 struct prov_unknown {
 	struct cidr range;
@@ -129,8 +132,9 @@ struct prov_unknowns {
 	struct prov_unknown slot[PROV_UNKNOWN_SLOTS];
 };
 
+/* "seed" picks the slots; 0: a random one (tests pass their own). */
 void prov_unknowns_init(struct prov_unknowns *t, unsigned v6_prefix,
-    unsigned limit, unsigned window);
+    unsigned limit, unsigned window, uint64_t seed);
 /*
  * One more unknown MAC from "src" at "now". True when its range reached
  * "limit" within "window" seconds (its count then starts again): the

@@ -12,11 +12,13 @@
 
 void
 prov_unknowns_init(struct prov_unknowns *t, unsigned v6_prefix, unsigned limit,
-    unsigned window)
+    unsigned window, uint64_t seed)
 {
 	memset(t, 0, sizeof(*t));
+	t->seed = seed;
 	/* Without randomness the seed stays 0: slots still work. */
-	(void)RAND_bytes((unsigned char *)&t->seed, sizeof(t->seed));
+	if (!seed)
+		(void)RAND_bytes((unsigned char *)&t->seed, sizeof(t->seed));
 	t->v6_prefix = v6_prefix;
 	t->limit = limit ? limit : 1;
 	t->window = window;
@@ -37,15 +39,50 @@ slot_of(const struct prov_unknowns *t, const struct cidr *c)
 	return (size_t)(h % PROV_UNKNOWN_SLOTS);
 }
 
+static bool
+stale(const struct prov_unknowns *t, const struct prov_unknown *s, time_t now)
+{
+	return !s->used || now - s->start >= (time_t)t->window;
+}
+
+/*
+ * Is slot "s" a better one to give up than "u"? A free or expired slot
+ * first; else the lowest count (the range closest to a strike is kept:
+ * fresh ranges cannot push it out), then the oldest window.
+ */
+static bool
+worse(const struct prov_unknowns *t, const struct prov_unknown *s,
+    const struct prov_unknown *u, time_t now)
+{
+	if (stale(t, u, now))
+		return false;
+	if (stale(t, s, now))
+		return true;
+	if (s->count != u->count)
+		return s->count < u->count;
+	return s->start < u->start;
+}
+
 bool
 prov_unknowns_note(struct prov_unknowns *t, const struct sa *src, time_t now)
 {
-	struct prov_unknown *u;
+	struct prov_unknown *u = NULL, *s;
 	struct cidr c;
+	size_t first;
+	unsigned i;
 
 	if (cidr_from_sa(&c, src, t->v6_prefix))
 		return false;
-	u = &t->slot[slot_of(t, &c)];
+	first = slot_of(t, &c);
+	for (i = 0; i < PROV_UNKNOWN_PROBES; i++) {
+		s = &t->slot[(first + i) % PROV_UNKNOWN_SLOTS];
+		if (s->used && cidr_eq(&s->range, &c)) {
+			u = s;
+			break;
+		}
+		if (!u || worse(t, s, u, now))
+			u = s;
+	}
 	if (!u->used || !cidr_eq(&u->range, &c) ||
 	    now - u->start >= (time_t)t->window) {
 		u->used = true;

@@ -527,7 +527,7 @@ proxy_reply(struct proxy *p, const struct sip_msg *msg,
 	if (status >= 300 && msg->method == SIP_METHOD_INVITE &&
 	    !msg->to.tag.len && p->p_media &&
 	    !media_is_confirmed(p->p_media, msg->call_id))
-		(void)media_delete_msg(p->p_media, msg);
+		(void)media_refused(p->p_media, msg);
 	return proxy_send(p, &dst, w.b, w.len);
 }
 
@@ -872,7 +872,7 @@ refuse_keys(
 {
 	if (msg->method == SIP_METHOD_INVITE && !msg->to.tag.len &&
 	    !media_is_confirmed(p->p_media, msg->call_id))
-		(void)media_delete_msg(p->p_media, msg);
+		(void)media_refused(p->p_media, msg);
 	reject(p, msg, in, 488, STR("Not Acceptable Here"),
 	    REASON_MEDIA_KEYS_EXPOSED,
 	    STR("Reason: SIP;cause=488;text=\"SDES keys would cross an "
@@ -1438,7 +1438,7 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 				frt_call_undo(p->p_guard->fraud, gx.fraud_ref);
 			if (gx.edit_body_set &&
 			    !media_is_confirmed(p->p_media, p->p_msg->call_id))
-				(void)media_delete_msg(p->p_media, p->p_msg);
+				(void)media_refused(p->p_media, p->p_msg);
 			reject(p, p->p_msg, in, 500,
 			    STR("Server Internal Error"), REASON_OVERLOAD,
 			    STR_NULL);

@@ -22,6 +22,14 @@ library only; every wait is bounded. Prints one line per check ("ok:" /
       fail (503 media anchor unavailable); the third is over the
       per-call cap: 503 at once, as our overload, not counted as an
       rtpengine failure.
+  media_dialog.py refused-copy --port P --metrics-port M ...
+      The PBX calls user 599 (registered nowhere): 480 from centinela
+      after the offer. Copies of that INVITE (a lost 480 on UDP) must
+      get the 480 again, not be dropped as a late copy of an ended call.
+  media_dialog.py foreign-caller --port P --metrics-port M ...
+      A call rings; initial INVITEs with the same Call-ID but other From
+      tags are refused (403, media_call_conflict) and never offered to
+      rtpengine: they cannot ride the call past max_calls.
 """
 import argparse
 import os
@@ -343,9 +351,59 @@ def cmd_cap(a):
     expect(v == 2, "rtpengine failures counted: %s (the cap is not one)" % v)
 
 
+def cmd_refused_copy(a):
+    pbx = Peer(a.pbx_ip, a.pbx_port)
+    dst = ("127.0.0.1", a.port)
+    a2 = argparse.Namespace(**vars(a))
+    a2.user = "599"
+    inv = invite(a2, pbx, rnd() + "@pbx", rnd()[:8], rnd())
+    for i in range(3):
+        pbx.send(inv, dst)
+        r, _ = pbx.wait(lambda d: status(d) >= 200, 3)
+        expect(status(r) == 480,
+               "copy %d of the refused INVITE: %s (want 480)"
+               % (i, status(r)))
+    expect(metric(a.metrics_port, "centinela_media_calls") == 0,
+           "no call stays anchored")
+    v = metric(a.metrics_port, "centinela_media_retransmitted_offers_total")
+    expect(not v, "no copy counted as a late INVITE (%s)" % v)
+
+
+def cmd_foreign_caller(a):
+    pbx, phone = Peer(a.pbx_ip, a.pbx_port), Peer(a.phone_ip)
+    if not register(a, phone):
+        return
+    dst = ("127.0.0.1", a.port)
+    callid = rnd() + "@pbx"
+    pbx.send(invite(a, pbx, callid, rnd()[:8], rnd()), dst)
+    d, src = phone.wait(is_req("INVITE", callid), 5)
+    if not d:
+        return bad("the phone got no INVITE")
+    phone.send(answer(d, 180, "Ringing", rnd()[:8]), src)
+    expect(wait_metric(a.metrics_port, "centinela_media_calls", 1) == 1,
+           "the first call is anchored")
+    okey = 'centinela_media_offers_total{result="ok"}'
+    offers0 = metric(a.metrics_port, okey)
+    for i in range(3):
+        pbx.send(invite(a, pbx, callid, "other%03d" % i, rnd()), dst)
+        r, _ = pbx.wait(lambda d: status(d) >= 200 and
+                        b"other%03d" % i in d, 3)
+        expect(status(r) == 403 and "another dialog" in hdr(r, "Reason"),
+               "INVITE %d of another caller, same Call-ID: %s %s"
+               % (i, status(r), r and hdr(r, "Reason")))
+    d2, _ = phone.wait(is_req("INVITE", callid), 0.5)
+    expect(d2 is None, "none of them reached the phone")
+    v = metric(a.metrics_port, okey)
+    expect(v == offers0, "no further offer to rtpengine (%s -> %s)"
+           % (offers0, v))
+    expect(metric(a.metrics_port, "centinela_media_calls") == 1,
+           "still one anchored call")
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("cmd", choices=("zombie", "forged-bye", "cap"))
+    p.add_argument("cmd", choices=("zombie", "forged-bye", "cap",
+                                   "refused-copy", "foreign-caller"))
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--metrics-port", type=int, required=True)
     p.add_argument("--user", default="500")
@@ -357,7 +415,8 @@ def main():
     p.add_argument("--pbx-media", type=int, default=40002)
     a = p.parse_args()
     {"zombie": cmd_zombie, "forged-bye": cmd_forged_bye,
-     "cap": cmd_cap}[a.cmd](a)
+     "cap": cmd_cap, "refused-copy": cmd_refused_copy,
+     "foreign-caller": cmd_foreign_caller}[a.cmd](a)
     sys.exit(1 if FAILS else 0)
 
 

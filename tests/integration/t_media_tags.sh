@@ -11,6 +11,9 @@
 # phone answers 200; the PBX sends a BYE with another To tag (passed
 # on, the phone says 481): the call stays anchored and the metric counts
 # the foreign BYE; the real BYE then ends it. (media_dialog.py forged-bye)
+# Then: copies of an INVITE we refused ourselves after its offer get the
+# refusal again (refused-copy); initial INVITEs of other callers with an
+# anchored Call-ID are refused, not offered (foreign-caller).
 # Needs the proxy to call media_delete_msg() for BYEs (src/route/proxy.c).
 TEST_ID=59
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +22,7 @@ need_pkg curl python3 openssl rtpengine-daemon
 PBX_IP=127.0.0.3
 PBX_PORT=$((BASE + 80))
 RTPE_LO=$BASE
-RTPE_HI=$((BASE + 9))
+RTPE_HI=$((BASE + 19))
 NG_PORT=$((BASE + 90))
 RTPENGINE=$(command -v rtpengine || echo /usr/sbin/rtpengine)
 [ -x "$RTPENGINE" ] || fail "no rtpengine binary"
@@ -42,6 +45,7 @@ SECRET=$(user_add "$T/centinela.conf" 500) || fail "centinelactl user add 500 fa
 
 "$RTPENGINE" --table=-1 --interface=127.0.0.1 \
     --listen-ng=127.0.0.1:$NG_PORT --port-min=$RTPE_LO --port-max=$RTPE_HI \
+    --delete-delay=0 \
     --foreground --log-stderr \
     --pidfile="$T/rtpengine.pid" >"$T/rtpengine.out" 2>&1 &
 RTPE_PID=$!
@@ -57,3 +61,17 @@ start_centinela
 expect_metric centinela_media_foreign_deletes_total '' -ge 1
 expect_metric centinela_media_deletes_total '' -eq 1
 expect_metric centinela_media_calls '' -eq 0
+
+# Our own refusal after the offer (480: user 599 registered nowhere)
+# leaves no tombstone: its copies get the 480 again.
+"$PYTHON" "$ITEST/media_dialog.py" refused-copy --port "$SIP_PORT" \
+    --metrics-port "$METRICS_PORT" --user 500 --secret "$SECRET" \
+    --pbx-ip "$PBX_IP" --pbx-port "$PBX_PORT" \
+    --phone-media $((BASE + 20)) --pbx-media $((BASE + 22)) ||
+    fail "copies of an INVITE we refused were not refused again"
+# Another caller's INVITE with an anchored Call-ID cannot ride the call.
+"$PYTHON" "$ITEST/media_dialog.py" foreign-caller --port "$SIP_PORT" \
+    --metrics-port "$METRICS_PORT" --user 500 --secret "$SECRET" \
+    --pbx-ip "$PBX_IP" --pbx-port "$PBX_PORT" \
+    --phone-media $((BASE + 20)) --pbx-media $((BASE + 22)) ||
+    fail "an INVITE of another dialog rode an anchored call"

@@ -18,6 +18,9 @@
 
 #include "prov/prov_int.h"
 
+/* A fixed seed: the slots the test addresses take are always the same. */
+#define SEED 0x5eed5eed5eed5eedULL
+
 static struct prov_unknowns t;
 
 static struct sa
@@ -35,7 +38,7 @@ test_limit_in_window(void **state)
 	struct sa a = addr("192.0.2.7"), b = addr("192.0.2.8");
 
 	(void)state;
-	prov_unknowns_init(&t, 64, 3, 60);
+	prov_unknowns_init(&t, 64, 3, 60, SEED);
 	assert_false(prov_unknowns_note(&t, &a, 1000));
 	assert_false(prov_unknowns_note(&t, &a, 1001));
 	assert_false(prov_unknowns_note(&t, &b, 1001)); /* its own count */
@@ -52,7 +55,7 @@ test_window_expires(void **state)
 	struct sa a = addr("198.51.100.1");
 
 	(void)state;
-	prov_unknowns_init(&t, 64, 3, 60);
+	prov_unknowns_init(&t, 64, 3, 60, SEED);
 	assert_false(prov_unknowns_note(&t, &a, 1000));
 	assert_false(prov_unknowns_note(&t, &a, 1030));
 	/* 60 s after the first: a new window, two more are not enough. */
@@ -69,7 +72,7 @@ test_v6_prefix_shared(void **state)
 		  other = addr("2001:db8:1:3::1");
 
 	(void)state;
-	prov_unknowns_init(&t, 64, 3, 60);
+	prov_unknowns_init(&t, 64, 3, 60, SEED);
 	assert_false(prov_unknowns_note(&t, &a, 1000));
 	assert_false(prov_unknowns_note(&t, &other, 1000));
 	assert_false(prov_unknowns_note(&t, &b, 1001));
@@ -83,10 +86,34 @@ test_v6_prefix_128(void **state)
 	struct sa a = addr("2001:db8::1"), b = addr("2001:db8::2");
 
 	(void)state;
-	prov_unknowns_init(&t, 128, 2, 60);
+	prov_unknowns_init(&t, 128, 2, 60, SEED);
 	assert_false(prov_unknowns_note(&t, &a, 1000));
 	assert_false(prov_unknowns_note(&t, &b, 1000));
 	assert_true(prov_unknowns_note(&t, &a, 1001));
+}
+
+static void
+test_crowded_table(void **state)
+{
+	struct sa a = addr("203.0.113.9"), other;
+	char buf[32];
+	unsigned i;
+
+	(void)state;
+	prov_unknowns_init(&t, 64, 3, 60, SEED);
+	assert_false(prov_unknowns_note(&t, &a, 1000));
+	assert_false(prov_unknowns_note(&t, &a, 1001));
+	/*
+	 * Two thousand other sources, each once, later in the window (more
+	 * than the table holds): they take free slots or each other's,
+	 * never the higher count of "a".
+	 */
+	for (i = 0; i < 2000; i++) {
+		snprintf(buf, sizeof(buf), "10.%u.%u.1", i / 250, i % 250);
+		other = addr(buf);
+		(void)prov_unknowns_note(&t, &other, 1002);
+	}
+	assert_true(prov_unknowns_note(&t, &a, 1003));
 }
 
 int
@@ -97,6 +124,7 @@ main(void)
 		cmocka_unit_test(test_window_expires),
 		cmocka_unit_test(test_v6_prefix_shared),
 		cmocka_unit_test(test_v6_prefix_128),
+		cmocka_unit_test(test_crowded_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
