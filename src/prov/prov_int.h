@@ -127,12 +127,12 @@ struct prov_unknown {
 };
 
 struct prov_unknowns {
-	uint64_t seed; /* slot choice a client cannot predict */
+	uint64_t key[2]; /* SipHash key: slots a client cannot aim at */
 	unsigned v6_prefix, limit, window;
 	struct prov_unknown slot[PROV_UNKNOWN_SLOTS];
 };
 
-/* "seed" picks the slots; 0: a random one (tests pass their own). */
+/* "seed" makes the slot key; 0: a random key (tests pass their own). */
 void prov_unknowns_init(struct prov_unknowns *t, unsigned v6_prefix,
     unsigned limit, unsigned window, uint64_t seed);
 /*

@@ -8,6 +8,7 @@
 
 #include <openssl/rand.h>
 
+#include "core/siphash.h"
 #include "prov/prov_int.h"
 
 void
@@ -15,28 +16,23 @@ prov_unknowns_init(struct prov_unknowns *t, unsigned v6_prefix, unsigned limit,
     unsigned window, uint64_t seed)
 {
 	memset(t, 0, sizeof(*t));
-	t->seed = seed;
-	/* Without randomness the seed stays 0: slots still work. */
+	t->key[0] = seed;
+	t->key[1] = ~seed;
+	/* Without randomness the key stays fixed: slots still work. */
 	if (!seed)
-		(void)RAND_bytes((unsigned char *)&t->seed, sizeof(t->seed));
+		(void)RAND_bytes((unsigned char *)t->key, sizeof(t->key));
 	t->v6_prefix = v6_prefix;
 	t->limit = limit ? limit : 1;
 	t->window = window;
 }
 
-/* FNV-1a over the seed and the range's bytes. */
+/* The range's first slot: SipHash of its bytes under the table's key. */
 static size_t
 slot_of(const struct prov_unknowns *t, const struct cidr *c)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ t->seed;
-	size_t i, n = c->family == AF_INET ? 4 : 16;
-
-	for (i = 0; i < n; i++) {
-		h ^= c->addr[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 29;
-	return (size_t)(h % PROV_UNKNOWN_SLOTS);
+	return (
+	    size_t)(siphash24(t->key, c->addr, c->family == AF_INET ? 4 : 16) %
+	    PROV_UNKNOWN_SLOTS);
 }
 
 static bool

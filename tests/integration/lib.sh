@@ -479,6 +479,23 @@ start_stunnel() {
 	wait_port tcp "$acc"
 }
 
+# start_rtpengine [ARGS...] -- rtpengine in user space (--table=-1) on
+# 127.0.0.1: ng control on $NG_PORT, media ports $RTPE_LO..$RTPE_HI,
+# ARGS added (timeouts, log level); its output in $T/rtpengine.out.
+# Sets RTPE_PID (tracked) and returns when the control port is bound.
+start_rtpengine() {
+	local bin
+	bin=$(command -v rtpengine || echo /usr/sbin/rtpengine)
+	[ -x "$bin" ] || fail "no rtpengine binary"
+	"$bin" --table=-1 --interface=127.0.0.1 \
+	    --listen-ng=127.0.0.1:"$NG_PORT" --port-min="$RTPE_LO" \
+	    --port-max="$RTPE_HI" --foreground --log-stderr \
+	    --pidfile="$T/rtpengine.pid" "$@" >"$T/rtpengine.out" 2>&1 &
+	RTPE_PID=$!
+	track "$RTPE_PID"
+	wait_port udp "$NG_PORT"
+}
+
 # ---- raw SIP from Python ---------------------------------------------
 
 # siptest ARGS... -- tests/integration/siptest.py (stdlib only), on

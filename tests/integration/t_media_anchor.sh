@@ -40,8 +40,6 @@ NG_PORT=$((BASE + 90))			# rtpengine ng control
 BS=$T/baresip
 BS_OUT=$T/baresip.out
 
-RTPENGINE=$(command -v rtpengine || echo /usr/sbin/rtpengine)
-[ -x "$RTPENGINE" ] || fail "no rtpengine binary"
 
 # ---- centinela -------------------------------------------------------------
 make_cert
@@ -65,13 +63,7 @@ SECRET=$(user_add "$T/centinela.conf" 200) ||
 [ ${#SECRET} -ge 16 ] || fail "no device secret written"
 
 # ---- rtpengine ---------------------------------------------------------------
-"$RTPENGINE" --table=-1 --interface=127.0.0.1 \
-    --listen-ng=127.0.0.1:$NG_PORT --port-min=$RTPE_LO --port-max=$RTPE_HI \
-    --foreground --log-stderr --log-level=6 --pidfile="$T/rtpengine.pid" \
-    >"$T/rtpengine.out" 2>&1 &
-RTPE_PID=$!
-track "$RTPE_PID"
-wait_port udp "$NG_PORT"
+start_rtpengine --log-level=6
 ok "rtpengine $RTPE_PID listens on 127.0.0.1:$NG_PORT (media $RTPE_LO-$RTPE_HI)"
 
 # ---- the PBX and centinela ------------------------------------------------------

@@ -26,8 +26,6 @@ PBX_PORT=$((BASE + 80))
 RTPE_LO=$BASE
 RTPE_HI=$((BASE + 9))
 NG_PORT=$((BASE + 90))
-RTPENGINE=$(command -v rtpengine || echo /usr/sbin/rtpengine)
-[ -x "$RTPENGINE" ] || fail "no rtpengine binary"
 
 make_cert
 UPSTREAMS="pbx udp $PBX_IP $PBX_PORT 1 1"
@@ -45,13 +43,7 @@ write_conf "$T/centinela.conf"
 
 SECRET=$(user_add "$T/centinela.conf" 500) || fail "centinelactl user add 500 failed"
 
-"$RTPENGINE" --table=-1 --interface=127.0.0.1 \
-    --listen-ng=127.0.0.1:$NG_PORT --port-min=$RTPE_LO --port-max=$RTPE_HI \
-    --foreground --log-stderr \
-    --pidfile="$T/rtpengine.pid" >"$T/rtpengine.out" 2>&1 &
-RTPE_PID=$!
-track "$RTPE_PID"
-wait_port udp "$NG_PORT"
+start_rtpengine
 start_centinela
 
 "$PYTHON" "$ITEST/media_dialog.py" zombie --port "$SIP_PORT" \

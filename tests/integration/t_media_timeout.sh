@@ -18,8 +18,6 @@ UAS_MP=$((BASE + 10))
 RTPE_LO=$BASE
 RTPE_HI=$((BASE + 9))
 NG_PORT=$((BASE + 90))
-RTPENGINE=$(command -v rtpengine || echo /usr/sbin/rtpengine)
-[ -x "$RTPENGINE" ] || fail "no rtpengine binary"
 
 make_cert
 LISTEN="udp 127.0.0.1 $SIP_PORT; tcp 127.0.0.1 $SIP_PORT; tls 127.0.0.1 $TLS_PORT"
@@ -38,13 +36,7 @@ SECRET=$(user_add "$T/centinela.conf" 500) ||
     fail "centinelactl user add 500 failed"
 [ ${#SECRET} -ge 16 ] || fail "no device secret written"
 
-"$RTPENGINE" --table=-1 --interface=127.0.0.1 \
-    --listen-ng=127.0.0.1:$NG_PORT --port-min=$RTPE_LO --port-max=$RTPE_HI \
-    --timeout=2 --silent-timeout=2 --foreground --log-stderr \
-    --pidfile="$T/rtpengine.pid" >"$T/rtpengine.out" 2>&1 &
-RTPE_PID=$!
-track "$RTPE_PID"
-wait_port udp "$NG_PORT"
+start_rtpengine --timeout=2 --silent-timeout=2
 
 scenario uas_media MPORT="$((BASE / 10))[0-9]" MEDIA_IP='127\.0\.0\.1' \
     PROTO='RTP/AVP'
