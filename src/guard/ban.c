@@ -335,7 +335,12 @@ climb(struct ban *b, const struct sa *src, const struct cidr *c,
 	}
 	memset(&bi, 0, sizeof(bi));
 	bi.range = *c;
-	bi.expires = now + secs;
+	/*
+	 * time() is whole seconds read from the coarse clock, which may
+	 * still show the second before: one more keeps the ban at least
+	 * "secs" long (a 3 s rung ended after 2.0 s without it).
+	 */
+	bi.expires = now + secs + 1;
 	bi.forget = bi.expires + gc->memory < bi.expires ?
 	    BAN_FOREVER :
 	    bi.expires + gc->memory;
