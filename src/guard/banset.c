@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "guard/banset.h"
@@ -62,6 +63,7 @@ struct rec {
 struct banset {
 	pthread_rwlock_t lock;
 	uint64_t seed;
+	uint64_t version; /* bumped by changes that may change an answer */
 
 	struct bucket4 *b4;
 	size_t nb4; /* buckets */
@@ -262,6 +264,95 @@ b4_find(const struct banset *b, uint32_t key, size_t *slot)
 	return false;
 }
 
+/*
+ * A bucket array. A blocklist-sized one (5,000,000 addresses: 58 MB)
+ * is read at random, so that on 4 KB pages nearly every lookup also
+ * misses the TLB; on 2 MB pages (transparent huge pages, which Debian
+ * grants on request) it takes a few dozen TLB entries. Such an array
+ * is mapped on its own, so that its memory goes back to the system
+ * when a resize frees it (malloc would keep a freed 29 MB array of
+ * the growth on its heap).
+ */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static size_t
+b4_maplen(size_t nb)
+{
+	size_t len = nb * sizeof(struct bucket4);
+
+	return len < 2 * HUGE_PAGE ? 0 :
+				     (len + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+}
+
+static struct bucket4 *
+b4_alloc(size_t nb)
+{
+	size_t len = b4_maplen(nb), head;
+	uint8_t *p;
+
+	if (!len) {
+		len = nb * sizeof(struct bucket4);
+		if ((p = aligned_alloc(64, len)))
+			memset(p, 0, len);
+		return (struct bucket4 *)(void *)p;
+	}
+	/* Over-map by one huge page, then trim to a 2 MB boundary. */
+	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	head = (HUGE_PAGE - ((uintptr_t)p & (HUGE_PAGE - 1))) & (HUGE_PAGE - 1);
+	if (head)
+		munmap(p, head);
+	if (HUGE_PAGE - head)
+		munmap(p + head + len, HUGE_PAGE - head);
+	p += head;
+	(void)madvise(p, len, MADV_HUGEPAGE); /* a hint: 4 KB pages work */
+	return (struct bucket4 *)(void *)p; /* zero-filled */
+}
+
+static void
+b4_release(struct bucket4 *t, size_t nb)
+{
+	size_t len = b4_maplen(nb);
+
+	if (len)
+		munmap(t, len);
+	else
+		free(t);
+}
+
+/*
+ * The lookup of banset_check(): b4_find() from bucket "bi" without the
+ * free slot, each bucket's eight keys compared without a branch (a
+ * branch per key, mispredicted at random, costs more than the compare).
+ */
+static inline bool
+b4_lookup(const struct banset *b, uint32_t key, size_t bi, size_t *slot)
+{
+	size_t n;
+	unsigned i;
+
+	for (n = 0; n < b->nb4; n++) {
+		const struct bucket4 *bk = &b->b4[bi];
+		unsigned hit = 0, empty = 0;
+
+		for (i = 0; i < B4_SLOTS; i++) {
+			hit |= (unsigned)(bk->key[i] == key) << i;
+			empty |= (unsigned)(bk->key[i] == KEY_EMPTY) << i;
+		}
+		if (hit) {
+			*slot = bi * B4_SLOTS + (unsigned)__builtin_ctz(hit);
+			return true;
+		}
+		if (empty)
+			break;
+		if (++bi == b->nb4)
+			bi = 0;
+	}
+	return false;
+}
+
 static int
 b4_resize(struct banset *b, size_t nb)
 {
@@ -269,10 +360,9 @@ b4_resize(struct banset *b, size_t nb)
 	size_t onb = b->nb4, i;
 	unsigned j;
 
-	nbk = aligned_alloc(64, nb * sizeof(*nbk));
+	nbk = b4_alloc(nb);
 	if (!nbk)
 		return ENOMEM;
-	memset(nbk, 0, nb * sizeof(*nbk));
 	b->b4 = nbk;
 	b->nb4 = nb;
 	b->used4 = 0;
@@ -289,7 +379,7 @@ b4_resize(struct banset *b, size_t nb)
 			B4_REC(b, s) = old[i].rec[j];
 			b->used4++;
 		}
-	free(old);
+	b4_release(old, onb);
 	b->sweep_pos = 0;
 	return 0;
 }
@@ -437,7 +527,7 @@ banset_free(struct banset *b)
 	if (!b)
 		return;
 	pthread_rwlock_destroy(&b->lock);
-	free(b->b4);
+	b4_release(b->b4, b->nb4);
 	free(b->r);
 	free(b->recs);
 	free(b);
@@ -500,33 +590,102 @@ check_ranges(const struct banset *b, int fam, const uint8_t *a, uint32_t now,
 	return false;
 }
 
+/* One source, lock held; "bi" its bucket (SIZE_MAX: not exact IPv4). */
+static bool
+check_locked(const struct banset *b, const uint8_t *a, int fam, size_t bi,
+    uint32_t now, struct ban_info *bi_out)
+{
+	size_t slot;
+
+	if (fam == 4 && b->used4 && bi != SIZE_MAX) {
+		uint32_t key = key4(a);
+
+		if (b4_lookup(b, key, bi, &slot)) {
+			const struct rec *r = &b->recs[B4_REC(b, slot)];
+
+			if (r->expires > now) {
+				if (bi_out)
+					info_exact(bi_out, r, key);
+				return true;
+			}
+		}
+	}
+	return (fam == 4 ? b->nplen4 : b->nplen6) &&
+	    check_ranges(b, fam, a, now, bi_out);
+}
+
 bool
 banset_check(
     struct banset *b, const struct sa *src, uint32_t now, struct ban_info *bi)
 {
 	const uint8_t *a;
-	bool hit = false;
+	bool hit;
 	int fam;
 
 	if (!(a = sa_addr_bytes(src, &fam)))
 		return false;
 	pthread_rwlock_rdlock(&b->lock);
-	if (fam == 4 && b->used4) {
-		uint32_t key = key4(a);
-		size_t slot;
-
-		if (b4_find(b, key, &slot)) {
-			const struct rec *r = &b->recs[B4_REC(b, slot)];
-
-			hit = r->expires > now;
-			if (hit && bi)
-				info_exact(bi, r, key);
-		}
-	}
-	if (!hit && (fam == 4 ? b->nplen4 : b->nplen6))
-		hit = check_ranges(b, fam, a, now, bi);
+	hit = check_locked(
+	    b, a, fam, fam == 4 ? b4_index(b, key4(a)) : SIZE_MAX, now, bi);
 	pthread_rwlock_unlock(&b->lock);
 	return hit;
+}
+
+#define MANY_CHUNK 64
+
+uint64_t
+banset_version(const struct banset *b)
+{
+	return __atomic_load_n(&b->version, __ATOMIC_ACQUIRE);
+}
+
+/* Lock held for writing. */
+static void
+changed(struct banset *b)
+{
+	__atomic_store_n(&b->version, b->version + 1, __ATOMIC_RELEASE);
+}
+
+uint64_t
+banset_check_many(
+    struct banset *b, const struct sa *src, size_t n, uint32_t now, bool *hit)
+{
+	uint64_t ver = banset_version(b);
+
+	const uint8_t *a[MANY_CHUNK];
+	size_t bkt[MANY_CHUNK], i, k, m, slot;
+	uint32_t rid[MANY_CHUNK];
+	int fam[MANY_CHUNK];
+
+	/* Three passes, so that no miss waits for another: the buckets are
+	 * requested, then read and the records requested, then read. */
+	for (i = 0; i < n; i += m) {
+		m = n - i < MANY_CHUNK ? n - i : MANY_CHUNK;
+		pthread_rwlock_rdlock(&b->lock);
+		for (k = 0; k < m; k++) {
+			bkt[k] = SIZE_MAX;
+			if (!(a[k] = sa_addr_bytes(&src[i + k], &fam[k])) ||
+			    fam[k] != 4 || !b->used4)
+				continue;
+			bkt[k] = b4_index(b, key4(a[k]));
+			__builtin_prefetch(&b->b4[bkt[k]]);
+		}
+		for (k = 0; k < m; k++) {
+			rid[k] = 0;
+			if (bkt[k] != SIZE_MAX &&
+			    b4_lookup(b, key4(a[k]), bkt[k], &slot)) {
+				rid[k] = B4_REC(b, slot);
+				__builtin_prefetch(&b->recs[rid[k]]);
+			}
+		}
+		for (k = 0; k < m; k++)
+			hit[i + k] = a[k] &&
+			    ((rid[k] && b->recs[rid[k]].expires > now) ||
+				((fam[k] == 4 ? b->nplen4 : b->nplen6) &&
+				    check_ranges(b, fam[k], a[k], now, NULL)));
+		pthread_rwlock_unlock(&b->lock);
+	}
+	return ver;
 }
 
 /* The record id held for "c", or 0. Lock held. */
@@ -617,6 +776,7 @@ banset_put(struct banset *b, const struct ban_info *bi)
 
 	pthread_rwlock_wrlock(&b->lock);
 	id = lookup_locked(b, &bi->range);
+	changed(b);
 	if (id && b->recs[id].refs == 1) {
 		rec_set(&b->recs[id], bi); /* its own record: in place */
 		pthread_rwlock_unlock(&b->lock);
@@ -650,6 +810,7 @@ banset_put_shared(struct banset *b, const struct cidr *ranges, size_t n,
 		pthread_rwlock_unlock(&b->lock);
 		return err ? err : ENOMEM;
 	}
+	changed(b);
 	rec_set(&b->recs[id], shared);
 	b->recs[id].refs = 1; /* ours, while we work */
 	for (i = 0; i < n; i++) {
@@ -686,6 +847,7 @@ banset_del(struct banset *b, const struct cidr *range)
 			B4_KEY(b, s) = KEY_DEAD;
 			b->used4--;
 			b->dead4++;
+			changed(b);
 			err = 0;
 		}
 	} else {
@@ -696,6 +858,7 @@ banset_del(struct banset *b, const struct cidr *range)
 			b->r[s].k.family = FAM_DEAD;
 			b->usedr--;
 			b->deadr++;
+			changed(b);
 			err = 0;
 		}
 	}

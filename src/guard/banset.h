@@ -64,6 +64,18 @@ int banset_reserve(struct banset *b, size_t n);
  */
 bool banset_check(
     struct banset *b, const struct sa *src, uint32_t now, struct ban_info *bi);
+/*
+ * banset_check() of the "n" sources src[0..n-1]: hit[i] = banned. One
+ * lock for many, and the buckets of all of them are requested before
+ * the first is read, so that the cache misses of a large set overlap
+ * (a lookup alone costs a memory latency): what the UDP path uses for
+ * each recvmmsg batch. Returns the banset_version() that the answers
+ * hold for.
+ */
+uint64_t banset_check_many(
+    struct banset *b, const struct sa *src, size_t n, uint32_t now, bool *hit);
+/* Changes whenever a put or a delete may have changed an answer. */
+uint64_t banset_version(const struct banset *b);
 /* Is any record (banned or only remembered) held for exactly "range"? */
 int banset_get(struct banset *b, const struct cidr *range, struct ban_info *bi);
 /* Insert or replace the record of bi->range. 0 or ENOMEM. */

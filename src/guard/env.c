@@ -150,12 +150,23 @@ guard_env_free(struct guard_env *e)
 	free(e);
 }
 
+void
+guard_scan(struct guard_env *e, const struct sa *src, size_t n, bool *banned)
+{
+	e->scan_version =
+	    banset_check_many(e->banset, src, n, (uint32_t)time(NULL), banned);
+}
+
 bool
 guard_admit(struct guard_env *e, const struct sa *src, enum peer_role role,
-    bool rate, enum reason *why)
+    bool rate, int banned, enum reason *why)
 {
-	if (banset_check(e->banset, src, (uint32_t)time(NULL), NULL) &&
-	    !ban_allowed(e->ban, src)) {
+	/* A scan's answer, unless a ban came or went since (one of the
+	 * batch's earlier datagrams may have earned its source a ban). */
+	if (banned < 0 || banset_version(e->banset) != e->scan_version)
+		banned =
+		    banset_check(e->banset, src, (uint32_t)time(NULL), NULL);
+	if (banned && !ban_allowed(e->ban, src)) {
 		if (e->cfg->guard.shadow) {
 			/* Shadow: even a ban only says what it would do. */
 			struct event ev = { .type = EV_SHADOW,

@@ -72,6 +72,7 @@ struct guard_env {
 	struct cid *cid; /* caller-ID data; NULL: callerid disabled */
 	struct frt *fraud; /* toll-fraud runtime; NULL: fraud disabled */
 	struct loop_timer tick; /* once a second: ban expiry, gauges */
+	uint64_t scan_version; /* banset version of guard_scan()'s answers */
 };
 
 /* Set it all up (restores bans from the store). 0 or an errno value. */
@@ -80,11 +81,15 @@ int guard_env_alloc(
 void guard_env_free(struct guard_env *e);
 /*
  * Before parsing: may a packet from "src" of "role" pass? Checks the
- * banset (an allowlisted source always passes) and, with "rate", the
- * flood bucket. false with *why set: drop it.
+ * banset (an allowlisted source always passes; "banned" >= 0: the
+ * banset's answer from guard_scan(), -1: look it up) and, with "rate",
+ * the flood bucket. false with *why set: drop it.
  */
 bool guard_admit(struct guard_env *e, const struct sa *src, enum peer_role role,
-    bool rate, enum reason *why);
+    bool rate, int banned, enum reason *why);
+/* The banset's answers for a batch of sources (banset_check_many()). */
+void guard_scan(
+    struct guard_env *e, const struct sa *src, size_t n, bool *banned);
 /* A message from "src" that did not parse or failed sanity. */
 void guard_malformed(struct guard_env *e, const struct sa *src);
 /* Forget every pending wait (DNSBL, STIR) of the parked request "park". */

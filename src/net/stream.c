@@ -692,7 +692,7 @@ stream_accept(int fd, unsigned events, void *arg)
 			}
 			return;
 		}
-		if (t->t_gate && !t->t_gate(&peer, li->li_tp, t->t_arg)) {
+		if (t->t_gate && !t->t_gate(&peer, li->li_tp, -1, t->t_arg)) {
 			close(cfd);
 			continue;
 		}

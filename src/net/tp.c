@@ -46,7 +46,7 @@ tp_socket(const struct sa *addr, int type, bool reuseport)
 
 int
 tp_alloc(struct tp **tpp, struct loop *l, const struct cfg *cfg, tp_rx_h *rx,
-    tp_gate_h *gate, void *arg)
+    tp_gate_h *gate, tp_scan_h *scan, void *arg)
 {
 	struct tp *t;
 	unsigned i;
@@ -60,6 +60,7 @@ tp_alloc(struct tp **tpp, struct loop *l, const struct cfg *cfg, tp_rx_h *rx,
 	t->t_cfg = cfg;
 	t->t_rx = rx;
 	t->t_gate = gate;
+	t->t_scan = scan;
 	t->t_arg = arg;
 	for (i = 0; i < CFG_MAX_LISTEN; i++)
 		t->t_li[i].li_fd = -1;

@@ -46,16 +46,25 @@ typedef void(tp_rx_h)(struct tp_rx *rx, void *arg);
 /*
  * Pre-parse gate: called with the source address of every datagram and
  * of every new connection before anything else is done with it.
- * Return false to drop the packet / close the connection.
+ * "banned": what the scan said of a datagram's source (0 or 1), -1 when
+ * there was no scan (connections). Return false to drop the packet /
+ * close the connection.
  */
-typedef bool(tp_gate_h)(const struct sa *src, enum sip_transport tp, void *arg);
+typedef bool(tp_gate_h)(
+    const struct sa *src, enum sip_transport tp, int banned, void *arg);
+/*
+ * Before the gate, once per batch of datagrams: banned[i] = whether
+ * src[i] is banned (many lookups at once are cheaper than one by one).
+ */
+typedef void(tp_scan_h)(
+    const struct sa *src, size_t n, bool *banned, void *arg);
 
 /*
  * Open every listener of "cfg" and register them on "l". Returns 0 with
  * *tpp set, or an errno code after logging what failed.
  */
 int tp_alloc(struct tp **tpp, struct loop *l, const struct cfg *cfg,
-    tp_rx_h *rx, tp_gate_h *gate, void *arg);
+    tp_rx_h *rx, tp_gate_h *gate, tp_scan_h *scan, void *arg);
 void tp_free(struct tp *t);
 
 /*

@@ -84,6 +84,7 @@ struct tp {
 	const struct cfg *t_cfg;
 	tp_rx_h *t_rx;
 	tp_gate_h *t_gate;
+	tp_scan_h *t_scan;
 	void *t_arg;
 
 	struct listener t_li[CFG_MAX_LISTEN];
@@ -93,6 +94,7 @@ struct tp {
 	struct mmsghdr t_rmsg[TP_UDP_BATCH];
 	struct iovec t_riov[TP_UDP_BATCH];
 	struct sa t_rsrc[TP_UDP_BATCH];
+	bool t_rbanned[TP_UDP_BATCH]; /* t_scan's answers */
 	char *t_rbuf;
 	size_t t_rslot;
 	struct udp_out t_out;

@@ -40,12 +40,17 @@ udp_read(int fd, unsigned events, void *arg)
 		n = recvmmsg(fd, t->t_rmsg, TP_UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
+		for (i = 0; i < n; i++)
+			t->t_rsrc[i].len = t->t_rmsg[i].msg_hdr.msg_namelen;
+		if (t->t_scan)
+			t->t_scan(t->t_rsrc, (size_t)n, t->t_rbanned, t->t_arg);
 		for (i = 0; i < n; i++) {
 			struct tp_rx rx;
 			struct sa *src = &t->t_rsrc[i];
 
-			src->len = t->t_rmsg[i].msg_hdr.msg_namelen;
-			if (t->t_gate && !t->t_gate(src, SIP_TP_UDP, t->t_arg))
+			if (t->t_gate &&
+			    !t->t_gate(src, SIP_TP_UDP,
+				t->t_scan ? t->t_rbanned[i] : -1, t->t_arg))
 				continue;
 			if ((t->t_rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
 			    t->t_rmsg[i].msg_len >

@@ -1362,7 +1362,7 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 	if (!resume)
 		metrics_request(msg->method);
 	if (p->p_cfg->guard.answer_403 &&
-	    !guard_admit(p->p_guard, &in->src, role, false, &res.reason)) {
+	    !guard_admit(p->p_guard, &in->src, role, false, -1, &res.reason)) {
 		/* Banned, and configured to say so (see on_gate). */
 		if (msg->method != SIP_METHOD_ACK)
 			proxy_reply(
@@ -1564,7 +1564,7 @@ on_rx(struct tp_rx *rx, void *arg)
 		enum reason why;
 
 		if (!guard_admit(p->p_guard, &rx->src,
-			cfg_peer_role(p->p_cfg, &rx->src), true, &why) &&
+			cfg_peer_role(p->p_cfg, &rx->src), true, -1, &why) &&
 		    !(why == REASON_BANNED && p->p_cfg->guard.answer_403)) {
 			metrics_drop(why);
 			return;
@@ -1591,8 +1591,16 @@ on_rx(struct tp_rx *rx, void *arg)
 		handle_response(p, msg, &in);
 }
 
+static void
+on_scan(const struct sa *src, size_t n, bool *banned, void *arg)
+{
+	struct proxy *p = arg;
+
+	guard_scan(p->p_guard, src, n, banned);
+}
+
 static bool
-on_gate(const struct sa *src, enum sip_transport tp, void *arg)
+on_gate(const struct sa *src, enum sip_transport tp, int banned, void *arg)
 {
 	struct proxy *p = arg;
 	struct rx_meta in;
@@ -1601,7 +1609,7 @@ on_gate(const struct sa *src, enum sip_transport tp, void *arg)
 	if (!gate_denied(p->p_gate, src)) {
 		/* Datagrams: banset and flood; connections: banset only. */
 		if (guard_admit(p->p_guard, src, cfg_peer_role(p->p_cfg, src),
-			tp == SIP_TP_UDP, &why) ||
+			tp == SIP_TP_UDP, banned, &why) ||
 		    (why == REASON_BANNED && p->p_cfg->guard.answer_403))
 			return true;
 		metrics_drop(why);
@@ -1755,7 +1763,7 @@ proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg)
 		goto out;
 	if ((err = txn_table_init(&p->p_txns, 65536)))
 		goto out;
-	if ((err = tp_alloc(&p->p_tp, l, cfg, on_rx, on_gate, p)))
+	if ((err = tp_alloc(&p->p_tp, l, cfg, on_rx, on_gate, on_scan, p)))
 		goto out;
 	if ((err = media_alloc(&p->p_media, l, cfg, on_media_end, p)))
 		goto out;

@@ -276,6 +276,91 @@ test_growth(void **state)
 	banset_free(b);
 }
 
+/*
+ * banset_check_many() answers as banset_check() does, source by
+ * source, across its chunks of 64, on a table large enough to be
+ * mapped on its own (400,000 addresses: over 4 MB of buckets, grown
+ * through several resizes); the version moves with puts and deletes
+ * only.
+ */
+static void
+test_many(void **state)
+{
+	struct banset *b;
+	struct ban_info bi = info("10.0.0.0", NOW + 60, NOW + 600);
+	struct ban_info old = info("172.16.0.9", NOW - 1, NOW + 600);
+	struct ban_info net = info("203.0.113.0/24", NOW + 60, NOW + 600);
+	struct ban_info v6 = info("2001:db8:9::/48", NOW + 60, NOW + 600);
+	struct banset_stats st;
+	struct sa src[150];
+	bool hit[150];
+	size_t i, n = 400000, nhit = 0;
+	uint32_t k;
+	uint64_t v0, v;
+
+	assert_int_equal(banset_alloc(&b), 0);
+	for (i = 0; i < n; i++) {
+		uint32_t a = (uint32_t)(0x0a000000u + i * 3);
+
+		bi.range.addr[1] = (uint8_t)(a >> 16);
+		bi.range.addr[2] = (uint8_t)(a >> 8);
+		bi.range.addr[3] = (uint8_t)a;
+		assert_int_equal(banset_put(b, &bi), 0);
+	}
+	assert_int_equal(banset_put(b, &old), 0);
+	assert_int_equal(banset_put(b, &net), 0);
+	v0 = banset_version(b);
+	assert_int_equal(banset_put(b, &v6), 0);
+	assert_true(banset_version(b) != v0);
+	banset_stats(b, &st);
+	assert_true(st.bytes > (size_t)4 << 20);
+	for (i = 0; i < 150; i++) {
+		char a[64];
+
+		switch (i % 6) {
+		case 0: /* held */
+		case 1: /* not held: next to a held one */
+			k = (uint32_t)(0x0a000000u + (i * 7919) % n * 3 +
+			    i % 6);
+			snprintf(a, sizeof(a), "10.%u.%u.%u", k >> 16 & 0xff,
+			    k >> 8 & 0xff, k & 0xff);
+			break;
+		case 2:
+			snprintf(a, sizeof(a), "172.16.0.9"); /* ended */
+			break;
+		case 3:
+			snprintf(a, sizeof(a), "203.0.113.%zu", i); /* range */
+			break;
+		case 4:
+			snprintf(a, sizeof(a), "2001:db8:9::%zx", i);
+			break;
+		default:
+			snprintf(a, sizeof(a), "::ffff:10.0.0.%zu", i % 2 * 3);
+			break;
+		}
+		src[i] = addr(a);
+	}
+	memset(&src[149], 0, sizeof(src[149])); /* no address at all */
+	v = banset_check_many(b, src, 150, NOW, hit);
+	assert_true(v == banset_version(b));
+	for (i = 0; i < 150; i++) {
+		assert_int_equal(hit[i], banset_check(b, &src[i], NOW, NULL));
+		nhit += hit[i];
+	}
+	/* Each kind answered both ways somewhere in the batch. */
+	assert_true(hit[0] && !hit[1] && !hit[2] && hit[3] && hit[4]);
+	assert_true(nhit > 50 && nhit < 100);
+	assert_false(hit[149]);
+	/* A delete moves the version; the batch answers the new way. */
+	assert_int_equal(banset_del(b, &net.range), 0);
+	assert_true(banset_version(b) != v);
+	v = banset_check_many(b, src, 150, NOW, hit);
+	assert_false(hit[3]);
+	assert_true(hit[0]);
+	assert_true(v == banset_version(b));
+	banset_free(b);
+}
+
 int
 main(void)
 {
@@ -285,6 +370,7 @@ main(void)
 		cmocka_unit_test(test_shared),
 		cmocka_unit_test(test_sweep),
 		cmocka_unit_test(test_growth),
+		cmocka_unit_test(test_many),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
