@@ -187,10 +187,10 @@ get_addr_port(struct ld *ld, const config_setting_t *g, const char *aname,
 }
 
 static const char *const top_known[] = { "workers", "listen", "tls", "limits",
-	"tcp", "proxy", "transaction", "upstreams", "probe", "peers", "deny",
-	"sanity", "log", "metrics", "domains", "store", "auth", "registrar",
-	"guard", "triggers", "flood", "geoip", "dnsbl", "feeds", "callerid",
-	"stir", "alerts", "fraud", "media", "provisioning", NULL };
+	"tcp", "udp", "proxy", "transaction", "upstreams", "probe", "peers",
+	"deny", "sanity", "log", "metrics", "domains", "store", "auth",
+	"registrar", "guard", "triggers", "flood", "geoip", "dnsbl", "feeds",
+	"callerid", "stir", "alerts", "fraud", "media", "provisioning", NULL };
 
 static void
 load_listen(struct ld *ld, const config_setting_t *root)
@@ -382,6 +382,7 @@ load_groups(struct ld *ld, const config_setting_t *root)
 	static const char *const tcp_k[] = { "max_connections",
 		"max_connections_per_ip", "idle_timeout", "header_timeout",
 		"connect_timeout", NULL };
+	static const char *const udp_k[] = { "coalesce", NULL };
 	static const char *const proxy_k[] = { "reply_to_source",
 		"record_route", "answer_options", "server_header", NULL };
 	static const char *const txn_k[] = { "t1", "t2", "timer_b", "timer_f",
@@ -424,6 +425,10 @@ load_groups(struct ld *ld, const config_setting_t *root)
 		    &cfg->tcp_header_timeout);
 		cfg_get_uint(ld, g, "connect_timeout", 100, 600000,
 		    &cfg->tcp_connect_timeout);
+	}
+	if ((g = cfg_member(root, "udp"))) {
+		cfg_check_known(ld, g, udp_k, "udp");
+		cfg_get_uint(ld, g, "coalesce", 0, 2000, &cfg->udp_coalesce_us);
 	}
 	if ((g = cfg_member(root, "proxy"))) {
 		cfg_check_known(ld, g, proxy_k, "proxy");
@@ -689,6 +694,7 @@ cfg_defaults(struct cfg *cfg)
 	cfg->tcp_idle_timeout = 300000;
 	cfg->tcp_header_timeout = 10000;
 	cfg->tcp_connect_timeout = 3000;
+	cfg->udp_coalesce_us = 200;
 	cfg->reply_to_source = true;
 	cfg->record_route = true;
 	cfg->answer_options = true;

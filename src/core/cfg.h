@@ -312,6 +312,8 @@ struct cfg {
 	unsigned tcp_header_timeout; /* ms */
 	unsigned tcp_connect_timeout; /* ms */
 
+	unsigned udp_coalesce_us; /* longest pause to gather datagrams; 0 off */
+
 	bool reply_to_source;
 	bool record_route;
 	bool answer_options;

@@ -31,6 +31,7 @@ struct loop {
 	unsigned capheap;
 	loop_hook_h *before_sleep;
 	void *before_sleep_arg;
+	unsigned linger_us; /* loop_linger(): pause before the next wait */
 };
 
 uint64_t
@@ -264,6 +265,13 @@ run_timers(struct loop *l)
 	}
 }
 
+void
+loop_linger(struct loop *l, unsigned usec)
+{
+	if (usec > l->linger_us)
+		l->linger_us = usec;
+}
+
 int
 loop_run(struct loop *l)
 {
@@ -285,6 +293,17 @@ loop_run(struct loop *l)
 			    0 :
 			    (int)(w - l->now > 60000 ? 60000 : w - l->now);
 		}
+		if (l->linger_us && timeout != 0) {
+			uint64_t us = l->linger_us;
+			struct timespec ts;
+
+			if (timeout > 0 && (uint64_t)timeout * 1000 < us)
+				us = (uint64_t)timeout * 1000;
+			ts.tv_sec = 0;
+			ts.tv_nsec = (long)us * 1000;
+			nanosleep(&ts, NULL);
+		}
+		l->linger_us = 0;
 		n = epoll_wait(l->epfd, evs, 128, timeout);
 		if (n < 0) {
 			if (errno == EINTR)

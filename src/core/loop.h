@@ -60,6 +60,13 @@ loop_timer_armed(const struct loop_timer *t)
 /* Run "fn" before each wait (flush batched output, ...). */
 void loop_set_before_sleep(struct loop *l, loop_hook_h *fn, void *arg);
 /* Run until loop_stop(). Returns 0 or errno of a fatal epoll error. */
+/*
+ * Before the next wait only: pause "usec" (at most until the next
+ * timer), so that input gathers and the next reads take it in larger
+ * batches -- fewer wake-ups under a high packet rate, like a network
+ * card's interrupt coalescing. The largest request of a turn wins.
+ */
+void loop_linger(struct loop *l, unsigned usec);
 int loop_run(struct loop *l);
 /* Ask the loop to return; safe from a signal handler of its thread. */
 void loop_stop(struct loop *l);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/loop.h"
@@ -161,6 +162,75 @@ test_fd_dispatch(void **state)
 	close(p[1]);
 }
 
+struct lingerctx {
+	struct loop *l;
+	int wfd;
+	unsigned calls;
+	uint64_t at[2]; /* us of the first two reads */
+};
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Reads, asks for a 3 ms pause and writes again: the next read waits. */
+static void
+on_linger_pipe(int fd, unsigned ev, void *arg)
+{
+	struct lingerctx *c = arg;
+	char buf[8];
+
+	assert_true(read(fd, buf, sizeof(buf)) > 0);
+	c->at[c->calls++] = now_us();
+	if (c->calls == 2) {
+		loop_stop(c->l);
+		return;
+	}
+	loop_linger(c->l, 3000);
+	assert_int_equal(write(c->wfd, "y", 1), 1);
+}
+
+static void
+test_linger(void **state)
+{
+	struct lingerctx c = { 0 };
+	struct loop_timer t;
+	uint64_t t0;
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(loop_alloc(&c.l), 0);
+	c.wfd = p[1];
+	assert_int_equal(
+	    loop_fd_add(c.l, p[0], LOOP_READ, on_linger_pipe, &c), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	loop_run(c.l);
+	assert_int_equal(c.calls, 2);
+	/* Without the pause the second byte is read at once. */
+	assert_true(c.at[1] - c.at[0] >= 3000);
+	/* A pause ends at the next timer, however long it was asked. */
+	memset(&t, 0, sizeof(t));
+	loop_timer_start(c.l, &t, 5, stop_fire, c.l);
+	loop_linger(c.l, 2000000);
+	t0 = now_us();
+	loop_run(c.l);
+	assert_true(now_us() - t0 < 1000000);
+	/* The request holds for one wait only. */
+	loop_timer_start(c.l, &t, 5, stop_fire, c.l);
+	t0 = now_us();
+	loop_run(c.l);
+	assert_true(now_us() - t0 < 1000000);
+	loop_fd_del(c.l, p[0]);
+	loop_free(c.l);
+	close(p[0]);
+	close(p[1]);
+}
+
 int
 main(void)
 {
@@ -169,6 +239,7 @@ main(void)
 		cmocka_unit_test(test_timer_cancel_and_rearm),
 		cmocka_unit_test(test_timer_heap_many),
 		cmocka_unit_test(test_fd_dispatch),
+		cmocka_unit_test(test_linger),
 	};
 
 	return cmocka_run_group_tests_name("core_loop", tests, NULL, NULL);
