@@ -3,7 +3,8 @@
  * section 17.1), reduced to what failover needs: retransmission over UDP
  * (timers A/E), timeouts (timers B/F), and re-sending the request to the
  * next upstream when one gives no answer at all within
- * transaction.failover_timeout, times out, or answers with a status in
+ * transaction.failover_timeout (when another upstream is there to take
+ * it), times out, or answers with a status in
  * transaction.failover_codes (503 by default).
  *
  * A transaction keeps a copy of the request as received until its final
@@ -293,8 +294,17 @@ txn_fire(void *arg)
 			    p, m, &tx->tx_in, 100, STR("Trying"), STR_NULL);
 	}
 	if (tx->tx_fail_at && now >= tx->tx_fail_at) {
+		/*
+		 * Silence fails over only when there is somewhere to go:
+		 * with no other upstream left, this one keeps the request
+		 * (retransmitted) until timer B/F. A slow upstream, or one
+		 * whose answers were lost, may still answer; a 503 now
+		 * would end a call that can succeed.
+		 */
 		tx->tx_fail_at = 0;
-		if (!tx->tx_got_rsp) {
+		if (!tx->tx_got_rsp &&
+		    upstream_pick(&p->p_pool, tx->tx_tried, tx->tx_callhash) >=
+			0) {
 			attempt_next(tx, "no answer");
 			return;
 		}

@@ -272,6 +272,26 @@ test_failover_timeout(void **state)
 	assert_in_range(r.b.first_ms - r.t0, 230, 380);
 }
 
+/*
+ * Silence past failover_timeout with no upstream left to try: the last
+ * one keeps the INVITE (retransmitted) until timer B, then 408; no 503
+ * at the failover deadline.
+ */
+static void
+test_failover_timeout_last_upstream(void **state)
+{
+	struct run r;
+
+	run_case(&r, "t1 = 100; timer_b = 1000; failover_timeout = 250;",
+	    SILENT, SILENT, 1500);
+	assert_int_equal(r.a.invites, 2); /* 0 and 100 ms */
+	/* b: 250, 350, 550, 950 ms; timer B at 1250 */
+	assert_int_equal(r.b.invites, 4);
+	assert_true(r.b.last_ms - r.t0 >= 900);
+	assert_false(got_status(&r.uac, 503));
+	assert_true(got_status(&r.uac, 408));
+}
+
 /* A 503 is ACKed hop by hop and the INVITE goes to the next upstream. */
 static void
 test_503_failover_and_ack(void **state)
@@ -363,6 +383,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_retransmit_then_timer_b),
 		cmocka_unit_test(test_failover_timeout),
+		cmocka_unit_test(test_failover_timeout_last_upstream),
 		cmocka_unit_test(test_503_failover_and_ack),
 		cmocka_unit_test(test_all_upstreams_fail),
 		cmocka_unit_test(test_provisional_stops_retransmission),
