@@ -572,10 +572,14 @@ main(int argc, char **argv)
 		snprintf(l, sizeof(l), "%s, misses, one at a time", w);
 		print_runs(l, r->miss_ns, r->runs);
 	}
-	printf("\nMemory latency of this machine (pointer chase over 64 MB, "
-	       "one load waiting for the other): %.1f ns per load; a lookup "
-	       "one at a time that misses every cache costs about that.\n",
-	    lat_ns);
+	if (lat_ns > 0)
+		printf("\nMemory latency of this machine (pointer chase over "
+		       "64 MB, one load waiting for the other): %.1f ns per "
+		       "load; a lookup one at a time that misses every cache "
+		       "costs about that.\n",
+		    lat_ns);
+	else
+		printf("\nMemory latency: not measured (out of memory).\n");
 	if (ran[LOAD_SHARED]) {
 		const struct result *r = &res[LOAD_SHARED];
 		double mem = (double)r->st.bytes, rss = r->rss_kb * 1024.0;

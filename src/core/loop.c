@@ -268,6 +268,8 @@ run_timers(struct loop *l)
 void
 loop_linger(struct loop *l, unsigned usec)
 {
+	if (usec > 1000000)
+		usec = 1000000;
 	if (usec > l->linger_us)
 		l->linger_us = usec;
 }
@@ -299,11 +301,14 @@ loop_run(struct loop *l)
 
 			if (timeout > 0 && (uint64_t)timeout * 1000 < us)
 				us = (uint64_t)timeout * 1000;
-			ts.tv_sec = 0;
-			ts.tv_nsec = (long)us * 1000;
+			ts.tv_sec = (time_t)(us / 1000000);
+			ts.tv_nsec = (long)(us % 1000000) * 1000;
+			l->linger_us = 0;
 			nanosleep(&ts, NULL);
+			/* Round again: the clock, due timers, a stop asked for
+			 * meanwhile, and a wait shortened by the pause. */
+			continue;
 		}
-		l->linger_us = 0;
 		n = epoll_wait(l->epfd, evs, 128, timeout);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -64,7 +64,8 @@ void loop_set_before_sleep(struct loop *l, loop_hook_h *fn, void *arg);
  * Before the next wait only: pause "usec" (at most until the next
  * timer), so that input gathers and the next reads take it in larger
  * batches -- fewer wake-ups under a high packet rate, like a network
- * card's interrupt coalescing. The largest request of a turn wins.
+ * card's interrupt coalescing. The largest request of a turn wins; at
+ * most one second.
  */
 void loop_linger(struct loop *l, unsigned usec);
 int loop_run(struct loop *l);

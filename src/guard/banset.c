@@ -333,6 +333,8 @@ b4_lookup(const struct banset *b, uint32_t key, size_t bi, size_t *slot)
 	size_t n;
 	unsigned i;
 
+	if (key == KEY_EMPTY || key == KEY_DEAD)
+		return false; /* the markers, not addresses (ranges hold those) */
 	for (n = 0; n < b->nb4; n++) {
 		const struct bucket4 *bk = &b->b4[bi];
 		unsigned hit = 0, empty = 0;

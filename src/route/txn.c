@@ -297,14 +297,17 @@ txn_fire(void *arg)
 		/*
 		 * Silence fails over only when there is somewhere to go:
 		 * with no other upstream left, this one keeps the request
-		 * (retransmitted) until timer B/F. A slow upstream, or one
+		 * (retransmitted) until timer B/F; a cancelled request ends
+		 * now (487). A slow upstream, or one
 		 * whose answers were lost, may still answer; a 503 now
 		 * would end a call that can succeed.
 		 */
 		tx->tx_fail_at = 0;
 		if (!tx->tx_got_rsp &&
-		    upstream_pick(&p->p_pool, tx->tx_tried, tx->tx_callhash) >=
-			0) {
+		    (tx->tx_cancelled ||
+			(tx->tx_attempt < TXN_MAX_ATTEMPTS &&
+			    upstream_pick(&p->p_pool, tx->tx_tried,
+				tx->tx_callhash) >= 0))) {
 			attempt_next(tx, "no answer");
 			return;
 		}

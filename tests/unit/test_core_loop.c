@@ -166,7 +166,7 @@ struct lingerctx {
 	struct loop *l;
 	int wfd;
 	unsigned calls;
-	uint64_t at[2]; /* us of the first two reads */
+	uint64_t at[3]; /* us of the reads */
 };
 
 static uint64_t
@@ -178,7 +178,11 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Reads, asks for a 3 ms pause and writes again: the next read waits. */
+/*
+ * Reads and writes again. After the first read it asks for a 300 ms
+ * pause: the second read waits for it; the third does not (a request
+ * holds for one wait).
+ */
 static void
 on_linger_pipe(int fd, unsigned ev, void *arg)
 {
@@ -187,11 +191,12 @@ on_linger_pipe(int fd, unsigned ev, void *arg)
 
 	assert_true(read(fd, buf, sizeof(buf)) > 0);
 	c->at[c->calls++] = now_us();
-	if (c->calls == 2) {
+	if (c->calls == 3) {
 		loop_stop(c->l);
 		return;
 	}
-	loop_linger(c->l, 3000);
+	if (c->calls == 1)
+		loop_linger(c->l, 300000);
 	assert_int_equal(write(c->wfd, "y", 1), 1);
 }
 
@@ -200,6 +205,7 @@ test_linger(void **state)
 {
 	struct lingerctx c = { 0 };
 	struct loop_timer t;
+	struct loop *l;
 	uint64_t t0;
 	int p[2];
 
@@ -210,25 +216,24 @@ test_linger(void **state)
 	    loop_fd_add(c.l, p[0], LOOP_READ, on_linger_pipe, &c), 0);
 	assert_int_equal(write(p[1], "x", 1), 1);
 	loop_run(c.l);
-	assert_int_equal(c.calls, 2);
-	/* Without the pause the second byte is read at once. */
-	assert_true(c.at[1] - c.at[0] >= 3000);
-	/* A pause ends at the next timer, however long it was asked. */
-	memset(&t, 0, sizeof(t));
-	loop_timer_start(c.l, &t, 5, stop_fire, c.l);
-	loop_linger(c.l, 2000000);
-	t0 = now_us();
-	loop_run(c.l);
-	assert_true(now_us() - t0 < 1000000);
-	/* The request holds for one wait only. */
-	loop_timer_start(c.l, &t, 5, stop_fire, c.l);
-	t0 = now_us();
-	loop_run(c.l);
-	assert_true(now_us() - t0 < 1000000);
+	assert_int_equal(c.calls, 3);
+	assert_true(c.at[1] - c.at[0] >= 300000);
+	assert_true(c.at[2] - c.at[1] < 250000);
 	loop_fd_del(c.l, p[0]);
 	loop_free(c.l);
 	close(p[0]);
 	close(p[1]);
+
+	/* A pause ends at the next timer, however long it was asked. */
+	assert_int_equal(loop_alloc(&l), 0);
+	memset(&t, 0, sizeof(t));
+	loop_timer_start(l, &t, 5, stop_fire, l);
+	loop_linger(l, 800000);
+	t0 = now_us();
+	loop_run(l);
+	assert_true(now_us() - t0 >= 4000);
+	assert_true(now_us() - t0 < 600000);
+	loop_free(l);
 }
 
 int
