@@ -214,6 +214,26 @@ lookup_run(struct banset *b, const uint32_t *order, size_t count, uint32_t now,
 	return (now_s() - t0) * 1e9 / (double)count;
 }
 
+/* lookup_run() of n_lookups that must find "want" banned; *ok = 0 if not. */
+static double
+checked_run(struct banset *b, const uint32_t *order, size_t batch, size_t want,
+    uint32_t now, int *ok)
+{
+	size_t hits;
+	double ns = lookup_run(b, order, n_lookups, now, batch, &hits);
+
+	if (hits != want) {
+		fprintf(stderr,
+		    "banset_bench: %s, %s: %zu of %zu lookups said banned, "
+		    "not %zu\n",
+		    batch > 1 ? "batched" : "one at a time",
+		    want ? "held addresses" : "addresses not held", hits,
+		    n_lookups, want);
+		*ok = 0;
+	}
+	return ns;
+}
+
 /*
  * The machine's memory latency: ns per load of a pointer chase through
  * "bytes" of memory (on huge pages where granted), every load waiting
@@ -336,42 +356,14 @@ child(enum load how, int fd)
 		/* A warm-up pass, then the measured runs. */
 		lookup_run(b, hit_order, n_entries, now, 1, &hits);
 		for (r.runs = 0; r.runs < n_runs; r.runs++) {
-			r.bhit_ns[r.runs] = lookup_run(
-			    b, hit_order, n_lookups, now, BATCH_MAX, &hits);
-			if (hits != n_lookups) {
-				fprintf(stderr,
-				    "banset_bench: batched: %zu of %zu held "
-				    "addresses found\n",
-				    hits, n_lookups);
-				r.ok = 0;
-			}
-			r.bmiss_ns[r.runs] = lookup_run(
-			    b, miss_order, n_lookups, now, BATCH_MAX, &hits);
-			if (hits != 0) {
-				fprintf(stderr,
-				    "banset_bench: batched: %zu addresses not "
-				    "held found\n",
-				    hits);
-				r.ok = 0;
-			}
+			r.bhit_ns[r.runs] = checked_run(
+			    b, hit_order, BATCH_MAX, n_lookups, now, &r.ok);
+			r.bmiss_ns[r.runs] = checked_run(
+			    b, miss_order, BATCH_MAX, 0, now, &r.ok);
 			r.hit_ns[r.runs] =
-			    lookup_run(b, hit_order, n_lookups, now, 1, &hits);
-			if (hits != n_lookups) {
-				fprintf(stderr,
-				    "banset_bench: %zu of %zu held addresses "
-				    "found\n",
-				    hits, n_lookups);
-				r.ok = 0;
-			}
+			    checked_run(b, hit_order, 1, n_lookups, now, &r.ok);
 			r.miss_ns[r.runs] =
-			    lookup_run(b, miss_order, n_lookups, now, 1, &hits);
-			if (hits != 0) {
-				fprintf(stderr,
-				    "banset_bench: %zu addresses not held "
-				    "found\n",
-				    hits);
-				r.ok = 0;
-			}
+			    checked_run(b, miss_order, 1, 0, now, &r.ok);
 		}
 	}
 	banset_free(b);

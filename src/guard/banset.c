@@ -569,6 +569,8 @@ check_ranges(const struct banset *b, int fam, const uint8_t *a, uint32_t now,
 	struct rkey k;
 	size_t s;
 
+	if (!n)
+		return false;
 	memset(&c, 0, sizeof(c));
 	c.family = fam == 4 ? AF_INET : AF_INET6;
 	memcpy(c.addr, a, fam == 4 ? 4 : 16);
@@ -612,8 +614,7 @@ check_locked(const struct banset *b, const uint8_t *a, int fam, size_t bi,
 			}
 		}
 	}
-	return (fam == 4 ? b->nplen4 : b->nplen6) &&
-	    check_ranges(b, fam, a, now, bi_out);
+	return check_ranges(b, fam, a, now, bi_out);
 }
 
 bool
@@ -683,8 +684,7 @@ banset_check_many(
 		for (k = 0; k < m; k++)
 			hit[i + k] = a[k] &&
 			    ((rid[k] && b->recs[rid[k]].expires > now) ||
-				((fam[k] == 4 ? b->nplen4 : b->nplen6) &&
-				    check_ranges(b, fam[k], a[k], now, NULL)));
+				check_ranges(b, fam[k], a[k], now, NULL));
 		pthread_rwlock_unlock(&b->lock);
 	}
 	return ver;

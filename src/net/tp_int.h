@@ -95,7 +95,7 @@ struct tp {
 	struct iovec t_riov[TP_UDP_BATCH];
 	struct sa t_rsrc[TP_UDP_BATCH];
 	bool t_rbanned[TP_UDP_BATCH]; /* t_scan's answers */
-	uint64_t t_win_t0; /* us: start of the datagram-rate window */
+	uint64_t t_win_t0; /* ms: start of the datagram-rate window */
 	uint64_t t_win_n; /* datagrams in it */
 	uint64_t t_rate; /* datagrams/s over the last window */
 	char *t_rbuf;

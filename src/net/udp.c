@@ -10,14 +10,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "admin/metrics.h"
 #include "core/log.h"
 #include "net/tp_int.h"
 
-#define RATE_WINDOW_US 10000
+#define RATE_WINDOW_MS 10 /* on the loop's clock, read once per wake-up */
 #define PACE_MIN_GATHER 4 /* datagrams a pause must be worth */
 
 /*
@@ -34,17 +33,15 @@ static void
 udp_pace(struct tp *t, unsigned got, bool drained)
 {
 	unsigned max = t->t_cfg->udp_coalesce_us;
-	struct timespec ts;
 	uint64_t now, dt, us;
 
 	if (!max)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	now = loop_now(t->t_loop);
 	t->t_win_n += got;
 	dt = now - t->t_win_t0;
-	if (dt >= RATE_WINDOW_US) {
-		t->t_rate = dt < 1000000 ? t->t_win_n * 1000000 / dt : 0;
+	if (dt >= RATE_WINDOW_MS) {
+		t->t_rate = dt < 1000 ? t->t_win_n * 1000 / dt : 0;
 		t->t_win_t0 = now;
 		t->t_win_n = 0;
 	}

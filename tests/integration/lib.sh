@@ -483,6 +483,32 @@ start_stunnel() {
 # 127.0.0.1: ng control on $NG_PORT, media ports $RTPE_LO..$RTPE_HI,
 # ARGS added (timeouts, log level); its output in $T/rtpengine.out.
 # Sets RTPE_PID (tracked) and returns when the control port is bound.
+# media_dialog_setup NPORTS -- the set-up of the media_dialog.py tests:
+# a PBX peer ($PBX_IP:$PBX_PORT, UDP), a local registrar, media anchoring
+# through rtpengine on $NG_PORT with NPORTS media ports from $RTPE_LO,
+# plain RTP on the edge (phones over UDP: no SDES key crosses a clear
+# hop); $T/centinela.conf written, account 500 created ($SECRET).
+media_dialog_setup() {
+	PBX_IP=127.0.0.3
+	PBX_PORT=$((BASE + 80))
+	RTPE_LO=$BASE
+	RTPE_HI=$((BASE + $1 - 1))
+	NG_PORT=$((BASE + 90))
+	make_cert
+	UPSTREAMS="pbx udp $PBX_IP $PBX_PORT 1 1"
+	EXTRA="peers = ( { name = \"pbx\"; cidr = \"$PBX_IP/32\"; role = \"pbx\"; } );
+registrar = { mode = \"local\"; min_expires = 60; max_expires = 3600;
+  default_expires = 300; max_contacts = 10; };
+auth = { algorithms = [ \"SHA-256\" ]; };
+probe = { interval = 60000; timeout = 400; failures_down = 2; successes_up = 1; };
+media = { enabled = true;
+  rtpengine = { addresses = [ \"127.0.0.1:$NG_PORT\" ]; timeout = 200;
+    retries = 2; check_interval = 0; edge_protocol = \"RTP/AVP\"; }; };"
+	write_conf "$T/centinela.conf"
+	SECRET=$(user_add "$T/centinela.conf" 500) ||
+	    fail "centinelactl user add 500 failed"
+}
+
 start_rtpengine() {
 	local bin
 	bin=$(command -v rtpengine || echo /usr/sbin/rtpengine)

@@ -19,27 +19,7 @@ TEST_ID=59
 . "$(dirname "$0")/lib.sh"
 need_pkg curl python3 openssl rtpengine-daemon
 
-PBX_IP=127.0.0.3
-PBX_PORT=$((BASE + 80))
-RTPE_LO=$BASE
-RTPE_HI=$((BASE + 19))
-NG_PORT=$((BASE + 90))
-
-make_cert
-UPSTREAMS="pbx udp $PBX_IP $PBX_PORT 1 1"
-# Phones over UDP: the edge leg is plain RTP, so no SDES key crosses a
-# clear hop (the key rule is not what this test is about).
-EXTRA="peers = ( { name = \"pbx\"; cidr = \"$PBX_IP/32\"; role = \"pbx\"; } );
-registrar = { mode = \"local\"; min_expires = 60; max_expires = 3600;
-  default_expires = 300; max_contacts = 10; };
-auth = { algorithms = [ \"SHA-256\" ]; };
-probe = { interval = 60000; timeout = 400; failures_down = 2; successes_up = 1; };
-media = { enabled = true;
-  rtpengine = { addresses = [ \"127.0.0.1:$NG_PORT\" ]; timeout = 200;
-    retries = 2; check_interval = 0; edge_protocol = \"RTP/AVP\"; }; };"
-write_conf "$T/centinela.conf"
-
-SECRET=$(user_add "$T/centinela.conf" 500) || fail "centinelactl user add 500 failed"
+media_dialog_setup 20
 
 start_rtpengine --delete-delay=0
 start_centinela
