@@ -113,12 +113,13 @@ copy_field(char *dst, size_t cap, struct str s)
 
 static void
 persist_put(
-    struct location *loc, const struct loc_aor *a, const struct loc_contact *c)
+    struct location *loc, const struct loc_aor *a, struct loc_contact *c)
 {
 	struct wop *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return;
+	c->lc_stored = c->lc_expires;
 	w->type = WOP_PUT;
 	copy_field(w->b.aor, sizeof(w->b.aor), a->la_name);
 	copy_field(w->b.contact, sizeof(w->b.contact), c->lc_uri);
@@ -286,6 +287,28 @@ same_binding(const struct loc_contact *c, const struct loc_update *u)
 	return str_eq(c->lc_uri, u->uri);
 }
 
+/* Would the stored row differ from "u" in more than expiry and CSeq? */
+static bool
+refresh_only(const struct loc_contact *c, const struct loc_update *u)
+{
+	return str_eq(c->lc_uri, u->uri) && str_eq(c->lc_call_id, u->call_id) &&
+	    str_eq(c->lc_path, u->path) &&
+	    str_eq(c->lc_instance, u->instance) && str_eq(c->lc_ua, u->ua) &&
+	    c->lc_q == u->q && c->lc_reg_id == u->reg_id &&
+	    c->lc_dst.tp == u->dst.tp && sa_eq(&c->lc_dst.addr, &u->dst.addr);
+}
+
+/*
+ * Write a refresh only when the stored row would lapse before half of
+ * the new interval, or outlive the new expiry (location.h).
+ */
+static bool
+refresh_due(const struct loc_contact *c, int64_t now)
+{
+	return c->lc_stored > c->lc_expires ||
+	    c->lc_stored - now < (c->lc_expires - now) / 2;
+}
+
 int
 loc_update(struct location *loc, struct str aor, const struct loc_update *u,
     int64_t now, bool *removed)
@@ -301,6 +324,14 @@ loc_update(struct location *loc, struct str aor, const struct loc_update *u,
 			break;
 	if (c && str_eq(c->lc_call_id, u->call_id) && u->cseq <= c->lc_cseq)
 		return EBUSY;
+	if (c && u->expires > now && refresh_only(c, u)) {
+		c->lc_cseq = u->cseq;
+		c->lc_expires = u->expires;
+		c->lc_dst.conn_id = u->dst.conn_id;
+		if (refresh_due(c, now))
+			persist_put(loc, a, c);
+		return 0;
+	}
 	if (u->expires <= now) {
 		if (c) {
 			*pp = c->lc_next;
@@ -452,6 +483,7 @@ restore_one(const struct binding *b, void *arg)
 	c = a ? contact_new(&u) : NULL;
 	if (!c)
 		return ENOMEM;
+	c->lc_stored = u.expires;
 	contact_link(r->loc, a, c);
 	r->n++;
 	return 0;
@@ -507,21 +539,31 @@ fail:
 }
 
 void
+loc_sync(struct location *loc)
+{
+	wbq_sync(loc->lo_wbq);
+}
+
+void
 loc_free(struct location *loc)
 {
+	struct loc_contact *c;
+	struct loc_aor *a;
 	uint32_t i;
 
 	if (!loc)
 		return;
+	/* Refreshes not yet written (refresh_due): the store gets them now. */
+	for (i = 0; loc->lo_wbq && loc->lo_buckets && i <= loc->lo_mask; i++)
+		for (a = loc->lo_buckets[i]; a; a = a->la_next)
+			for (c = a->la_contacts; c; c = c->lc_next)
+				if (c->lc_stored != c->lc_expires)
+					persist_put(loc, a, c);
 	wbq_stop(loc->lo_wbq);
 	for (i = 0; loc->lo_buckets && i <= loc->lo_mask; i++)
-		while (loc->lo_buckets[i]) {
-			struct loc_aor *a = loc->lo_buckets[i];
-
+		while ((a = loc->lo_buckets[i])) {
 			loc->lo_buckets[i] = a->la_next;
-			while (a->la_contacts) {
-				struct loc_contact *c = a->la_contacts;
-
+			while ((c = a->la_contacts)) {
 				a->la_contacts = c->lc_next;
 				free(c);
 			}

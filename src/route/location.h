@@ -8,6 +8,15 @@
  * crash loses at most the changes of the last batch (well under a
  * second). loc_restore() reads the unexpired bindings back at start.
  *
+ * One exception: a refresh that moves only the expiry and the CSeq
+ * (same URI, Call-ID, source, Path, instance, User-Agent, q) is written
+ * only when the stored row would lapse before half of the new interval
+ * has passed, or would outlive the new expiry. A phone that keeps its
+ * refresh period still finds its binding after a crash (the stored row
+ * outlives its next refresh), and frequent refreshes (keep-alive
+ * registrations behind NAT) cost no database write. A clean stop
+ * (loc_free) writes every expiry still pending.
+ *
  * Memory: a contact is one allocation holding the struct and its
  * strings (URI, Call-ID, Path, instance, User-Agent), typically 250-400
  * bytes; an address-of-record adds one small allocation.
@@ -28,6 +37,7 @@
 struct loc_contact {
 	struct loc_contact *lc_next; /* in the AOR's list */
 	int64_t lc_expires; /* unix seconds */
+	int64_t lc_stored; /* the expiry last handed to the writer, 0: none */
 	struct tp_dst lc_dst; /* where the REGISTER came from (NAT) */
 	uint32_t lc_cseq;
 	uint32_t lc_q; /* times 1000 */
@@ -71,8 +81,10 @@ struct location;
  * errors are logged).
  */
 int loc_alloc(struct location **lp, struct loop *l, const char *uri);
-/* Flush the queue to the store and stop the writer. */
+/* Write pending expiries, flush the queue to the store, stop the writer. */
 void loc_free(struct location *loc);
+/* Wait until every change queued so far is in the store. */
+void loc_sync(struct location *loc);
 
 const struct loc_aor *loc_find(const struct location *loc, struct str aor);
 /*

@@ -204,6 +204,118 @@ test_expire_and_restore(void **state)
 	loop_free(l);
 }
 
+static int
+stored_one(const struct binding *b, void *arg)
+{
+	struct binding *out = arg;
+
+	*out = *b;
+	return 0;
+}
+
+/* The one binding the store holds now (the writer drained first). */
+static struct binding
+stored(struct location *loc)
+{
+	struct binding b;
+	struct store *st;
+	char err[256];
+
+	loc_sync(loc);
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(store_open(&st, uri, err, sizeof(err)), 0);
+	assert_int_equal(store_binding_each(st, stored_one, &b), 0);
+	store_close(st);
+	return b;
+}
+
+/*
+ * A refresh that moves only the expiry and the CSeq is written when the
+ * stored row would lapse before half of the new interval or outlive it;
+ * any other change is written at once; a clean stop writes the rest.
+ */
+static void
+test_refresh_lazy_write(void **state)
+{
+	struct location *loc;
+	struct loop *l;
+	struct loc_update u;
+	struct binding b;
+	int64_t now = (int64_t)time(NULL);
+	bool removed;
+
+	(void)state;
+	assert_int_equal(loop_alloc(&l), 0);
+	assert_int_equal(loc_alloc(&loc, l, uri), 0);
+	u = upd("sip:400@10.2.0.1:5060", "lz", 1, now + 600);
+	assert_int_equal(loc_update(loc, STR("400@d"), &u, now, &removed), 0);
+	b = stored(loc);
+	assert_string_equal(b.contact, "sip:400@10.2.0.1:5060");
+	assert_true(b.expires == now + 600 && b.cseq == 1);
+
+	/* 10 s later, 600 s again: the row still covers 590 s; not written. */
+	u.cseq = 2;
+	u.expires = now + 10 + 600;
+	assert_int_equal(
+	    loc_update(loc, STR("400@d"), &u, now + 10, &removed), 0);
+	assert_true(
+	    loc_find(loc, STR("400@d"))->la_contacts->lc_expires == u.expires);
+	b = stored(loc);
+	assert_true(b.expires == now + 600 && b.cseq == 1);
+	/* Order is still checked against the binding in memory. */
+	assert_int_equal(
+	    loc_update(loc, STR("400@d"), &u, now + 10, &removed), EBUSY);
+
+	/* 310 s later the row covers 290 s, under half of 600: written. */
+	u.cseq = 3;
+	u.expires = now + 310 + 600;
+	assert_int_equal(
+	    loc_update(loc, STR("400@d"), &u, now + 310, &removed), 0);
+	b = stored(loc);
+	assert_true(b.expires == now + 910 && b.cseq == 3);
+
+	/* A shorter interval: the row must not outlive it; written. */
+	u.cseq = 4;
+	u.expires = now + 320 + 60;
+	assert_int_equal(
+	    loc_update(loc, STR("400@d"), &u, now + 320, &removed), 0);
+	b = stored(loc);
+	assert_true(b.expires == now + 380 && b.cseq == 4);
+
+	/* Another source port (NAT rebinding): written at once. */
+	u.cseq = 5;
+	sa_set_cstr(&u.dst.addr, "192.0.2.7", 40001);
+	assert_int_equal(
+	    loc_update(loc, STR("400@d"), &u, now + 321, &removed), 0);
+	b = stored(loc);
+	assert_string_equal(b.source, "udp:192.0.2.7:40001");
+	assert_int_equal(b.cseq, 5);
+
+	/* Another User-Agent: written at once. */
+	u.cseq = 6;
+	u.ua = STR("phone/2.0");
+	assert_int_equal(
+	    loc_update(loc, STR("400@d"), &u, now + 322, &removed), 0);
+	b = stored(loc);
+	assert_string_equal(b.user_agent, "phone/2.0");
+
+	/* A skipped refresh, then a clean stop: the stop writes it. */
+	u.cseq = 7;
+	u.expires = now + 330 + 60;
+	assert_int_equal(
+	    loc_update(loc, STR("400@d"), &u, now + 330, &removed), 0);
+	b = stored(loc);
+	assert_int_equal(b.cseq, 6);
+	loc_free(loc);
+	assert_int_equal(loc_alloc(&loc, l, uri), 0);
+	b = stored(loc);
+	assert_true(b.expires == now + 390 && b.cseq == 7);
+	assert_int_equal(loc_find(loc, STR("400@d"))->la_contacts->lc_cseq, 7);
+	assert_int_equal(loc_remove_all(loc, STR("400@d")), 1);
+	loc_free(loc);
+	loop_free(l);
+}
+
 static void
 test_dst_text(void **state)
 {
@@ -234,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_insert_refresh_order),
 		cmocka_unit_test(test_instance_replaces),
 		cmocka_unit_test(test_expire_and_restore),
+		cmocka_unit_test(test_refresh_lazy_write),
 		cmocka_unit_test(test_dst_text),
 	};
 
