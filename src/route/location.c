@@ -120,6 +120,7 @@ persist_put(
 	if (!w)
 		return;
 	c->lc_stored = c->lc_expires;
+	c->lc_dirty = false;
 	w->type = WOP_PUT;
 	copy_field(w->b.aor, sizeof(w->b.aor), a->la_name);
 	copy_field(w->b.contact, sizeof(w->b.contact), c->lc_uri);
@@ -287,12 +288,15 @@ same_binding(const struct loc_contact *c, const struct loc_update *u)
 	return str_eq(c->lc_uri, u->uri);
 }
 
-/* Would the stored row differ from "u" in more than expiry and CSeq? */
+/*
+ * Does "u" leave what routing needs unchanged (URI, source, Path,
+ * instance, User-Agent, q)? Then only the expiry and the ordering state
+ * (Call-ID, CSeq) move, and the write may wait (refresh_due).
+ */
 static bool
-refresh_only(const struct loc_contact *c, const struct loc_update *u)
+same_route(const struct loc_contact *c, const struct loc_update *u)
 {
-	return str_eq(c->lc_uri, u->uri) && str_eq(c->lc_call_id, u->call_id) &&
-	    str_eq(c->lc_path, u->path) &&
+	return str_eq(c->lc_uri, u->uri) && str_eq(c->lc_path, u->path) &&
 	    str_eq(c->lc_instance, u->instance) && str_eq(c->lc_ua, u->ua) &&
 	    c->lc_q == u->q && c->lc_reg_id == u->reg_id &&
 	    c->lc_dst.tp == u->dst.tp && sa_eq(&c->lc_dst.addr, &u->dst.addr);
@@ -315,6 +319,7 @@ loc_update(struct location *loc, struct str aor, const struct loc_update *u,
 {
 	struct loc_aor *a = aor_get(loc, aor, u->expires > now);
 	struct loc_contact **pp, *c, *nc;
+	bool lazy;
 
 	*removed = false;
 	if (!a)
@@ -324,12 +329,18 @@ loc_update(struct location *loc, struct str aor, const struct loc_update *u,
 			break;
 	if (c && str_eq(c->lc_call_id, u->call_id) && u->cseq <= c->lc_cseq)
 		return EBUSY;
-	if (c && u->expires > now && refresh_only(c, u)) {
+	lazy = c && u->expires > now && same_route(c, u);
+	if (lazy && c->lc_call_id.len == u->call_id.len) {
+		/* A refresh: in place (the Call-ID's bytes may change). */
+		memcpy(c->lc_buf + (c->lc_call_id.s - c->lc_buf), u->call_id.s,
+		    u->call_id.len);
 		c->lc_cseq = u->cseq;
 		c->lc_expires = u->expires;
 		c->lc_dst.conn_id = u->dst.conn_id;
 		if (refresh_due(c, now))
 			persist_put(loc, a, c);
+		else
+			c->lc_dirty = true;
 		return 0;
 	}
 	if (u->expires <= now) {
@@ -351,13 +362,17 @@ loc_update(struct location *loc, struct str aor, const struct loc_update *u,
 	}
 	if (c) {
 		nc->lc_next = c->lc_next;
+		nc->lc_stored = c->lc_stored;
 		*pp = nc;
 		if (!str_eq(c->lc_uri, nc->lc_uri))
 			persist_del(loc, aor, c->lc_uri);
 		free(c);
 	} else
 		contact_link(loc, a, nc);
-	persist_put(loc, a, nc);
+	if (!lazy || refresh_due(nc, now))
+		persist_put(loc, a, nc);
+	else
+		nc->lc_dirty = true;
 	return 0;
 }
 
@@ -557,7 +572,7 @@ loc_free(struct location *loc)
 	for (i = 0; loc->lo_wbq && loc->lo_buckets && i <= loc->lo_mask; i++)
 		for (a = loc->lo_buckets[i]; a; a = a->la_next)
 			for (c = a->la_contacts; c; c = c->lc_next)
-				if (c->lc_stored != c->lc_expires)
+				if (c->lc_dirty)
 					persist_put(loc, a, c);
 	wbq_stop(loc->lo_wbq);
 	for (i = 0; loc->lo_buckets && i <= loc->lo_mask; i++)

@@ -8,14 +8,17 @@
  * crash loses at most the changes of the last batch (well under a
  * second). loc_restore() reads the unexpired bindings back at start.
  *
- * One exception: a refresh that moves only the expiry and the CSeq
- * (same URI, Call-ID, source, Path, instance, User-Agent, q) is written
- * only when the stored row would lapse before half of the new interval
- * has passed, or would outlive the new expiry. A phone that keeps its
+ * One exception: a refresh that leaves what routing needs unchanged
+ * (URI, source, Path, instance, User-Agent, q) and moves only the
+ * expiry and the ordering state (Call-ID, CSeq) is written only when
+ * the stored row would lapse before half of the new interval has
+ * passed, or would outlive the new expiry. A phone that keeps its
  * refresh period still finds its binding after a crash (the stored row
  * outlives its next refresh), and frequent refreshes (keep-alive
- * registrations behind NAT) cost no database write. A clean stop
- * (loc_free) writes every expiry still pending.
+ * registrations behind NAT) cost no database write. After a crash the
+ * restored Call-ID and CSeq may be older than the last ones seen; the
+ * digest's nonce and nonce-count checks, not the CSeq, stop replays.
+ * A clean stop (loc_free) writes every refresh still pending.
  *
  * Memory: a contact is one allocation holding the struct and its
  * strings (URI, Call-ID, Path, instance, User-Agent), typically 250-400
@@ -42,6 +45,7 @@ struct loc_contact {
 	uint32_t lc_cseq;
 	uint32_t lc_q; /* times 1000 */
 	uint32_t lc_reg_id;
+	bool lc_dirty; /* a refresh not written yet (loc_free writes it) */
 	struct str lc_uri; /* Contact URI, no <> */
 	struct str lc_call_id;
 	struct str lc_path; /* Path values, comma-separated */

@@ -299,6 +299,25 @@ test_refresh_lazy_write(void **state)
 	b = stored(loc);
 	assert_string_equal(b.user_agent, "phone/2.0");
 
+	/* Another Call-ID, same length then longer: ordering state only,
+	 * in memory at once, not written yet. */
+	u.call_id = STR("l2");
+	u.cseq = 1;
+	u.expires = now + 323 + 60;
+	assert_int_equal(
+	    loc_update(loc, STR("400@d"), &u, now + 323, &removed), 0);
+	u.call_id = STR("call-3");
+	u.expires = now + 324 + 60;
+	assert_int_equal(
+	    loc_update(loc, STR("400@d"), &u, now + 324, &removed), 0);
+	b = stored(loc);
+	assert_string_equal(b.call_id, "lz");
+	assert_int_equal(b.cseq, 6);
+	assert_true(str_eq(
+	    loc_find(loc, STR("400@d"))->la_contacts->lc_call_id, u.call_id));
+	assert_int_equal(
+	    loc_update(loc, STR("400@d"), &u, now + 324, &removed), EBUSY);
+
 	/* A skipped refresh, then a clean stop: the stop writes it. */
 	u.cseq = 7;
 	u.expires = now + 330 + 60;
@@ -310,6 +329,7 @@ test_refresh_lazy_write(void **state)
 	assert_int_equal(loc_alloc(&loc, l, uri), 0);
 	b = stored(loc);
 	assert_true(b.expires == now + 390 && b.cseq == 7);
+	assert_string_equal(b.call_id, "call-3");
 	assert_int_equal(loc_find(loc, STR("400@d"))->la_contacts->lc_cseq, 7);
 	assert_int_equal(loc_remove_all(loc, STR("400@d")), 1);
 	loc_free(loc);
