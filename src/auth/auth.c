@@ -261,14 +261,15 @@ emit(const struct sip_msg *msg, const struct sa *src, const char *tp,
 		.tp = tp,
 		.method = msg->method_s,
 		.call_id = msg->call_id };
-	int n;
+	struct sip_wbuf w;
 
 	if (user.len) {
-		n = snprintf(
-		    u, sizeof(u), "%.*s@%.*s", STR_FMT(user), STR_FMT(realm));
-		if (n > 0)
-			ev.user = str_make(u,
-			    (size_t)n < sizeof(u) ? (size_t)n : sizeof(u) - 1);
+		/* "user@realm" (each cut to half the buffer) */
+		sip_wbuf_init(&w, u, sizeof(u));
+		sip_wbuf_put(&w, str_sub(user, 0, sizeof(u) / 2));
+		sip_wbuf_putc(&w, '@');
+		sip_wbuf_put(&w, str_sub(realm, 0, sizeof(u) / 2 - 1));
+		ev.user = str_make(u, w.len);
 	}
 	event_emit(&ev);
 }

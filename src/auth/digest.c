@@ -584,7 +584,7 @@ digest_response_ok(
     const struct digest_creds *c, const char *ha1_hex, struct str method)
 {
 	char ha2[CRED_HEX_MAX + 1], want[CRED_HEX_MAX + 1], got[CRED_HEX_MAX];
-	char nc[9];
+	char nc[8];
 	const EVP_MD *md;
 	EVP_MD_CTX *ctx;
 	size_t hexlen, ha1len, i;
@@ -599,10 +599,11 @@ digest_response_ok(
 	ha1len = strnlen(ha1_hex, CRED_HEX_MAX + 1);
 	ok = ha1len == hexlen && c->has_nc && c->cnonce.len > 0 &&
 	    str_eq_nocase(c->qop, STR("auth")) && c->response.len == hexlen;
-	snprintf(nc, sizeof(nc), "%08x", (unsigned)c->nc);
+	for (i = 0; i < 8; i++)
+		nc[i] = "0123456789abcdef"[(c->nc >> (28 - 4 * i)) & 15];
 	memset(ha2, 0, sizeof(ha2));
 	memset(want, 0, sizeof(want));
-	ctx = EVP_MD_CTX_new();
+	ctx = evp_md_ctx();
 	if (!ctx)
 		return false;
 	hashed =
@@ -611,7 +612,6 @@ digest_response_ok(
 		(const struct str[]){ str_make(ha1_hex, ha1len), c->nonce,
 		    str_make(nc, 8), c->cnonce, c->qop, str_make(ha2, hexlen) },
 		6, want);
-	EVP_MD_CTX_free(ctx);
 	memset(got, 0, sizeof(got));
 	for (i = 0; i < hexlen && i < c->response.len; i++)
 		got[i] = (char)lower((unsigned char)c->response.s[i]);

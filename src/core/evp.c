@@ -45,6 +45,7 @@ evp_sha256(void)
 
 struct per_thread {
 	EVP_MAC_CTX *mac; /* keyed with key[0..keylen) */
+	EVP_MD_CTX *md; /* evp_md_ctx() */
 	unsigned char key[HMAC_KEY_MAX];
 	size_t keylen;
 	unsigned char rnd[RAND_BLOCK];
@@ -62,6 +63,7 @@ pt_free(void *arg)
 	struct per_thread *pt = arg;
 
 	EVP_MAC_CTX_free(pt->mac);
+	EVP_MD_CTX_free(pt->md);
 	OPENSSL_cleanse(pt, sizeof(*pt));
 	free(pt);
 }
@@ -131,6 +133,18 @@ fail:
 	pt->mac = NULL;
 	pt->keylen = 0;
 	return false;
+}
+
+EVP_MD_CTX *
+evp_md_ctx(void)
+{
+	struct per_thread *pt = pt_get();
+
+	if (!pt)
+		return NULL;
+	if (!pt->md)
+		pt->md = EVP_MD_CTX_new();
+	return pt->md;
 }
 
 bool

@@ -31,6 +31,12 @@ bool evp_hmac_sha256(const unsigned char *key, size_t keylen, const void *msg,
     size_t len, unsigned char out[EVP_HMAC_SHA256_LEN]);
 
 /*
+ * The thread's digest context, for EVP_DigestInit_ex ... Final: no
+ * allocation per hash. Not freed by the caller; NULL when out of memory.
+ */
+EVP_MD_CTX *evp_md_ctx(void);
+
+/*
  * n bytes from OpenSSL's CSPRNG, taken from a per-thread block
  * of them drawn at once. Never reuses a byte. False on a failure.
  */

@@ -14,12 +14,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "admin/metrics.h"
 #include "core/event.h"
-#include "core/evp.h"
 #include "core/log.h"
+#include "core/siphash.h"
 #include "route/route_int.h"
 
 #define RECENT_SLOTS (1u << 18) /* answered UDP REGISTERs, 32 s each */
@@ -43,19 +41,14 @@ static uint64_t
 fingerprint(
     const struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	uint64_t fp = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char b[sizeof(uint64_t) + sizeof(in->src.u)];
+	uint64_t h = siphash24(p->p_secret, msg->raw.s, msg->raw.len);
 
-	if (c && EVP_DigestInit_ex(c, evp_sha256(), NULL) &&
-	    EVP_DigestUpdate(c, p->p_secret, sizeof(p->p_secret)) &&
-	    EVP_DigestUpdate(c, &in->src.u, in->src.len) &&
-	    EVP_DigestUpdate(c, msg->raw.s, msg->raw.len) &&
-	    EVP_DigestFinal_ex(c, md, &mdlen) && mdlen >= sizeof(fp))
-		memcpy(&fp, md, sizeof(fp));
-	EVP_MD_CTX_free(c);
-	return fp; /* 0: no digest, matches nothing */
+	/* SipHash under the proxy's secret: H(H(bytes) | source). */
+	memcpy(b, &h, sizeof(h));
+	memcpy(b + sizeof(h), &in->src.u, in->src.len);
+	h = siphash24(p->p_secret, b, sizeof(h) + in->src.len);
+	return h ? h : 1; /* 0 marks an empty slot */
 }
 
 static uint32_t
@@ -305,7 +298,7 @@ reply_bindings(struct proxy *p, const struct sip_msg *msg,
 	const struct loc_aor *a = loc_find(p->p_loc, aor);
 	const struct loc_contact *c;
 	const struct sip_hdr *path = sip_msg_hdr_by_name(msg, STR("Path"));
-	char *buf = p->p_regbuf, date[64];
+	char *buf = p->p_regbuf;
 	struct sip_wbuf w;
 	struct tm tm;
 	time_t t = (time_t)now;
@@ -333,10 +326,13 @@ reply_bindings(struct proxy *p, const struct sip_msg *msg,
 		sip_wbuf_put(&w, path->value);
 		sip_wbuf_put(&w, STR("\r\n"));
 	}
-	gmtime_r(&t, &tm);
-	strftime(
-	    date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
-	sip_wbuf_put(&w, str_make(date, strlen(date)));
+	if (p->p_date_t != now || !p->p_date[0]) {
+		gmtime_r(&t, &tm);
+		strftime(p->p_date, sizeof(p->p_date),
+		    "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+		p->p_date_t = now;
+	}
+	sip_wbuf_put(&w, str_make(p->p_date, strlen(p->p_date)));
 	if (w.overflow) {
 		reg_reject(p, msg, in, 500, STR("Server Internal Error"),
 		    REASON_OVERLOAD, STR_NULL);

@@ -211,6 +211,8 @@ struct proxy {
 	struct loop_timer p_ping_timer; /* OPTIONS to NATed contacts */
 	uint64_t p_ping_seq;
 	char *p_regbuf; /* REG_BUF bytes: the 200's Contact lines */
+	int64_t p_date_t; /* the second p_date shows */
+	char p_date[48]; /* "Date: ...\r\n" of the registrar's 200 */
 	const struct sa *p_rsp_src; /* source of the response being handled */
 	const struct rx_meta *p_rsp_in; /* and how it came */
 	struct media *p_media; /* the rtpengine anchor, NULL: none */
