@@ -26,7 +26,8 @@
 struct auth {
 	struct loop *au_loop;
 	const struct cfg *au_cfg;
-	struct digest_key au_key;
+	struct digest_key au_key; /* the nonces' MAC */
+	struct digest_key au_tkey; /* the dialog tokens' MAC */
 	struct digest_nc *au_nc;
 	struct acct_table *au_table;
 	enum digest_alg au_algs[2];
@@ -162,7 +163,7 @@ auth_alloc(struct auth **ap, struct loop *l, const struct cfg *cfg)
 	for (i = 0; i < cfg->nauth_algs && i < 2; i++)
 		a->au_algs[i] = (enum digest_alg)cfg->auth_algs[i];
 	a->au_nalgs = i;
-	if (digest_key_random(&a->au_key)) {
+	if (digest_key_random(&a->au_key) || digest_key_random(&a->au_tkey)) {
 		rc = EIO;
 		goto fail;
 	}
@@ -398,12 +399,11 @@ bool
 auth_dialog_token(const struct auth *a, struct str call_id, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_HMAC_SHA256_LEN];
+	unsigned char md[DIGEST_MAC_LEN];
 	unsigned int i;
 
-	if (!evp_hmac_sha256(
-		a->au_key.k, DIGEST_KEY_LEN, call_id.s, call_id.len, md))
-		return false;
+	_Static_assert(AUTH_TOKEN_LEN / 2 <= DIGEST_MAC_LEN, "token too long");
+	digest_mac(&a->au_tkey, call_id.s, call_id.len, md);
 	for (i = 0; i < AUTH_TOKEN_LEN / 2; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];

@@ -124,12 +124,13 @@ enum auth_cert_vd auth_check_cert(struct auth *a, const struct sip_msg *msg,
     struct auth_result *res);
 
 /*
- * Dialog tokens: a keyed hash of the Call-ID that centinela puts into
- * its Record-Route (";ad=...") when it accepted the dialog's initial
- * request, so that in-dialog requests need no new challenge.
+ * Dialog tokens: a keyed hash of the Call-ID (64 bits of digest_mac
+ * under a key of their own) that centinela puts into its Record-Route
+ * (";ad=...") when it accepted the dialog's initial request, so that
+ * in-dialog requests need no new challenge.
  */
 #define AUTH_TOKEN_LEN 16
-/* False (out untouched) on an OpenSSL failure: no token then. */
+/* Writes AUTH_TOKEN_LEN hex digits to out; true. */
 bool auth_dialog_token(const struct auth *a, struct str call_id, char *out);
 bool auth_dialog_token_ok(
     const struct auth *a, struct str call_id, struct str token);

@@ -7,9 +7,10 @@
  *
  *	issued time	 8 bytes, seconds since the epoch, big-endian
  *	random		 8 bytes from RAND_bytes() (core/evp.h)
- *	MAC		16 bytes, HMAC-SHA256(key, time | random | ip)
- *			truncated; ip is 4 bytes for IPv4 (also for an
- *			IPv4-mapped IPv6 source) or 16 for IPv6
+ *	MAC		16 bytes, digest_mac(key, time | random | ip):
+ *			two SipHash-2-4 values under the two independent
+ *			128-bit halves of the key; ip is 4 bytes for IPv4
+ *			(also for an IPv4-mapped IPv6 source) or 16 for IPv6
  *
  * The replay window (struct digest_nc) is an open-addressing hash table
  * (linear probing, load <= 1/2, backward-shift deletion, so no
@@ -367,7 +368,7 @@ digest_creds_parse(struct str value, struct digest_creds *c)
 
 #define NONCE_TIME_LEN 8
 #define NONCE_RAND_LEN 8
-#define NONCE_MAC_LEN 16
+#define NONCE_MAC_LEN DIGEST_MAC_LEN
 #define NONCE_RAW_LEN (NONCE_TIME_LEN + NONCE_RAND_LEN + NONCE_MAC_LEN)
 #define NONCE_TEXT_LEN ((NONCE_RAW_LEN * 4 + 2) / 3) /* 43 */
 /* A received nonce may come from at most this far in the future. */
@@ -479,23 +480,32 @@ src_ip_bytes(const struct sa *src, unsigned char *out)
 	}
 }
 
+void
+digest_mac(const struct digest_key *key, const void *msg, size_t len,
+    unsigned char out[DIGEST_MAC_LEN])
+{
+	uint64_t k[4], h[2];
+
+	memcpy(k, key->k, sizeof(k));
+	h[0] = siphash24(k, msg, len);
+	h[1] = siphash24(k + 2, msg, len);
+	memcpy(out, h, sizeof(h));
+	explicit_bzero(k, sizeof(k));
+}
+
 /* MAC over raw[0..16) (time | random) and the source address. */
 static bool
 nonce_mac(const struct digest_key *key, const unsigned char *raw,
     const struct sa *src, unsigned char *mac)
 {
 	unsigned char msg[NONCE_TIME_LEN + NONCE_RAND_LEN + 16];
-	unsigned char md[EVP_HMAC_SHA256_LEN];
 	size_t iplen;
 
 	iplen = src_ip_bytes(src, msg + NONCE_TIME_LEN + NONCE_RAND_LEN);
 	if (iplen == 0)
 		return false;
 	memcpy(msg, raw, NONCE_TIME_LEN + NONCE_RAND_LEN);
-	if (!evp_hmac_sha256(key->k, DIGEST_KEY_LEN, msg,
-		NONCE_TIME_LEN + NONCE_RAND_LEN + iplen, md))
-		return false;
-	memcpy(mac, md, NONCE_MAC_LEN);
+	digest_mac(key, msg, NONCE_TIME_LEN + NONCE_RAND_LEN + iplen, mac);
 	return true;
 }
 

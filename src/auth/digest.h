@@ -4,7 +4,8 @@
  * challenge headers and the nonce-count replay window.
  *
  * Nonces are stateless: base64url(issued time | 64 random bits |
- * HMAC-SHA256(key, time | random | source IP) truncated to 128 bits).
+ * 128-bit MAC (digest_mac: SipHash-2-4 under two keys) of time | random
+ * | source IP).
  * Nothing is stored when a challenge is sent; a nonce is bound to the
  * source IP address (not the port: NAT bindings move) and expires.
  * Replay protection keeps, per nonce in use, the highest nonce-count
@@ -27,7 +28,7 @@
 #include "core/str.h"
 #include "net/sa.h"
 
-/* The server secret the nonces are signed with. */
+/* A server secret: the nonces' MAC key, the dialog tokens' MAC key. */
 #define DIGEST_KEY_LEN 32
 struct digest_key {
 	unsigned char k[DIGEST_KEY_LEN];
@@ -35,6 +36,15 @@ struct digest_key {
 
 /* Fill a key from the kernel CSPRNG. 0 or -1. */
 int digest_key_random(struct digest_key *key);
+
+/*
+ * The 128-bit MAC of msg under key: SipHash-2-4 under each of the key's
+ * two independent 128-bit halves (a PRF meant for short inputs; the
+ * nonces' and the dialog tokens' MAC, one key for each use).
+ */
+#define DIGEST_MAC_LEN 16
+void digest_mac(const struct digest_key *key, const void *msg, size_t len,
+    unsigned char out[DIGEST_MAC_LEN]);
 
 /* Parsed credentials: views into the header value, quotes removed. */
 struct digest_creds {

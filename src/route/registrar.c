@@ -215,15 +215,16 @@ registrar_aor(const struct cfg *cfg, const struct sip_uri *u, char *buf,
     size_t cap, struct str *user, struct str *domain)
 {
 	const char *d = cfg_realm(cfg, u->host);
-	int n;
+	size_t dlen = strlen(d);
 
-	if (!u->user.len || u->user.len >= STORE_USER_MAX)
+	if (!u->user.len || u->user.len >= STORE_USER_MAX ||
+	    u->user.len + 1 + dlen >= cap)
 		return EINVAL;
-	n = snprintf(buf, cap, "%.*s@%s", STR_FMT(u->user), d);
-	if (n < 0 || (size_t)n >= cap)
-		return EINVAL;
+	memcpy(buf, u->user.s, u->user.len);
+	buf[u->user.len] = '@';
+	memcpy(buf + u->user.len + 1, d, dlen + 1);
 	*user = str_make(buf, u->user.len);
-	*domain = str_make(buf + u->user.len + 1, strlen(d));
+	*domain = str_make(buf + u->user.len + 1, dlen);
 	return 0;
 }
 

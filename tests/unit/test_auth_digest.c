@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "auth/digest.h"
+#include "core/siphash.h"
 
 /* ---- helpers ------------------------------------------------------ */
 
@@ -103,6 +104,46 @@ test_key(unsigned char fill)
 
 	memset(k.k, fill, sizeof(k.k));
 	return k;
+}
+
+/*
+ * digest_mac: SipHash-2-4 under each 128-bit half of the key (checked
+ * against siphash24 itself, whose reference vectors test_str checks);
+ * each half of the key moves only its half of the MAC.
+ */
+static void
+test_digest_mac(void **state)
+{
+	struct digest_key k;
+	unsigned char msg[36], a[DIGEST_MAC_LEN], b[DIGEST_MAC_LEN];
+	uint64_t kw[4], h[2];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(k.k); i++)
+		k.k[i] = (unsigned char)i;
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (unsigned char)(0xa0 + i);
+	memcpy(kw, k.k, sizeof(kw));
+	h[0] = siphash24(kw, msg, sizeof(msg));
+	h[1] = siphash24(kw + 2, msg, sizeof(msg));
+	digest_mac(&k, msg, sizeof(msg), a);
+	assert_memory_equal(a, h, sizeof(h));
+	assert_memory_not_equal(a, a + 8, 8);
+	k.k[20] ^= 1;
+	digest_mac(&k, msg, sizeof(msg), b);
+	assert_memory_equal(a, b, 8);
+	assert_memory_not_equal(a + 8, b + 8, 8);
+	k.k[20] ^= 1;
+	k.k[3] ^= 0x80;
+	digest_mac(&k, msg, sizeof(msg), b);
+	assert_memory_not_equal(a, b, 8);
+	assert_memory_equal(a + 8, b + 8, 8);
+	k.k[3] ^= 0x80;
+	msg[35] ^= 1;
+	digest_mac(&k, msg, sizeof(msg), b);
+	assert_memory_not_equal(a, b, 8);
+	assert_memory_not_equal(a + 8, b + 8, 8);
 }
 
 /* A tiny deterministic PRNG (xorshift64*) for the randomised tests. */
@@ -1435,6 +1476,7 @@ main(void)
 		T(response_rfc7616_sha256),
 		T(response_wrong_answers),
 		T(response_qop_auth_only),
+		cmocka_unit_test(test_digest_mac),
 		T(nonce_roundtrip),
 		T(nonce_other_source_or_key),
 		T(nonce_tampered),
