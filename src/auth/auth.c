@@ -265,11 +265,11 @@ emit(const struct sip_msg *msg, const struct sa *src, const char *tp,
 	struct sip_wbuf w;
 
 	if (user.len) {
-		/* "user@realm" (each cut to half the buffer) */
+		/* "user@realm", each cut to what the store holds */
 		sip_wbuf_init(&w, u, sizeof(u));
-		sip_wbuf_put(&w, str_sub(user, 0, sizeof(u) / 2));
+		sip_wbuf_put(&w, str_sub(user, 0, STORE_USER_MAX - 1));
 		sip_wbuf_putc(&w, '@');
-		sip_wbuf_put(&w, str_sub(realm, 0, sizeof(u) / 2 - 1));
+		sip_wbuf_put(&w, str_sub(realm, 0, STORE_DOMAIN_MAX - 1));
 		ev.user = str_make(u, w.len);
 	}
 	event_emit(&ev);

@@ -622,6 +622,8 @@ digest_response_ok(
 		(const struct str[]){ str_make(ha1_hex, ha1len), c->nonce,
 		    str_make(nc, 8), c->cnonce, c->qop, str_make(ha2, hexlen) },
 		6, want);
+	if (!hashed)
+		EVP_MD_CTX_reset(ctx); /* an unknown state is not kept */
 	memset(got, 0, sizeof(got));
 	for (i = 0; i < hexlen && i < c->response.len; i++)
 		got[i] = (char)lower((unsigned char)c->response.s[i]);

@@ -7,14 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include "core/evp.h"
 
-#define HMAC_KEY_MAX 64
 #define RAND_BLOCK 256
 
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
@@ -44,10 +41,7 @@ evp_sha256(void)
 /* ---- per thread ---------------------------------------------------- */
 
 struct per_thread {
-	EVP_MAC_CTX *mac; /* keyed with key[0..keylen) */
 	EVP_MD_CTX *md; /* evp_md_ctx() */
-	unsigned char key[HMAC_KEY_MAX];
-	size_t keylen;
 	unsigned char rnd[RAND_BLOCK];
 	size_t rnd_left; /* unused bytes at the end of rnd */
 };
@@ -55,14 +49,12 @@ struct per_thread {
 static pthread_once_t pt_once = PTHREAD_ONCE_INIT;
 static pthread_key_t pt_key;
 static bool pt_key_ok;
-static EVP_MAC *hmac_fetched;
 
 static void
 pt_free(void *arg)
 {
 	struct per_thread *pt = arg;
 
-	EVP_MAC_CTX_free(pt->mac);
 	EVP_MD_CTX_free(pt->md);
 	OPENSSL_cleanse(pt, sizeof(*pt));
 	free(pt);
@@ -72,7 +64,6 @@ static void
 pt_init(void)
 {
 	pt_key_ok = pthread_key_create(&pt_key, pt_free) == 0;
-	hmac_fetched = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
 static struct per_thread *
@@ -92,47 +83,6 @@ pt_get(void)
 		return NULL;
 	}
 	return pt;
-}
-
-bool
-evp_hmac_sha256(const unsigned char *key, size_t keylen, const void *msg,
-    size_t len, unsigned char out[EVP_HMAC_SHA256_LEN])
-{
-	struct per_thread *pt = pt_get();
-	size_t outlen = 0;
-	char digest[] = "SHA2-256";
-	OSSL_PARAM params[2];
-
-	if (!pt || !hmac_fetched || keylen > HMAC_KEY_MAX)
-		return false;
-	if (pt->mac && pt->keylen == keylen &&
-	    CRYPTO_memcmp(pt->key, key, keylen) == 0) {
-		/* The same key: HMAC's init without one starts over with it. */
-		if (!EVP_MAC_init(pt->mac, NULL, 0, NULL))
-			goto fail;
-	} else {
-		if (!pt->mac && !(pt->mac = EVP_MAC_CTX_new(hmac_fetched)))
-			return false;
-		params[0] = OSSL_PARAM_construct_utf8_string(
-		    OSSL_MAC_PARAM_DIGEST, digest, 0);
-		params[1] = OSSL_PARAM_construct_end();
-		pt->keylen = 0;
-		if (!EVP_MAC_init(pt->mac, key, keylen, params))
-			goto fail;
-		memcpy(pt->key, key, keylen);
-		pt->keylen = keylen;
-	}
-	if (!EVP_MAC_update(pt->mac, msg, len) ||
-	    !EVP_MAC_final(pt->mac, out, &outlen, EVP_HMAC_SHA256_LEN) ||
-	    outlen != EVP_HMAC_SHA256_LEN)
-		goto fail;
-	return true;
-fail:
-	/* A context in an unknown state is not used again. */
-	EVP_MAC_CTX_free(pt->mac);
-	pt->mac = NULL;
-	pt->keylen = 0;
-	return false;
 }
 
 EVP_MD_CTX *

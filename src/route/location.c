@@ -26,6 +26,13 @@ struct wop {
 	struct binding b; /* PUT: all; DEL: aor + contact; DEL_AOR: aor */
 };
 
+/*
+ * A lazily written row outlives the phone's next refresh by at least
+ * twice this (location.h): timer F (64*T1) of that refresh's REGISTER,
+ * and a restart.
+ */
+#define LAZY_MARGIN_S 32
+
 struct location {
 	struct loop *lo_loop;
 	struct loc_aor **lo_buckets;
@@ -117,8 +124,12 @@ persist_put(
 {
 	struct wop *w = calloc(1, sizeof(*w));
 
-	if (!w)
+	if (!w) {
+		/* Not written: the next refresh or the stop tries again. */
+		c->lc_stored = 0;
+		c->lc_dirty = true;
 		return;
+	}
 	c->lc_stored = c->lc_expires;
 	c->lc_dirty = false;
 	w->type = WOP_PUT;
@@ -303,14 +314,15 @@ same_route(const struct loc_contact *c, const struct loc_update *u)
 }
 
 /*
- * Write a refresh only when the stored row would lapse before half of
- * the new interval, or outlive the new expiry (location.h).
+ * Write a refresh unless the stored row still covers half of the new
+ * interval plus LAZY_MARGIN_S, and no more than the new expiry
+ * (location.h).
  */
 static bool
 refresh_due(const struct loc_contact *c, int64_t now)
 {
 	return c->lc_stored > c->lc_expires ||
-	    c->lc_stored - now < (c->lc_expires - now) / 2;
+	    c->lc_stored - now < (c->lc_expires - now) / 2 + LAZY_MARGIN_S;
 }
 
 int

@@ -9,13 +9,16 @@
  * second). loc_restore() reads the unexpired bindings back at start.
  *
  * One exception: a refresh that leaves what routing needs unchanged
- * (URI, source, Path, instance, User-Agent, q) and moves only the
- * expiry and the ordering state (Call-ID, CSeq) is written only when
- * the stored row would lapse before half of the new interval has
- * passed, or would outlive the new expiry. A phone that keeps its
- * refresh period still finds its binding after a crash (the stored row
- * outlives its next refresh), and frequent refreshes (keep-alive
- * registrations behind NAT) cost no database write. After a crash the
+ * (URI, source, Path, instance, reg-id, User-Agent, q) and moves only
+ * the expiry and the ordering state (Call-ID, CSeq) is written only
+ * when the stored row would lapse before half of the new interval plus
+ * 32 s has passed, or would outlive the new expiry. So a write is
+ * skipped only for a phone refreshing at most every half interval
+ * minus 32 s, and the stored row outlives that phone's next refresh by
+ * at least 64 s: after a crash and a restart it still finds its
+ * binding. Frequent refreshes (keep-alive registrations behind NAT)
+ * cost no database write; a phone refreshing at half its interval or
+ * later is written every time. After a crash the
  * restored Call-ID and CSeq may be older than the last ones seen; the
  * digest's nonce and nonce-count checks, not the CSeq, stop replays.
  * A clean stop (loc_free) writes every refresh still pending.

@@ -1732,7 +1732,9 @@ proxy_alloc(struct proxy **pp, struct loop *l, const struct cfg *cfg)
 	p->p_loop = l;
 	p->p_cfg = cfg;
 	if (getrandom(p->p_secret, sizeof(p->p_secret), 0) !=
-	    sizeof(p->p_secret)) {
+		sizeof(p->p_secret) ||
+	    getrandom(p->p_fpkey, sizeof(p->p_fpkey), 0) !=
+		sizeof(p->p_fpkey)) {
 		err = errno ? errno : EIO;
 		goto out;
 	}

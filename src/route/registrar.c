@@ -42,12 +42,12 @@ fingerprint(
     const struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in)
 {
 	unsigned char b[sizeof(uint64_t) + sizeof(in->src.u)];
-	uint64_t h = siphash24(p->p_secret, msg->raw.s, msg->raw.len);
+	uint64_t h = siphash24(p->p_fpkey, msg->raw.s, msg->raw.len);
 
-	/* SipHash under the proxy's secret: H(H(bytes) | source). */
+	/* SipHash under a key of its own: H(H(bytes) | source). */
 	memcpy(b, &h, sizeof(h));
 	memcpy(b + sizeof(h), &in->src.u, in->src.len);
-	h = siphash24(p->p_secret, b, sizeof(h) + in->src.len);
+	h = siphash24(p->p_fpkey, b, sizeof(h) + in->src.len);
 	return h ? h : 1; /* 0 marks an empty slot */
 }
 

@@ -194,6 +194,7 @@ struct proxy {
 	struct upstream_pool p_pool;
 	struct txn_table p_txns;
 	uint64_t p_secret[2];
+	uint64_t p_fpkey[2]; /* the registrar's retransmission fingerprints */
 	struct sip_msg *p_msg; /* message being received */
 	struct sip_msg *p_msg2; /* scratch for transactions */
 	struct sip_msg *p_msg3; /* scratch for generated CANCELs */

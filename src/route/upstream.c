@@ -18,6 +18,7 @@
 
 #include "admin/metrics.h"
 #include "core/log.h"
+#include "core/siphash.h"
 #include "route/route_int.h"
 
 static void probe_send(void *arg);
@@ -178,8 +179,8 @@ probe_send(void *arg)
 	    fam == AF_INET6 ? "[" : "", la, fam == AF_INET6 ? "]" : "",
 	    u->us_idx, fam == AF_INET6 ? "[" : "", ua,
 	    fam == AF_INET6 ? "]" : "", sa_port(&uc->addr), u->us_idx,
-	    u->us_seq, (unsigned long long)p->p_secret[0], u->us_seq,
-	    cfg->server_header);
+	    u->us_seq, (unsigned long long)siphash24(p->p_secret, "probe", 5),
+	    u->us_seq, cfg->server_header);
 	if (w.overflow)
 		return;
 	upstream_dst(u, &dst);

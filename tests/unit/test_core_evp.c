@@ -1,8 +1,9 @@
 /*
- * tests/unit/test_core_evp.c -- core/evp.h: HMAC-SHA256 with the kept
- * per-thread context gives RFC 4231's values, also when keys alternate
- * and from several threads at once; the prefetched digests are the
- * right algorithms; random bytes are never handed out twice.
+ * tests/unit/test_core_evp.c -- core/evp.h: the kept per-thread digest
+ * context gives the reference values of SHA-256 and MD5, in turn, after
+ * an abandoned hash and from several threads at once; the prefetched
+ * digests are the right algorithms; random bytes are never handed out
+ * twice.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -19,17 +20,10 @@
 
 #include "core/evp.h"
 
-/* RFC 4231 test case 1 and test case 2. */
-static const unsigned char key1[20] = { 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
-	0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
-	0x0b, 0x0b };
-static const char msg1[] = "Hi There";
-static const char want1[] =
-    "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
-static const char key2[] = "Jefe";
-static const char msg2[] = "what do ya want for nothing?";
-static const char want2[] =
-    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+/* FIPS 180-2 "abc" and RFC 1321 "message digest". */
+static const char want_sha256[] =
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+static const char want_md5[] = "f96b697d7cb7938d525a2f31aaf161d0";
 
 static void
 hex(const unsigned char *b, size_t n, char *out)
@@ -40,48 +34,47 @@ hex(const unsigned char *b, size_t n, char *out)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
+/* One hash on the thread's context; false on any difference. */
+static bool
+hash_is(const EVP_MD *md, const char *msg, const char *want)
+{
+	EVP_MD_CTX *ctx = evp_md_ctx();
+	unsigned char d[EVP_MAX_MD_SIZE];
+	char h[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned int n = 0;
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, md, NULL) ||
+	    !EVP_DigestUpdate(ctx, msg, strlen(msg)) ||
+	    !EVP_DigestFinal_ex(ctx, d, &n))
+		return false;
+	hex(d, n, h);
+	return strcmp(h, want) == 0;
+}
+
 static bool
 check_both(void)
 {
-	unsigned char md[EVP_HMAC_SHA256_LEN];
-	char h[2 * EVP_HMAC_SHA256_LEN + 1];
-
-	if (!evp_hmac_sha256(key1, sizeof(key1), msg1, strlen(msg1), md))
-		return false;
-	hex(md, sizeof(md), h);
-	if (strcmp(h, want1) != 0)
-		return false;
-	if (!evp_hmac_sha256((const unsigned char *)key2, strlen(key2), msg2,
-		strlen(msg2), md))
-		return false;
-	hex(md, sizeof(md), h);
-	return strcmp(h, want2) == 0;
+	return hash_is(evp_sha256(), "abc", want_sha256) &&
+	    hash_is(evp_md5(), "message digest", want_md5);
 }
 
+/* The kept context: the same one each call, right for each algorithm
+ * in turn, also after a half-finished hash was abandoned. */
 static void
-test_hmac_vectors(void **state)
+test_md_ctx(void **state)
 {
-	unsigned char md[EVP_HMAC_SHA256_LEN];
-	char h[2 * EVP_HMAC_SHA256_LEN + 1];
+	EVP_MD_CTX *ctx = evp_md_ctx();
 	int i;
 
 	(void)state;
-	/* Same key twice (the kept context), then alternating keys. */
-	for (i = 0; i < 3; i++) {
-		assert_true(evp_hmac_sha256(
-		    key1, sizeof(key1), msg1, strlen(msg1), md));
-		hex(md, sizeof(md), h);
-		assert_string_equal(h, want1);
-	}
+	assert_non_null(ctx);
+	assert_ptr_equal(evp_md_ctx(), ctx);
 	for (i = 0; i < 4; i++)
 		assert_true(check_both());
-	/* A key over the limit is refused, not truncated. */
-	{
-		unsigned char big[65] = { 0 };
-
-		assert_false(evp_hmac_sha256(big, sizeof(big), "x", 1, md));
-		assert_true(check_both());
-	}
+	assert_true(EVP_DigestInit_ex(ctx, evp_md5(), NULL));
+	assert_true(EVP_DigestUpdate(ctx, "left over", 9));
+	assert_true(check_both());
+	assert_false(hash_is(evp_md5(), "message digesT", want_md5));
 }
 
 static void *
@@ -89,27 +82,35 @@ worker(void *arg)
 {
 	int i;
 
+	if (evp_md_ctx() == *(EVP_MD_CTX **)arg) {
+		*(EVP_MD_CTX **)arg = NULL; /* shared with the main thread */
+		return NULL;
+	}
 	for (i = 0; i < 200; i++)
 		if (!check_both()) {
-			*(int *)arg = 1;
+			*(EVP_MD_CTX **)arg = NULL;
 			break;
 		}
 	return NULL;
 }
 
+/* Each thread its own context, all right at once. */
 static void
-test_hmac_threads(void **state)
+test_md_ctx_threads(void **state)
 {
 	pthread_t t[4];
-	int bad[4] = { 0 }, i;
+	EVP_MD_CTX *mine = evp_md_ctx(), *arg[4];
+	int i;
 
 	(void)state;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
+		arg[i] = mine;
 		assert_int_equal(
-		    pthread_create(&t[i], NULL, worker, &bad[i]), 0);
+		    pthread_create(&t[i], NULL, worker, &arg[i]), 0);
+	}
 	for (i = 0; i < 4; i++) {
 		pthread_join(t[i], NULL);
-		assert_int_equal(bad[i], 0);
+		assert_ptr_equal(arg[i], mine);
 	}
 }
 
@@ -150,8 +151,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hmac_vectors),
-		cmocka_unit_test(test_hmac_threads),
+		cmocka_unit_test(test_md_ctx),
+		cmocka_unit_test(test_md_ctx_threads),
 		cmocka_unit_test(test_digests),
 		cmocka_unit_test(test_random),
 	};

@@ -240,6 +240,7 @@ test_refresh_lazy_write(void **state)
 	struct location *loc;
 	struct loop *l;
 	struct loc_update u;
+	const struct loc_contact *c;
 	struct binding b;
 	int64_t now = (int64_t)time(NULL);
 	bool removed;
@@ -251,9 +252,11 @@ test_refresh_lazy_write(void **state)
 	assert_int_equal(loc_update(loc, STR("400@d"), &u, now, &removed), 0);
 	b = stored(loc);
 	assert_string_equal(b.contact, "sip:400@10.2.0.1:5060");
-	assert_true(b.expires == now + 600 && b.cseq == 1);
+	assert_true(b.expires == now + 600);
+	assert_int_equal(b.cseq, 1);
 
-	/* 10 s later, 600 s again: the row still covers 590 s; not written. */
+	/* 10 s later, 600 s again: the row still covers 590 s, more than
+	 * half of 600 plus 32; not written. */
 	u.cseq = 2;
 	u.expires = now + 10 + 600;
 	assert_int_equal(
@@ -261,26 +264,31 @@ test_refresh_lazy_write(void **state)
 	assert_true(
 	    loc_find(loc, STR("400@d"))->la_contacts->lc_expires == u.expires);
 	b = stored(loc);
-	assert_true(b.expires == now + 600 && b.cseq == 1);
+	assert_true(b.expires == now + 600);
+	assert_int_equal(b.cseq, 1);
 	/* Order is still checked against the binding in memory. */
 	assert_int_equal(
 	    loc_update(loc, STR("400@d"), &u, now + 10, &removed), EBUSY);
 
-	/* 310 s later the row covers 290 s, under half of 600: written. */
+	/* A refresh at exactly half the interval: the row covers 300 s,
+	 * under 300 + 32; written (a phone refreshing at half its interval
+	 * is written every time). */
 	u.cseq = 3;
-	u.expires = now + 310 + 600;
+	u.expires = now + 300 + 600;
 	assert_int_equal(
-	    loc_update(loc, STR("400@d"), &u, now + 310, &removed), 0);
+	    loc_update(loc, STR("400@d"), &u, now + 300, &removed), 0);
 	b = stored(loc);
-	assert_true(b.expires == now + 910 && b.cseq == 3);
+	assert_true(b.expires == now + 900);
+	assert_int_equal(b.cseq, 3);
 
 	/* A shorter interval: the row must not outlive it; written. */
 	u.cseq = 4;
-	u.expires = now + 320 + 60;
+	u.expires = now + 320 + 200;
 	assert_int_equal(
 	    loc_update(loc, STR("400@d"), &u, now + 320, &removed), 0);
 	b = stored(loc);
-	assert_true(b.expires == now + 380 && b.cseq == 4);
+	assert_true(b.expires == now + 520);
+	assert_int_equal(b.cseq, 4);
 
 	/* Another source port (NAT rebinding): written at once. */
 	u.cseq = 5;
@@ -299,28 +307,34 @@ test_refresh_lazy_write(void **state)
 	b = stored(loc);
 	assert_string_equal(b.user_agent, "phone/2.0");
 
-	/* Another Call-ID, same length then longer: ordering state only,
-	 * in memory at once, not written yet. */
+	/* Another Call-ID of the same length (copied in place), then a
+	 * longer one: ordering state only, in memory at once, not written
+	 * (the row covers 197 s of 200). */
 	u.call_id = STR("l2");
 	u.cseq = 1;
-	u.expires = now + 323 + 60;
+	u.expires = now + 323 + 200;
 	assert_int_equal(
 	    loc_update(loc, STR("400@d"), &u, now + 323, &removed), 0);
+	c = loc_find(loc, STR("400@d"))->la_contacts;
+	assert_true(str_eq(c->lc_call_id, STR("l2")));
+	assert_true(str_eq(c->lc_uri, STR("sip:400@10.2.0.1:5060")));
+	assert_true(str_eq(c->lc_ua, STR("phone/2.0")));
 	u.call_id = STR("call-3");
-	u.expires = now + 324 + 60;
+	u.expires = now + 324 + 200;
 	assert_int_equal(
 	    loc_update(loc, STR("400@d"), &u, now + 324, &removed), 0);
 	b = stored(loc);
 	assert_string_equal(b.call_id, "lz");
 	assert_int_equal(b.cseq, 6);
-	assert_true(str_eq(
-	    loc_find(loc, STR("400@d"))->la_contacts->lc_call_id, u.call_id));
+	c = loc_find(loc, STR("400@d"))->la_contacts;
+	assert_true(str_eq(c->lc_call_id, u.call_id));
+	assert_true(str_eq(c->lc_ua, STR("phone/2.0")));
 	assert_int_equal(
 	    loc_update(loc, STR("400@d"), &u, now + 324, &removed), EBUSY);
 
 	/* A skipped refresh, then a clean stop: the stop writes it. */
 	u.cseq = 7;
-	u.expires = now + 330 + 60;
+	u.expires = now + 330 + 200;
 	assert_int_equal(
 	    loc_update(loc, STR("400@d"), &u, now + 330, &removed), 0);
 	b = stored(loc);
@@ -328,7 +342,8 @@ test_refresh_lazy_write(void **state)
 	loc_free(loc);
 	assert_int_equal(loc_alloc(&loc, l, uri), 0);
 	b = stored(loc);
-	assert_true(b.expires == now + 390 && b.cseq == 7);
+	assert_true(b.expires == now + 530);
+	assert_int_equal(b.cseq, 7);
 	assert_string_equal(b.call_id, "call-3");
 	assert_int_equal(loc_find(loc, STR("400@d"))->la_contacts->lc_cseq, 7);
 	assert_int_equal(loc_remove_all(loc, STR("400@d")), 1);
