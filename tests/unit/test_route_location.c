@@ -229,6 +229,18 @@ stored(struct location *loc)
 	return b;
 }
 
+/* u with "cseq", expiring "interval" s after "at", applied at "at". */
+static void
+refresh_at(struct location *loc, struct loc_update *u, uint32_t cseq,
+    int64_t at, int64_t interval)
+{
+	bool removed;
+
+	u->cseq = cseq;
+	u->expires = at + interval;
+	assert_int_equal(loc_update(loc, STR("400@d"), u, at, &removed), 0);
+}
+
 /*
  * A refresh that moves only the expiry and the CSeq is written when the
  * stored row would lapse before half of the new interval or outlive it;
@@ -257,10 +269,7 @@ test_refresh_lazy_write(void **state)
 
 	/* 10 s later, 600 s again: the row still covers 590 s, more than
 	 * half of 600 plus 32; not written. */
-	u.cseq = 2;
-	u.expires = now + 10 + 600;
-	assert_int_equal(
-	    loc_update(loc, STR("400@d"), &u, now + 10, &removed), 0);
+	refresh_at(loc, &u, 2, now + 10, 600);
 	assert_true(
 	    loc_find(loc, STR("400@d"))->la_contacts->lc_expires == u.expires);
 	b = stored(loc);
@@ -273,19 +282,13 @@ test_refresh_lazy_write(void **state)
 	/* A refresh at exactly half the interval: the row covers 300 s,
 	 * under 300 + 32; written (a phone refreshing at half its interval
 	 * is written every time). */
-	u.cseq = 3;
-	u.expires = now + 300 + 600;
-	assert_int_equal(
-	    loc_update(loc, STR("400@d"), &u, now + 300, &removed), 0);
+	refresh_at(loc, &u, 3, now + 300, 600);
 	b = stored(loc);
 	assert_true(b.expires == now + 900);
 	assert_int_equal(b.cseq, 3);
 
 	/* A shorter interval: the row must not outlive it; written. */
-	u.cseq = 4;
-	u.expires = now + 320 + 200;
-	assert_int_equal(
-	    loc_update(loc, STR("400@d"), &u, now + 320, &removed), 0);
+	refresh_at(loc, &u, 4, now + 320, 200);
 	b = stored(loc);
 	assert_true(b.expires == now + 520);
 	assert_int_equal(b.cseq, 4);
@@ -311,18 +314,13 @@ test_refresh_lazy_write(void **state)
 	 * longer one: ordering state only, in memory at once, not written
 	 * (the row covers 197 s of 200). */
 	u.call_id = STR("l2");
-	u.cseq = 1;
-	u.expires = now + 323 + 200;
-	assert_int_equal(
-	    loc_update(loc, STR("400@d"), &u, now + 323, &removed), 0);
+	refresh_at(loc, &u, 1, now + 323, 200);
 	c = loc_find(loc, STR("400@d"))->la_contacts;
 	assert_true(str_eq(c->lc_call_id, STR("l2")));
 	assert_true(str_eq(c->lc_uri, STR("sip:400@10.2.0.1:5060")));
 	assert_true(str_eq(c->lc_ua, STR("phone/2.0")));
 	u.call_id = STR("call-3");
-	u.expires = now + 324 + 200;
-	assert_int_equal(
-	    loc_update(loc, STR("400@d"), &u, now + 324, &removed), 0);
+	refresh_at(loc, &u, 1, now + 324, 200);
 	b = stored(loc);
 	assert_string_equal(b.call_id, "lz");
 	assert_int_equal(b.cseq, 6);
@@ -333,10 +331,7 @@ test_refresh_lazy_write(void **state)
 	    loc_update(loc, STR("400@d"), &u, now + 324, &removed), EBUSY);
 
 	/* A skipped refresh, then a clean stop: the stop writes it. */
-	u.cseq = 7;
-	u.expires = now + 330 + 200;
-	assert_int_equal(
-	    loc_update(loc, STR("400@d"), &u, now + 330, &removed), 0);
+	refresh_at(loc, &u, 7, now + 330, 200);
 	b = stored(loc);
 	assert_int_equal(b.cseq, 6);
 	loc_free(loc);
