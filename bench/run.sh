@@ -25,8 +25,11 @@
 #   BENCH_PORT_BASE   ports used: BASE+60.. (see below) 35000
 #   BENCH_OUT         output directory    build/bench/<date>-<time>
 #   BENCH_SKIP        space-separated parts to skip: search fixed options
-#   BENCH_PERF        1: record `perf record -g` of centinela during one
+#   BENCH_PERF        1: record `perf record` of centinela during one
 #                     extra fixed-rate run (build/bench/.../perf.data)
+#   BENCH_PERF_ARGS   what to record       "-F 2999" (a flat profile; e.g.
+#                     "-F 999 --call-graph dwarf,16384" or
+#                     "-e syscalls:sys_exit_epoll_wait" instead)
 #   BENCH_BUILD       0: do not run `make all` first (use build/ as is)  1
 #   BENCH_AUTH        1: authenticated calls instead of plain ones (below)
 #   BENCH_AUTH_ACCOUNTS  accounts of the authenticated calls  10000
@@ -437,7 +440,9 @@ if [ "$PERF" = 1 ] && command -v perf >/dev/null && [[ " $PROXIES " == *" centin
 	# Flat profile (centinela is built without frame pointers; for
 	# inclusive figures use `perf record --call-graph dwarf` by hand).
 	log "perf: recording centinela during one more fixed-rate run"
-	perf record -F 2999 -p "${PPID_OF[centinela]}" -o "$OUT/perf.data" \
+	# shellcheck disable=SC2086
+	perf record ${BENCH_PERF_ARGS:--F 2999} -p "${PPID_OF[centinela]}" \
+	    -o "$OUT/perf.data" \
 	    >"$OUT/perf-record.log" 2>&1 &
 	perf_pid=$!
 	PIDS="$PIDS $perf_pid"

@@ -16,6 +16,8 @@ static _Atomic uint64_t m_rsp_out[700];
 static _Atomic uint64_t m_drops[REASON__COUNT];
 static _Atomic uint64_t m_rejects[REASON__COUNT];
 static _Atomic uint64_t m_parse_errors;
+static _Atomic uint64_t m_udp_pauses;
+static _Atomic uint64_t m_udp_pause_us;
 static _Atomic uint64_t m_gauges[MG__COUNT];
 
 #define METRICS_MAX_EXTRA 8
@@ -68,6 +70,13 @@ metrics_parse_error(void)
 	INC(m_parse_errors);
 }
 
+void
+metrics_udp_pause(unsigned us)
+{
+	INC(m_udp_pauses);
+	atomic_fetch_add_explicit(&m_udp_pause_us, us, memory_order_relaxed);
+}
+
 uint64_t
 metrics_get_drop(enum reason r)
 {
@@ -84,6 +93,12 @@ uint64_t
 metrics_get_parse_errors(void)
 {
 	return GET(m_parse_errors);
+}
+
+uint64_t
+metrics_get_udp_pauses(void)
+{
+	return GET(m_udp_pauses);
 }
 
 void
@@ -228,6 +243,17 @@ metrics_render(char **out, size_t *len)
 	    "failed to parse.\n# TYPE centinela_parse_errors_total counter\n"
 	    "centinela_parse_errors_total %llu\n",
 	    (unsigned long long)GET(m_parse_errors));
+	fprintf(f,
+	    "# HELP centinela_udp_pauses_total Pauses of the SIP loop to "
+	    "gather datagrams (udp.coalesce).\n"
+	    "# TYPE centinela_udp_pauses_total counter\n"
+	    "centinela_udp_pauses_total %llu\n"
+	    "# HELP centinela_udp_pause_seconds_total Time asked for by "
+	    "those pauses.\n"
+	    "# TYPE centinela_udp_pause_seconds_total counter\n"
+	    "centinela_udp_pause_seconds_total %.6f\n",
+	    (unsigned long long)GET(m_udp_pauses),
+	    (double)GET(m_udp_pause_us) / 1e6);
 	render_events(f);
 	render_gauges(f);
 	for (i = 0; i < METRICS_MAX_EXTRA; i++)

@@ -28,6 +28,8 @@ void metrics_drop(enum reason r);
 void metrics_reject(enum reason r);
 /* A message that failed to parse. */
 void metrics_parse_error(void);
+/* A pause of the loop to gather datagrams (udp.coalesce), in us. */
+void metrics_udp_pause(unsigned us);
 
 /*
  * Gauges supplied by other modules at render time: called with the
@@ -60,5 +62,6 @@ int metrics_render(char **out, size_t *len);
 uint64_t metrics_get_drop(enum reason r);
 uint64_t metrics_get_reject(enum reason r);
 uint64_t metrics_get_parse_errors(void);
+uint64_t metrics_get_udp_pauses(void);
 
 #endif /* CENTINELA_ADMIN_METRICS_H */

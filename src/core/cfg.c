@@ -694,7 +694,7 @@ cfg_defaults(struct cfg *cfg)
 	cfg->tcp_idle_timeout = 300000;
 	cfg->tcp_header_timeout = 10000;
 	cfg->tcp_connect_timeout = 3000;
-	cfg->udp_coalesce_us = 200;
+	cfg->udp_coalesce_us = 1000;
 	cfg->reply_to_source = true;
 	cfg->record_route = true;
 	cfg->answer_options = true;

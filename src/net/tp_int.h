@@ -117,6 +117,15 @@ struct tp {
 
 /* udp.c */
 int udp_listen(struct tp *t, struct listener *li);
+/*
+ * The pause before the next wait (udp.coalesce), in microseconds: 0
+ * unless the sockets were drained (drained) and datagrams arrive
+ * (rate, per second) fast enough that the longest pause (max) gathers
+ * UDP_PACE_MIN_GATHER or more; then as long as a batch takes to
+ * arrive, at most max.
+ */
+#define UDP_PACE_MIN_GATHER 4
+unsigned udp_pause_us(uint64_t rate, bool drained, unsigned max);
 int udp_send(
     struct tp *t, const struct tp_dst *dst, const char *buf, size_t len);
 void udp_flush(struct tp *t);

@@ -17,23 +17,34 @@
 #include "net/tp_int.h"
 
 #define RATE_WINDOW_MS 10 /* on the loop's clock, read once per wake-up */
-#define PACE_MIN_GATHER 4 /* datagrams a pause must be worth */
 
 /*
  * Interrupt coalescing (udp.coalesce). Every readiness event that
- * drains the sockets costs a wake-up: under a flood of small datagrams
- * each wake-up reads two or three, and the wake-ups cost more than the
- * reading. When datagrams arrive fast enough that the longest pause
- * gathers PACE_MIN_GATHER or more, the loop pauses before its next
+ * drains the sockets costs a wake-up: under a flood of small datagrams,
+ * or a few thousand calls a second, each wake-up reads two or three,
+ * and the sleeping and waking (and the peers woken by each small send)
+ * cost more than the reading. When datagrams arrive fast enough that the longest pause
+ * gathers UDP_PACE_MIN_GATHER or more, the loop pauses before its next
  * wait for as long as a full batch takes to arrive (at most the
  * configured pause), then reads whole batches. At lower rates nothing
  * changes: no pause, no added delay.
  */
+unsigned
+udp_pause_us(uint64_t rate, bool drained, unsigned max)
+{
+	uint64_t us;
+
+	if (!max || !drained || rate * max < UDP_PACE_MIN_GATHER * 1000000ull)
+		return 0;
+	us = (uint64_t)TP_UDP_BATCH * 1000000 / rate;
+	return us < max ? (unsigned)us : max;
+}
+
 static void
 udp_pace(struct tp *t, unsigned got, bool drained)
 {
-	unsigned max = t->t_cfg->udp_coalesce_us;
-	uint64_t now, dt, us;
+	unsigned max = t->t_cfg->udp_coalesce_us, us;
+	uint64_t now, dt;
 
 	if (!max)
 		return;
@@ -45,10 +56,10 @@ udp_pace(struct tp *t, unsigned got, bool drained)
 		t->t_win_t0 = now;
 		t->t_win_n = 0;
 	}
-	if (!drained || t->t_rate * max < PACE_MIN_GATHER * 1000000ull)
+	if ((us = udp_pause_us(t->t_rate, drained, max)) == 0)
 		return;
-	us = (uint64_t)TP_UDP_BATCH * 1000000 / t->t_rate;
-	loop_linger(t->t_loop, us < max ? (unsigned)us : max);
+	metrics_udp_pause(us);
+	loop_linger(t->t_loop, us);
 }
 
 static void

@@ -289,6 +289,32 @@ def cmd_options(a):
                   % (tp, conn.local[0], st, a.expect))
 
 
+def cmd_burst(a):
+    """--count OPTIONS over UDP as fast as they are answered (--window
+    outstanding): every one must get its 200."""
+    conn = Udp(a.host, a.port, a.bind)
+    msgs = [request(host=a.host, port=a.port, local=conn.local)[0]
+            for _ in range(a.count)]
+    sent = got = 0
+    t0 = time.monotonic()
+    end = t0 + a.wait
+    conn.s.settimeout(1.0)
+    while got < a.count and time.monotonic() < end:
+        while sent < a.count and sent - got < a.window:
+            conn.send(msgs[sent])
+            sent += 1
+        try:
+            data, _ = conn.s.recvfrom(70000)
+        except socket.timeout:
+            break
+        if status_of(data) == 200:
+            got += 1
+    dt = time.monotonic() - t0
+    return expect(got == a.count, "UDP burst: %d of %d OPTIONS answered "
+                  "200 in %.2fs (%.0f/s)" % (got, a.count, dt,
+                                             got / dt if dt else 0))
+
+
 def malformed_cases(h, p, maxsize, local):
     """(name, bytes, expected status or None for a drop, reason)."""
     big, _ = request(host=h, port=p, local=local,
@@ -697,12 +723,17 @@ def main():
     o.add_argument("--bind")
     o.add_argument("--expect", default="200")
     o.add_argument("--wait", type=float, default=2.0)
+    b = sp.add_parser("burst")
+    b.add_argument("--bind")
+    b.add_argument("--count", type=int, default=20000)
+    b.add_argument("--window", type=int, default=64)
+    b.add_argument("--wait", type=float, default=30.0)
     for name in ("options", "malformed", "slowloris", "connlimit",
-                 "keepalive", "case", "tlsabuse"):
-        q = o if name == "options" else sp.add_parser(name)
+                 "keepalive", "case", "tlsabuse", "burst"):
+        q = {"options": o, "burst": b}.get(name) or sp.add_parser(name)
         q.add_argument("--host", default="127.0.0.1")
         q.add_argument("--port", type=int, required=True)
-        if name != "options" and name != "keepalive":
+        if name not in ("options", "keepalive", "burst"):
             q.add_argument("--log", required=True)
         if name in ("malformed", "case"):
             q.add_argument("--max-size", type=int, default=65535)

@@ -4,7 +4,10 @@
 # values: requests by method, responses received and sent by code,
 # drops and rejects by reason (every reason listed, also at 0), parse
 # errors, upstream up/down (a second upstream "spare" that nothing
-# answers is down), probe latency, probes and probe failures. The page
+# answers is down), probe latency, probes and probe failures; no UDP
+# coalescing pause at 10 calls/s, and pauses (and every OPTIONS
+# answered) under a burst of 20000 OPTIONS sent as fast as they are
+# answered (udp.coalesce at its default). The page
 # is valid Prometheus text (HELP and TYPE before each family's samples,
 # one "name{labels} value" per line), served as text/plain;
 # version=0.0.4; other paths get 404 and other methods 405.
@@ -53,6 +56,7 @@ expect_metric centinela_drops_total 'reason="header_timeout"' -eq 0
 expect_metric centinela_rejects_total 'reason="cseq_mismatch"' -eq 1
 expect_metric centinela_rejects_total 'reason="no_upstream"' -eq 0
 expect_metric centinela_parse_errors_total '' -eq 1
+expect_metric centinela_udp_pauses_total '' -eq 0
 expect_metric centinela_upstream_up 'upstream="pbx"' -eq 1
 expect_metric centinela_upstream_up 'upstream="spare"' -eq 0
 expect_metric centinela_upstream_probes_total 'upstream="pbx"' -ge 3
@@ -88,10 +92,11 @@ for fam in centinela_requests_total centinela_responses_received_total \
     centinela_responses_sent_total centinela_drops_total \
     centinela_rejects_total centinela_parse_errors_total \
     centinela_upstream_up centinela_upstream_probe_latency_seconds \
-    centinela_upstream_probes_total centinela_upstream_probe_failures_total; do
+    centinela_upstream_probes_total centinela_upstream_probe_failures_total \
+    centinela_udp_pauses_total centinela_udp_pause_seconds_total; do
 	grep -q "^# TYPE $fam " "$T/metrics.txt" || fail "no family $fam"
 done
-ok "all 10 families present"
+ok "all 12 families present"
 nreasons=$(grep -c '^centinela_drops_total{reason=' "$T/metrics.txt")
 expect_num "drop reasons listed" "$nreasons" -ge 20
 
@@ -106,3 +111,16 @@ expect_num "GET /secret status" "$code" -eq 404
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x=1 \
     "http://127.0.0.1:$METRICS_PORT/metrics")
 expect_num "POST /metrics status" "$code" -eq 405
+
+# Coalescing: a burst far above 4000 datagrams/s makes the loop pause
+# (each pause at most udp.coalesce, 1000 us by default), and not one
+# answer is lost to it.
+siptest burst --port "$SIP_PORT" --count 20000 ||
+    fail "OPTIONS burst not answered in full"
+metrics >"$T/metrics2.txt" || fail "cannot fetch /metrics"
+pauses=$(awk '$1 == "centinela_udp_pauses_total" { print $2 }' "$T/metrics2.txt")
+secs=$(awk '$1 == "centinela_udp_pause_seconds_total" { print $2 }' "$T/metrics2.txt")
+expect_num "coalescing pauses during the burst" "${pauses:-0}" -ge 10
+awk -v p="$pauses" -v s="$secs" 'BEGIN { exit !(s > 0 && s <= p * 0.001) }' ||
+    fail "pause time $secs s for $pauses pauses (each at most 1 ms)"
+ok "$pauses pauses, $secs s in all"
