@@ -1039,16 +1039,8 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		registrar_handle(p, msg, in, key, acct, reg_retrans);
 		return;
 	}
-	/* A trusted peer (the PBX) calling one of our users. */
-	if (!target && !npop && p->p_loc && !msg->to.tag.len &&
-	    msg->method != SIP_METHOD_ACK &&
-	    (role == ROLE_PBX || role == ROLE_CARRIER) &&
-	    (cfg_domain(cfg, msg->ruri.host) ||
-		tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port))) {
-		to_user(p, msg, in, key, lh, strip);
-		return;
-	}
-
+	/* OPTIONS to centinela itself (no user part): a qualify ping,
+	 * from a phone or from the PBX, answered here. */
 	if (!target && msg->method == SIP_METHOD_OPTIONS &&
 	    cfg->answer_options && !msg->ruri.user.len && !npop &&
 	    tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port)) {
@@ -1057,6 +1049,16 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 			"PRACK, SUBSCRIBE, NOTIFY, PUBLISH, INFO, REFER, "
 			"MESSAGE, "
 			"UPDATE\r\nAccept: application/sdp\r\n"));
+		return;
+	}
+
+	/* A trusted peer (the PBX) calling one of our users. */
+	if (!target && !npop && p->p_loc && !msg->to.tag.len &&
+	    msg->method != SIP_METHOD_ACK &&
+	    (role == ROLE_PBX || role == ROLE_CARRIER) &&
+	    (cfg_domain(cfg, msg->ruri.host) ||
+		tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port))) {
+		to_user(p, msg, in, key, lh, strip);
 		return;
 	}
 	if (!target &&

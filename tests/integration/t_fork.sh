@@ -5,7 +5,9 @@
 #     the 200, ACK and BYE reach the answering phone, the ringing one
 #     gets a CANCEL (and answers 487, which centinela ACKs itself);
 #   - two phones answering 486 and 603: the caller gets the 603;
-#   - a user with no binding: 480.
+#   - a user with no binding: 480;
+#   - the PBX's OPTIONS to centinela itself (no user part: a qualify
+#     ping) is answered 200 here, not taken for a call to a user.
 # Requests reach each phone at the address its REGISTER came from, and
 # with registrar.nat_ping_interval = 1 each UDP contact gets an OPTIONS
 # keep-alive every second there.
@@ -72,4 +74,8 @@ python3 "$PH" call --port "$SIP_PORT" --ruri "sip:102@centinela.local" \
     --expect 480 || fail "unregistered user: not 480"
 python3 "$PH" call --port "$SIP_PORT" --ruri "sip:999@centinela.local" \
     --expect 480 || fail "unknown user: not 480"
+expect_metric centinela_rejects_total 'reason="not_registered"' -eq 2
+
+# 4. the PBX qualifying centinela: OPTIONS sip:127.0.0.1:PORT
+siptest options --port "$SIP_PORT" || fail "the PBX's OPTIONS ping not answered 200"
 expect_metric centinela_rejects_total 'reason="not_registered"' -eq 2
