@@ -334,22 +334,30 @@ step_load() { run_uac "$2" "${PORT_OF[$1]}" "$3" "$4" "$5" "${UAC_SF[@]}"; }
 
 fixed() {
 	local name=$1 rep=$2 count dir c0 c1 t0 t1 created ok bad el ach
-	local cpu per1k p50 p99 pmax nrtt u0 u1 uas_cpu
+	local cpu per1k p50 p99 pmax nrtt u0 u1 uas_cpu probe q50 q90 q99 qmax
 	count=$((FIXED_RATE * FIXED_SECS))
 	dir="$OUT/fixed/$name-r$rep"
+	mkdir -p "$dir"
 	c0=$(cpu_ticks "${PPID_OF[$name]}")
 	u0=$(cpu_ticks "$UAS_PID")
+	# The probe: one OPTIONS every 5 ms (its own 200 datagrams/s in
+	# and out, 1 % of the load's), from 2 s in to 2 s before the end.
+	timeout $((FIXED_SECS + 10)) python3 bench/rtt_probe.py 127.0.0.1 \
+	    "${PORT_OF[$name]}" 2 $((FIXED_SECS - 4)) 5 >"$dir/probe.txt" &
+	probe=$!
 	run_uac "$dir" "${PORT_OF[$name]}" "$FIXED_RATE" "$count" \
 	    $((FIXED_SECS + 10)) "${UAC_SF[@]}" -trace_rtt -rtt_freq 1000
+	wait "$probe"
 	c1=$(cpu_ticks "${PPID_OF[$name]}")
 	u1=$(cpu_ticks "$UAS_PID")
+	read -r q50 q90 q99 qmax _ <"$dir/probe.txt" || true
 	uas_cpu=$(awk -v d=$((u1 - u0)) -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", d / hz}')
 	read -r created ok bad el ach <<<"$(stat_summary "$dir/stat.csv" "$count")"
 	cpu=$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", d / hz}')
 	per1k=$(awk -v c="$cpu" -v n="$ok" 'BEGIN{printf "%.4f", n ? 1000 * c / n : 0}')
 	read -r p50 p99 pmax nrtt <<<"$(rtt_pct "$dir")"
-	log "  $name rep $rep fixed $FIXED_RATE cps x ${FIXED_SECS}s: $ok/$count ok, achieved $ach cps, proxy CPU ${cpu}s = $per1k CPU-s/1000 calls, INVITE->200 p50 ${p50} ms p99 ${p99} ms max ${pmax} ms ($nrtt samples); SIPp CPU: UAC ${UAC_CPU}s, UAS ${uas_cpu}s"
-	record fixed "$name" "$rep" "$FIXED_RATE" "$ach" "$ok" "$count" "$cpu" "$per1k" "$p50" "$p99" "$pmax" "$UAC_CPU" "$uas_cpu"
+	log "  $name rep $rep fixed $FIXED_RATE cps x ${FIXED_SECS}s: $ok/$count ok, achieved $ach cps, proxy CPU ${cpu}s = $per1k CPU-s/1000 calls, INVITE->200 p50 ${p50} ms p99 ${p99} ms max ${pmax} ms ($nrtt samples); SIPp CPU: UAC ${UAC_CPU}s, UAS ${uas_cpu}s; OPTIONS probe p50/p90/p99/max ${q50:--}/${q90:--}/${q99:--}/${qmax:--} us"
+	record fixed "$name" "$rep" "$FIXED_RATE" "$ach" "$ok" "$count" "$cpu" "$per1k" "$p50" "$p99" "$pmax" "$UAC_CPU" "$uas_cpu" "${q50:--}" "${q99:--}"
 	rm -f "$dir"/*_rtt.csv.gz
 	sleep 2
 }

@@ -68,6 +68,8 @@ row "${r200} p99, ms, at ${fixed_rate:-?} calls/s" fixed 11
 row "${r200} max, ms, at ${fixed_rate:-?} calls/s" fixed 12
 row "SIPp UAC CPU-seconds during the fixed-rate run" fixed 13
 row "SIPp UAS CPU-seconds during the fixed-rate run" fixed 14
+row "OPTIONS round trip through the loaded proxy (bench/rtt_probe.py, one every 5 ms), p50, us" fixed 15
+row "OPTIONS round trip through the loaded proxy, p99, us" fixed 16
 row "OPTIONS answered locally, per second (closed loop)" options 4
 row "proxy CPU-seconds per 1000 OPTIONS" options 8
 row "OPTIONS p50 / p99 response, ms: p50" options 9
