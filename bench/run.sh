@@ -342,21 +342,25 @@ fixed() {
 	u0=$(cpu_ticks "$UAS_PID")
 	# The probe: one OPTIONS every 5 ms (its own 200 datagrams/s in
 	# and out, 1 % of the load's), from 2 s in to 2 s before the end.
+	# Its OPTIONS (about 1 % of the datagrams) count in the CPU below.
 	timeout $((FIXED_SECS + 10)) python3 bench/rtt_probe.py 127.0.0.1 \
-	    "${PORT_OF[$name]}" 2 $((FIXED_SECS - 4)) 5 >"$dir/probe.txt" &
+	    "${PORT_OF[$name]}" 2 $((FIXED_SECS - 4)) 5 >"$dir/probe.txt" \
+	    2>"$dir/probe.err" &
 	probe=$!
+	PIDS="$PIDS $probe"
 	run_uac "$dir" "${PORT_OF[$name]}" "$FIXED_RATE" "$count" \
 	    $((FIXED_SECS + 10)) "${UAC_SF[@]}" -trace_rtt -rtt_freq 1000
 	wait "$probe"
+	PIDS=${PIDS/ $probe/}
 	c1=$(cpu_ticks "${PPID_OF[$name]}")
 	u1=$(cpu_ticks "$UAS_PID")
-	read -r q50 q90 q99 qmax _ <"$dir/probe.txt" || true
+	read -r q50 q90 q99 qmax qok qsent <"$dir/probe.txt" || true
 	uas_cpu=$(awk -v d=$((u1 - u0)) -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", d / hz}')
 	read -r created ok bad el ach <<<"$(stat_summary "$dir/stat.csv" "$count")"
 	cpu=$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", d / hz}')
 	per1k=$(awk -v c="$cpu" -v n="$ok" 'BEGIN{printf "%.4f", n ? 1000 * c / n : 0}')
 	read -r p50 p99 pmax nrtt <<<"$(rtt_pct "$dir")"
-	log "  $name rep $rep fixed $FIXED_RATE cps x ${FIXED_SECS}s: $ok/$count ok, achieved $ach cps, proxy CPU ${cpu}s = $per1k CPU-s/1000 calls, INVITE->200 p50 ${p50} ms p99 ${p99} ms max ${pmax} ms ($nrtt samples); SIPp CPU: UAC ${UAC_CPU}s, UAS ${uas_cpu}s; OPTIONS probe p50/p90/p99/max ${q50:--}/${q90:--}/${q99:--}/${qmax:--} us"
+	log "  $name rep $rep fixed $FIXED_RATE cps x ${FIXED_SECS}s: $ok/$count ok, achieved $ach cps, proxy CPU ${cpu}s = $per1k CPU-s/1000 calls, INVITE->200 p50 ${p50} ms p99 ${p99} ms max ${pmax} ms ($nrtt samples); SIPp CPU: UAC ${UAC_CPU}s, UAS ${uas_cpu}s; OPTIONS probe p50/p90/p99/max ${q50:--}/${q90:--}/${q99:--}/${qmax:--} us (${qok:-0} of ${qsent:-0} answered)"
 	record fixed "$name" "$rep" "$FIXED_RATE" "$ach" "$ok" "$count" "$cpu" "$per1k" "$p50" "$p99" "$pmax" "$UAC_CPU" "$uas_cpu" "${q50:--}" "${q99:--}"
 	rm -f "$dir"/*_rtt.csv.gz
 	sleep 2

@@ -7,9 +7,10 @@
 field() { awk -F'\t' -v k="$1" '$1 == k { sub(/^[^\t]*\t/, ""); print; exit }' "$DIR/machine.tsv"; }
 
 # med_where FILTER FIELD -> "median [v1 v2 ...]" of FIELD over the lines
-# of $RES that the awk condition FILTER selects ("-" values left out).
+# of $RES that the awk condition FILTER selects ("-" and missing values
+# left out).
 med_where() {
-	awk -F'\t' -v f="$2" "($1) && \$f != \"-\""' { v[++n] = $f; raw = raw (n > 1 ? " " : "") $f }
+	awk -F'\t' -v f="$2" "($1) && \$f != \"-\" && \$f != \"\""' { v[++n] = $f; raw = raw (n > 1 ? " " : "") $f }
 	    END {
 		if (!n) { print "-"; exit }
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)

@@ -244,8 +244,9 @@ metrics_render(char **out, size_t *len)
 	    "centinela_parse_errors_total %llu\n",
 	    (unsigned long long)GET(m_parse_errors));
 	fprintf(f,
-	    "# HELP centinela_udp_pauses_total Pauses of the SIP loop to "
-	    "gather datagrams (udp.coalesce).\n"
+	    "# HELP centinela_udp_pauses_total Pauses asked of the SIP "
+	    "loop to gather datagrams (udp.coalesce; the loop takes the "
+	    "longest of a turn, shortened for a due timer).\n"
 	    "# TYPE centinela_udp_pauses_total counter\n"
 	    "centinela_udp_pauses_total %llu\n"
 	    "# HELP centinela_udp_pause_seconds_total Time asked for by "

@@ -124,7 +124,7 @@ int udp_listen(struct tp *t, struct listener *li);
  * UDP_PACE_MIN_GATHER or more; then as long as a batch takes to
  * arrive, at most max.
  */
-#define UDP_PACE_MIN_GATHER 4
+#define UDP_PACE_MIN_GATHER 8
 unsigned udp_pause_us(uint64_t rate, bool drained, unsigned max);
 int udp_send(
     struct tp *t, const struct tp_dst *dst, const char *buf, size_t len);

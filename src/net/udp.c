@@ -23,11 +23,15 @@
  * drains the sockets costs a wake-up: under a flood of small datagrams,
  * or a few thousand calls a second, each wake-up reads two or three,
  * and the sleeping and waking (and the peers woken by each small send)
- * cost more than the reading. When datagrams arrive fast enough that the longest pause
- * gathers UDP_PACE_MIN_GATHER or more, the loop pauses before its next
- * wait for as long as a full batch takes to arrive (at most the
- * configured pause), then reads whole batches. At lower rates nothing
- * changes: no pause, no added delay.
+ * cost more than the reading. When datagrams arrive fast enough that
+ * the longest pause gathers UDP_PACE_MIN_GATHER or more, the loop
+ * pauses before its next wait for as long as a full batch takes to
+ * arrive (at most the configured pause), then reads whole batches. A
+ * pause is itself about one wake-up: gathering only a few more than a
+ * wake-up reads anyway does not pay for the delay (REGISTER at 3000/s,
+ * 6 datagrams per millisecond, saved no CPU with 1000 us pauses and
+ * waited 1.3 ms more). At lower rates nothing changes: no pause, no
+ * added delay.
  */
 unsigned
 udp_pause_us(uint64_t rate, bool drained, unsigned max)

@@ -978,6 +978,15 @@ to_user(struct proxy *p, const struct sip_msg *msg, const struct rx_meta *in,
 		    REASON_OVERLOAD, STR_NULL);
 }
 
+/* The Request-URI names centinela itself: an address it listens on or
+ * one of its domains. */
+static bool
+ruri_is_self(const struct proxy *p, const struct sip_msg *msg)
+{
+	return tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port) ||
+	    cfg_domain(p->p_cfg, msg->ruri.host) != NULL;
+}
+
 static void
 route_request(struct proxy *p, const struct sip_msg *msg,
     const struct rx_meta *in, enum peer_role role, uint64_t key, struct txn *tx,
@@ -1043,7 +1052,7 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 	 * from a phone or from the PBX, answered here. */
 	if (!target && msg->method == SIP_METHOD_OPTIONS &&
 	    cfg->answer_options && !msg->ruri.user.len && !npop &&
-	    tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port)) {
+	    ruri_is_self(p, msg)) {
 		proxy_reply(p, msg, in, 200, STR("OK"),
 		    STR("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, "
 			"PRACK, SUBSCRIBE, NOTIFY, PUBLISH, INFO, REFER, "
@@ -1428,7 +1437,7 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 	gx.options_self = msg->method == SIP_METHOD_OPTIONS &&
 	    p->p_cfg->answer_options && !msg->ruri.user.len &&
 	    !msg->to.tag.len && !sip_msg_hdr(msg, SIP_HDR_ROUTE) &&
-	    tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port);
+	    ruri_is_self(p, msg);
 	vd = guard_chain_run(&gx, msg, &res);
 	if (vd != GUARD_CONTINUE && res.guard == guard_sanity.name)
 		guard_malformed(p->p_guard, &in->src);

@@ -7,7 +7,8 @@
 #   - two phones answering 486 and 603: the caller gets the 603;
 #   - a user with no binding: 480;
 #   - the PBX's OPTIONS to centinela itself (no user part: a qualify
-#     ping) is answered 200 here, not taken for a call to a user.
+#     ping, to its address or to its domain) is answered 200 here, not
+#     taken for a call to a user.
 # Requests reach each phone at the address its REGISTER came from, and
 # with registrar.nat_ping_interval = 1 each UDP contact gets an OPTIONS
 # keep-alive every second there.
@@ -78,4 +79,8 @@ expect_metric centinela_rejects_total 'reason="not_registered"' -eq 2
 
 # 4. the PBX qualifying centinela: OPTIONS sip:127.0.0.1:PORT
 siptest options --port "$SIP_PORT" || fail "the PBX's OPTIONS ping not answered 200"
+"$PYTHON" "$ITEST/tlsreq.py" --tp udp --port "$SIP_PORT" --method OPTIONS \
+    --ruri "sip:centinela.local" --expect 200 >"$T/q" ||
+    fail "the PBX's OPTIONS to sip:centinela.local: $(cat "$T/q")"
+ok "OPTIONS sip:centinela.local from the PBX: 200"
 expect_metric centinela_rejects_total 'reason="not_registered"' -eq 2

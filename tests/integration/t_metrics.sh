@@ -112,7 +112,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x=1 \
     "http://127.0.0.1:$METRICS_PORT/metrics")
 expect_num "POST /metrics status" "$code" -eq 405
 
-# Coalescing: a burst far above 4000 datagrams/s makes the loop pause
+# Coalescing: a burst far above 8000 datagrams/s makes the loop pause
 # (each pause at most udp.coalesce, 1000 us by default), and not one
 # answer is lost to it.
 siptest burst --port "$SIP_PORT" --count 20000 ||

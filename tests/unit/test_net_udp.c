@@ -25,12 +25,14 @@ static void
 test_pause_low_rate(void **state)
 {
 	(void)state;
-	/* 1000 us gathers 4 datagrams from 4000/s on: 3999/s is below. */
-	assert_int_equal(udp_pause_us(3999, true, 1000), 0);
-	assert_int_equal(udp_pause_us(4000, true, 1000), 1000);
-	/* 200 us needs 20000/s. */
-	assert_int_equal(udp_pause_us(19999, true, 200), 0);
-	assert_int_equal(udp_pause_us(20000, true, 200), 200);
+	/* 1000 us gathers 8 datagrams from 8000/s on: 7999/s is below
+	 * (REGISTER at 3000/s, 6000 datagrams/s in, never pauses). */
+	assert_int_equal(udp_pause_us(6000, true, 1000), 0);
+	assert_int_equal(udp_pause_us(7999, true, 1000), 0);
+	assert_int_equal(udp_pause_us(8000, true, 1000), 1000);
+	/* 200 us needs 40000/s. */
+	assert_int_equal(udp_pause_us(39999, true, 200), 0);
+	assert_int_equal(udp_pause_us(40000, true, 200), 200);
 }
 
 /* Above it: as long as a batch takes to arrive, at most max. */
