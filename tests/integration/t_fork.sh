@@ -79,7 +79,7 @@ expect_metric centinela_rejects_total 'reason="not_registered"' -eq 2
 
 # 4. the PBX qualifying centinela: OPTIONS sip:127.0.0.1:PORT
 siptest options --port "$SIP_PORT" || fail "the PBX's OPTIONS ping not answered 200"
-"$PYTHON" "$ITEST/tlsreq.py" --tp udp --port "$SIP_PORT" --method OPTIONS \
+"$PYTHON" "$ITEST/tlsreq.py" --tp udp --port "$SIP_PORT" --bind 127.0.0.1 --method OPTIONS \
     --ruri "sip:centinela.local" --expect 200 >"$T/q" ||
     fail "the PBX's OPTIONS to sip:centinela.local: $(cat "$T/q")"
 ok "OPTIONS sip:centinela.local from the PBX: 200"
