@@ -352,6 +352,10 @@ NEEDS=""
 robhash() { printf '04%s' "$1" | sha256sum | cut -d' ' -f1; }
 export CENTINELA_ROBINSON_KEY=AKIDTEST CENTINELA_ROBINSON_SECRET=testsecret
 start_robapi() {
+	# The old port file goes first: the background job truncates it only
+	# once it runs, and a restart must not read the previous run's port
+	# before the new server listens.
+	rm -f "$T/robapi.port"
 	"$PYTHON" "$TOP/tests/tools/robinson_httpd.py" --port "${1:-0}" \
 	    --key AKIDTEST --secret testsecret "$(robhash 0034600000003)" \
 	    >"$T/robapi.port" 2>"$T/robapi.err" </dev/null &
