@@ -95,12 +95,6 @@ metrics_get_parse_errors(void)
 	return GET(m_parse_errors);
 }
 
-uint64_t
-metrics_get_udp_pauses(void)
-{
-	return GET(m_udp_pauses);
-}
-
 void
 metrics_extra_add(metrics_render_h *fn, void *arg)
 {

@@ -62,6 +62,5 @@ int metrics_render(char **out, size_t *len);
 uint64_t metrics_get_drop(enum reason r);
 uint64_t metrics_get_reject(enum reason r);
 uint64_t metrics_get_parse_errors(void);
-uint64_t metrics_get_udp_pauses(void);
 
 #endif /* CENTINELA_ADMIN_METRICS_H */

@@ -325,6 +325,17 @@ refresh_due(const struct loc_contact *c, int64_t now)
 	    c->lc_stored - now < (c->lc_expires - now) / 2 + LAZY_MARGIN_S;
 }
 
+/* A refresh: written now when refresh_due, else marked for later. */
+static void
+persist_refresh(struct location *loc, const struct loc_aor *a,
+    struct loc_contact *c, int64_t now)
+{
+	if (refresh_due(c, now))
+		persist_put(loc, a, c);
+	else
+		c->lc_dirty = true;
+}
+
 int
 loc_update(struct location *loc, struct str aor, const struct loc_update *u,
     int64_t now, bool *removed)
@@ -349,10 +360,7 @@ loc_update(struct location *loc, struct str aor, const struct loc_update *u,
 		c->lc_cseq = u->cseq;
 		c->lc_expires = u->expires;
 		c->lc_dst.conn_id = u->dst.conn_id;
-		if (refresh_due(c, now))
-			persist_put(loc, a, c);
-		else
-			c->lc_dirty = true;
+		persist_refresh(loc, a, c, now);
 		return 0;
 	}
 	if (u->expires <= now) {
@@ -381,10 +389,10 @@ loc_update(struct location *loc, struct str aor, const struct loc_update *u,
 		free(c);
 	} else
 		contact_link(loc, a, nc);
-	if (!lazy || refresh_due(nc, now))
-		persist_put(loc, a, nc);
+	if (lazy)
+		persist_refresh(loc, a, nc, now);
 	else
-		nc->lc_dirty = true;
+		persist_put(loc, a, nc);
 	return 0;
 }
 

@@ -1065,8 +1065,7 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 	if (!target && !npop && p->p_loc && !msg->to.tag.len &&
 	    msg->method != SIP_METHOD_ACK &&
 	    (role == ROLE_PBX || role == ROLE_CARRIER) &&
-	    (cfg_domain(cfg, msg->ruri.host) ||
-		tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port))) {
+	    ruri_is_self(p, msg)) {
 		to_user(p, msg, in, key, lh, strip);
 		return;
 	}
@@ -1422,9 +1421,7 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 	gx.media_conn_id = in->conn_id;
 	/* What route_request's to_user() will take: a call to a phone. */
 	gx.media_to_user = p->p_loc && !msg->to.tag.len &&
-	    (role == ROLE_PBX || role == ROLE_CARRIER) &&
-	    (cfg_domain(p->p_cfg, msg->ruri.host) ||
-		tp_is_local(p->p_tp, msg->ruri.host, msg->ruri.port));
+	    (role == ROLE_PBX || role == ROLE_CARRIER) && ruri_is_self(p, msg);
 	if ((guard_may_park(p->p_guard) || p->p_media) &&
 	    p->p_nparked < PARK_MAX &&
 	    (p->p_spare || (p->p_spare = calloc(1, sizeof(*p->p_spare))))) {
