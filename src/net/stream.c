@@ -144,11 +144,14 @@ conn_log(const struct conn *c, enum log_level lv, const char *event,
     enum reason r, const char *what)
 {
 	char a[SA_STRLEN];
-	struct log_fields f = { .event = event,
-		.src = sa_fmt(&c->cn_peer, a, sizeof(a)),
-		.tp = tp_name_lc(c->cn_tp),
-		.reason = r };
+	struct log_fields f = {
+		.event = event, .tp = tp_name_lc(c->cn_tp), .reason = r
+	};
 
+	/* Debug lines come with every connection: format none unasked. */
+	if (!log_enabled(lv))
+		return;
+	f.src = sa_fmt(&c->cn_peer, a, sizeof(a));
 	log_event(lv, &f, "%s", what);
 }
 

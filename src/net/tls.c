@@ -31,6 +31,22 @@
 #include "core/log.h"
 #include "net/tp_int.h"
 
+/*
+ * The lists a profile gets when it names none: forward-secret AEAD
+ * suites only, AES-128-GCM first (Mozilla's "intermediate" order).
+ * AES-128 suites hash with SHA-256, which current x86 and ARM CPUs
+ * compute in hardware; OpenSSL's own order starts with
+ * TLS_AES_256_GCM_SHA384, whose SHA-512 blocks were 4.6 % of the CPU
+ * of a full TLS 1.3 handshake (docs/PERFORMANCE.md, TLS benchmark).
+ */
+#define TLS_DEFAULT_SUITES                               \
+	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
+	"TLS_CHACHA20_POLY1305_SHA256"
+#define TLS_DEFAULT_CIPHERS                                          \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+
 struct tls_set {
 	SSL_CTX *srv[CFG_MAX_TLS_PROFILES]; /* NULL: no certificate */
 	SSL_CTX *cli[CFG_MAX_TLS_PROFILES];
@@ -123,6 +139,9 @@ static bool
 ctx_common(
     SSL_CTX *ctx, const struct cfg_tls_profile *p, FILE *errf, const char *file)
 {
+	const char *ciphers = p->ciphers[0] ? p->ciphers : TLS_DEFAULT_CIPHERS;
+	const char *suites =
+	    p->ciphersuites[0] ? p->ciphersuites : TLS_DEFAULT_SUITES;
 	char e[256];
 
 	SSL_CTX_set_min_proto_version(
@@ -131,16 +150,23 @@ ctx_common(
 	    SSL_MODE_ENABLE_PARTIAL_WRITE |
 		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
-	if (p->ciphers[0] && SSL_CTX_set_cipher_list(ctx, p->ciphers) != 1) {
+	/*
+	 * Read whole flights: without it OpenSSL reads every record in
+	 * two read(2)s, header then body: 9 reads per full TLS 1.3
+	 * handshake, 3 with it (perf stat, bench/tls.sh full13). stream.c
+	 * reads until OpenSSL wants more bytes, so nothing it buffers
+	 * waits for an epoll event.
+	 */
+	SSL_CTX_set_read_ahead(ctx, 1);
+	if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1) {
 		complain(errf, file, p, "ciphers \"%s\": no usable cipher (%s)",
-		    p->ciphers, ssl_err(e, sizeof(e)));
+		    ciphers, ssl_err(e, sizeof(e)));
 		return false;
 	}
-	if (p->ciphersuites[0] &&
-	    SSL_CTX_set_ciphersuites(ctx, p->ciphersuites) != 1) {
+	if (SSL_CTX_set_ciphersuites(ctx, suites) != 1) {
 		complain(errf, file, p,
-		    "ciphersuites \"%s\": no usable suite (%s)",
-		    p->ciphersuites, ssl_err(e, sizeof(e)));
+		    "ciphersuites \"%s\": no usable suite (%s)", suites,
+		    ssl_err(e, sizeof(e)));
 		return false;
 	}
 	if (p->ca[0] && SSL_CTX_load_verify_locations(ctx, p->ca, NULL) != 1) {
