@@ -44,7 +44,10 @@
 # Knobs (environment):
 #   BENCH_REPEATS   3          TLS_SECS    8         TLS_CONC   20
 #   TLS_KEYS        "ec rsa"   TLS_CASES   "full13 full12 tick13 tick12 id12 regpersist regresume"
-#   TLS_SERVERS     "centinela kamailio"
+#   TLS_SERVERS     "centinela kamailio floor" (floor: bench/tls_floor, a
+#                   bare TLS server with centinela's OpenSSL settings and
+#                   nothing else; handshake cases only: what the library
+#                   and the kernel cost per handshake on this machine)
 #   TLS_IDLE        10000 (idle connections)         TLS_SETTLE 5
 #   TLS_ACCOUNTS    1000       TLS_PIN     split (none: no taskset)
 #   TLS_SKIP        parts to skip: "rates", "mem"
@@ -79,7 +82,7 @@ SECS=${TLS_SECS:-8}
 CONC=${TLS_CONC:-20}
 KEYS=${TLS_KEYS:-ec rsa}
 CASES=${TLS_CASES:-full13 full12 tick13 tick12 id12 regpersist regresume}
-SERVERS=${TLS_SERVERS:-centinela kamailio}
+SERVERS=${TLS_SERVERS:-centinela kamailio floor}
 IDLE=${TLS_IDLE:-10000}
 SETTLE=${TLS_SETTLE:-5}
 ACCOUNTS=${TLS_ACCOUNTS:-1000}
@@ -95,6 +98,7 @@ CLK_TCK=$(getconf CLK_TCK)
 declare -A UDP_OF TLS_OF SPID_OF
 UDP_OF[centinela]=$((BASE + 260)); TLS_OF[centinela]=$((BASE + 261))
 UDP_OF[kamailio]=$((BASE + 270)); TLS_OF[kamailio]=$((BASE + 271))
+TLS_OF[floor]=$((BASE + 291))
 METRICS_PORT=$((BASE + 265))
 UPSTREAM_PORT=$((BASE + 280))
 
@@ -135,16 +139,18 @@ for c in python3 sqlite3 curl taskset ss; do
 done
 if [ "${BENCH_BUILD:-1}" = 1 ]; then
 	make -j2 --no-print-directory BUILD="$BUILD_DIR" all \
-	    "$BUILD_DIR/bench/tls_gen" >"$OUT/build.log" 2>&1 ||
+	    "$BUILD_DIR/bench/tls_gen" "$BUILD_DIR/bench/tls_floor" \
+	    >"$OUT/build.log" 2>&1 ||
 	    die "build failed, see $OUT/build.log"
 fi
 CTL=$BUILD_DIR/centinelactl
 GEN=$BUILD_DIR/bench/tls_gen
-for f in "$BUILD_DIR/centinela" "$CTL" "$GEN"; do
-	[ -x "$f" ] || die "no $f (make BUILD=$BUILD_DIR all $BUILD_DIR/bench/tls_gen)"
+for f in "$BUILD_DIR/centinela" "$CTL" "$GEN" "$BUILD_DIR/bench/tls_floor"; do
+	[ -x "$f" ] || die "no $f (make BUILD=$BUILD_DIR all $BUILD_DIR/bench/tls_gen $BUILD_DIR/bench/tls_floor)"
 done
 cp "$BUILD_DIR/centinela" "$OUT/centinela.bin" || die "cannot copy the daemon"
 cp "$GEN" "$OUT/tls_gen" || die "cannot copy tls_gen"
+cp "$BUILD_DIR/bench/tls_floor" "$OUT/tls_floor" || die "cannot copy tls_floor"
 GEN=$OUT/tls_gen
 
 # Descriptors: TLS_IDLE held connections in the generator and in each
@@ -162,7 +168,7 @@ ulimit -n "$want" || die "cannot raise RLIMIT_NOFILE to $want"
 for p in ${UDP_OF[centinela]} ${UDP_OF[kamailio]} $UPSTREAM_PORT; do
 	port_free "$p" || die "UDP port $p is in use; set BENCH_PORT_BASE"
 done
-for p in ${TLS_OF[centinela]} ${TLS_OF[kamailio]} $METRICS_PORT; do
+for p in ${TLS_OF[centinela]} ${TLS_OF[kamailio]} ${TLS_OF[floor]} $METRICS_PORT; do
 	ss -Hltn "sport = :$p" 2>/dev/null | grep -q . &&
 	    die "TCP port $p is in use; set BENCH_PORT_BASE"
 done
@@ -257,6 +263,12 @@ start_server() {
 		    -Y "$dir" >"$OUT/kamailio-$tag.log" 2>&1 &
 		pid=$!
 		;;
+	floor)
+		$(pin_server) "$OUT/tls_floor" -l "127.0.0.1:${TLS_OF[floor]}" \
+		    -c "$OUT/pki-$key/server.pem" -k "$OUT/pki-$key/server.key" \
+		    -d 3600 >"$OUT/floor-$tag.log" 2>&1 &
+		pid=$!
+		;;
 	*) die "unknown server $name" ;;
 	esac
 	PIDS="$PIDS $pid"
@@ -332,6 +344,7 @@ if ! skip rates; then
 			for cs in $CASES; do
 				case $cs in reg*) [ "$key" = "$first_key" ] || continue ;; esac
 				for name in $SERVERS; do
+					case $name-$cs in floor-reg*) continue ;; esac
 					run_case "$name" "$key" "$cs" "$rep"
 				done
 			done
@@ -350,6 +363,7 @@ fi
 if ! skip mem; then
 	key=${KEYS%% *}
 	for name in $SERVERS; do
+		[ "$name" = floor ] && continue
 		start_server "$name" "$key" mem
 		sleep 2
 		read -r rss0 hwm0 pss0 np <<<"$(mem_kb "${SPID_OF[$name]}")"
@@ -412,21 +426,24 @@ ELAPSED=$(($(date +%s) - T0))
 		    med(r[k]), med(c[k]), med(p[k]), fu[k], re[k], fa[k],
 		    (f[2] ~ /^reg/) ? sprintf("%.2f / %.2f", med(p50[k]), med(p99[k])) : "-" } }' "$RES"
 	echo
-	echo "Ratios centinela / kamailio of the medians:"
+	echo "Ratios of the medians (floor: bench/tls_floor, the bare TLS server):"
 	echo
-	echo "| key | case | rate | per core-second |"
-	echo "|---|---|---|---|"
+	echo "| key | case | rate centinela / kamailio | per core-second centinela / kamailio | per core-second floor / kamailio | per core-second centinela / floor |"
+	echo "|---|---|---|---|---|---|"
 	awk -F'\t' '$1 == "rate" { k = $2 FS $3; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
 		r[k, $4] = r[k, $4] " " $6; p[k, $4] = p[k, $4] " " $13 }
 	function med(s,   a, m, i, j, t) { m = split(s, a, " ")
 		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
 		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+	function ratio(k, x, y,   b) { if (!((k, x) in p) || !((k, y) in p)) return "-"
+		b = med(p[k, y]); return (b > 0) ? sprintf("%.2f", med(p[k, x]) / b) : "-" }
 	END { for (i = 1; i <= n; i++) { k = order[i]; split(k, f, FS)
-		if (!((k, "centinela") in r) || !((k, "kamailio") in r)) continue
-		a = med(r[k, "kamailio"]); b = med(p[k, "kamailio"])
-		ra = (a > 0) ? sprintf("%.2f", med(r[k, "centinela"]) / a) : "-"
-		rb = (b > 0) ? sprintf("%.2f", med(p[k, "centinela"]) / b) : "-"
-		printf "| %s | %s | %s | %s |\n", f[1], f[2], ra, rb } }' "$RES"
+		ra = "-"
+		if (((k, "centinela") in r) && ((k, "kamailio") in r) && (a = med(r[k, "kamailio"])) > 0)
+			ra = sprintf("%.2f", med(r[k, "centinela"]) / a)
+		printf "| %s | %s | %s | %s | %s | %s |\n", f[1], f[2], ra,
+		    ratio(k, "centinela", "kamailio"), ratio(k, "floor", "kamailio"),
+		    ratio(k, "centinela", "floor") } }' "$RES"
 	echo
 	echo "Memory per idle TLS connection (TLS 1.3, no traffic):"
 	echo
