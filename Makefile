@@ -171,9 +171,9 @@ $(BUILD)/bench/tls_gen: bench/tls_gen.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c17 -D_GNU_SOURCE -O2 $(WARN) $< -o $@ -lssl -lcrypto
 
-$(BUILD)/bench/tls_floor: bench/tls_floor.c
+$(BUILD)/bench/tls_floor: bench/tls_floor.c src/net/tls_lists.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=c17 -D_GNU_SOURCE -O2 $(WARN) $< -o $@ -lssl -lcrypto
+	$(CC) -std=c17 -D_GNU_SOURCE -O2 $(WARN) -Isrc $< -o $@ -lssl -lcrypto
 
 bench-tls: $(DEPS_STAMP) all $(BUILD)/bench/tls_gen $(BUILD)/bench/tls_floor
 	@BENCH_BUILD_DIR=$${BENCH_BUILD_DIR:-$(BUILD)} sh bench/tls.sh

@@ -41,17 +41,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "net/tls_lists.h"
+
 #define FLOOR_MAXFD 65536
 #define FLOOR_SECS_MAX 3600
-
-/* The same lists as TLS_DEFAULT_SUITES / TLS_DEFAULT_CIPHERS. */
-#define FLOOR_SUITES                                     \
-	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
-	"TLS_CHACHA20_POLY1305_SHA256"
-#define FLOOR_CIPHERS                                                \
-	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
-	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
-	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 struct fconn {
 	SSL *ssl;
@@ -201,8 +194,8 @@ make_ctx(const char *cert, const char *key, bool openssl_lists)
 	    ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_read_ahead(ctx, 1);
 	if (!openssl_lists &&
-	    (SSL_CTX_set_cipher_list(ctx, FLOOR_CIPHERS) != 1 ||
-		SSL_CTX_set_ciphersuites(ctx, FLOOR_SUITES) != 1))
+	    (SSL_CTX_set_cipher_list(ctx, TLS_DEFAULT_CIPHERS) != 1 ||
+		SSL_CTX_set_ciphersuites(ctx, TLS_DEFAULT_SUITES) != 1))
 		die_ssl("cipher lists");
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
 		die_ssl(cert);
