@@ -54,7 +54,7 @@
 #   KAM_TCP_CHILDREN 1 (see below)
 #   BENCH_PORT_BASE 35000: ports BASE+260 (centinela udp), +261 (tls),
 #                   +265 (metrics), +280 (its upstream, not started),
-#                   +270 (kamailio udp), +271 (tls)
+#                   +270 (kamailio udp), +271 (tls), +291 (floor tls)
 #   BENCH_OUT       build/bench/tls-<date>-<time>
 #   BENCH_BUILD     1: build BENCH_BUILD_DIR first; 0: use it as it is
 #
@@ -145,12 +145,16 @@ if [ "${BENCH_BUILD:-1}" = 1 ]; then
 fi
 CTL=$BUILD_DIR/centinelactl
 GEN=$BUILD_DIR/bench/tls_gen
-for f in "$BUILD_DIR/centinela" "$CTL" "$GEN" "$BUILD_DIR/bench/tls_floor"; do
+need="$BUILD_DIR/centinela $CTL $GEN"
+case " $SERVERS " in *" floor "*) need="$need $BUILD_DIR/bench/tls_floor" ;; esac
+for f in $need; do
 	[ -x "$f" ] || die "no $f (make BUILD=$BUILD_DIR all $BUILD_DIR/bench/tls_gen $BUILD_DIR/bench/tls_floor)"
 done
 cp "$BUILD_DIR/centinela" "$OUT/centinela.bin" || die "cannot copy the daemon"
 cp "$GEN" "$OUT/tls_gen" || die "cannot copy tls_gen"
-cp "$BUILD_DIR/bench/tls_floor" "$OUT/tls_floor" || die "cannot copy tls_floor"
+case " $SERVERS " in
+*" floor "*) cp "$BUILD_DIR/bench/tls_floor" "$OUT/tls_floor" || die "cannot copy tls_floor" ;;
+esac
 GEN=$OUT/tls_gen
 
 # Descriptors: TLS_IDLE held connections in the generator and in each
@@ -266,7 +270,7 @@ start_server() {
 	floor)
 		$(pin_server) "$OUT/tls_floor" -l "127.0.0.1:${TLS_OF[floor]}" \
 		    -c "$OUT/pki-$key/server.pem" -k "$OUT/pki-$key/server.key" \
-		    -d 3600 >"$OUT/floor-$tag.log" 2>&1 &
+		    -d 86400 >"$OUT/floor-$tag.log" 2>&1 &
 		pid=$!
 		;;
 	*) die "unknown server $name" ;;

@@ -16,7 +16,7 @@
  * cache for TLS 1.2 session IDs, one TLS 1.3 ticket per handshake, no
  * client certificate.
  *
- * Bounded: exits after SECS seconds (default 600, at most 3600) or on
+ * Bounded: exits after SECS seconds (default 600, at most 86400) or on
  * SIGTERM/SIGINT. Loopback addresses only.
  *
  * Usage: tls_floor -l IP:PORT -c CERT.pem -k KEY.pem [-d SECS] [-o]
@@ -44,7 +44,7 @@
 #include "net/tls_lists.h"
 
 #define FLOOR_MAXFD 65536
-#define FLOOR_SECS_MAX 3600
+#define FLOOR_SECS_MAX 86400
 
 struct fconn {
 	SSL *ssl;

@@ -560,6 +560,13 @@ conn_read(struct tp *t, struct conn *c)
 		c->cn_rx = NULL;
 		c->cn_rx_cap = 0;
 	}
+	/*
+	 * SSL_read() that wanted to write (a KeyUpdate answer with the
+	 * socket full) resumes on POLLOUT, which only a queued reply
+	 * would have armed; records OpenSSL read ahead wait for it.
+	 */
+	if (c->cn_want_write)
+		update_events(t, c);
 	conn_rearm(t, c);
 }
 

@@ -9,8 +9,11 @@
 #define CENTINELA_NET_TLS_LISTS_H
 
 /*
- * The lists a profile gets when it names none: forward-secret AEAD
- * suites only, AES-128-GCM first (Mozilla's "intermediate" order).
+ * The lists a profile gets when it names none: ECDHE with AES-GCM or
+ * ChaCha20 only (what etc/centinela.conf used to name), AES-128-GCM
+ * first, as in Mozilla's "intermediate" configuration. An old peer
+ * with only RSA key exchange or CBC suites needs ciphers = "DEFAULT"
+ * in its profile.
  * AES-128 suites hash with SHA-256, which current x86 and ARM CPUs
  * compute in hardware; OpenSSL's own order starts with
  * TLS_AES_256_GCM_SHA384, whose SHA-512 blocks were 4.6 % of the CPU

@@ -30,11 +30,13 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,6 +93,9 @@ static struct {
 	int logfd; /* our /dev/log */
 	bool log_created; /* we made /dev/log (unlink at the end) */
 	char logpath[300];
+	pthread_t log_thr; /* drains logfd, see syslog_drain() */
+	bool log_thr_up;
+	atomic_bool log_stop;
 
 	pid_t pg_pid; /* the postmaster */
 	char pg_bin[PATH_MAX]; /* initdb, pg_ctl */
@@ -258,34 +263,75 @@ syslog_capture(void)
 	return 0;
 }
 
+/*
+ * Our lines (ident "cn-test"), kept by the drain thread; the newest
+ * LOG_KEEP of them.
+ */
+#define LOG_KEEP 64
+#define LOG_LINE 1100
+static char log_seen[LOG_KEEP][LOG_LINE];
+static unsigned log_nseen;
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Read /dev/log all the time. When /dev/log is ours for the whole
+ * machine (no syslog daemon here), every process's syslog(3) comes to
+ * this socket, and a full one blocks them all: PAM in runuser, which
+ * pg_ctl waits for while the main thread waits for pg_ctl, and our own
+ * alert router. Lines of other programs are dropped.
+ */
+static void *
+syslog_drain(void *arg)
+{
+	char buf[LOG_LINE];
+	struct pollfd pfd = { .fd = fx.logfd, .events = POLLIN };
+	ssize_t n;
+
+	(void)arg;
+	while (!fx.log_stop) {
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		while ((n = recv(fx.logfd, buf, sizeof(buf) - 1, 0)) > 0) {
+			buf[n] = '\0';
+			if (!strstr(buf, "cn-test"))
+				continue;
+			pthread_mutex_lock(&log_mu);
+			if (log_nseen == LOG_KEEP) {
+				memmove(log_seen[0], log_seen[1],
+				    sizeof(log_seen[0]) * (LOG_KEEP - 1));
+				log_nseen--;
+			}
+			memcpy(log_seen[log_nseen++], buf, (size_t)n + 1);
+			pthread_mutex_unlock(&log_mu);
+		}
+	}
+	return NULL;
+}
+
 /* Wait for a syslog line holding "needle"; its PRI, or -1. */
 static int
 syslog_find(const char *needle, char *line, size_t cap)
 {
-	static char seen[64][1100];
-	static unsigned nseen;
 	int64_t end = tproc_now_ms() + WAIT_MS;
-	char buf[1100];
 	unsigned i;
-	ssize_t n;
 
 	for (;;) {
-		for (i = 0; i < nseen; i++)
-			if (strstr(seen[i], needle)) {
-				n = (ssize_t)strnlen(seen[i], cap - 1);
-				memcpy(line, seen[i], (size_t)n);
+		int pri = -2;
+
+		pthread_mutex_lock(&log_mu);
+		for (i = 0; i < log_nseen && pri == -2; i++)
+			if (strstr(log_seen[i], needle)) {
+				size_t n = strnlen(log_seen[i], cap - 1);
+
+				memcpy(line, log_seen[i], n);
 				line[n] = '\0';
-				return seen[i][0] == '<' ?
-				    (int)strtol(seen[i] + 1, NULL, 10) :
+				pri = log_seen[i][0] == '<' ?
+				    (int)strtol(log_seen[i] + 1, NULL, 10) :
 				    -1;
 			}
-		n = recv(fx.logfd, buf, sizeof(buf) - 1, 0);
-		if (n > 0) {
-			buf[n] = '\0';
-			if (nseen < 64)
-				memcpy(seen[nseen++], buf, (size_t)n + 1);
-			continue;
-		}
+		pthread_mutex_unlock(&log_mu);
+		if (pri != -2)
+			return pri;
 		if (tproc_now_ms() > end)
 			return -1;
 		tproc_sleep_ms(20);
@@ -1645,6 +1691,10 @@ cleanup(void)
 	srv_stop(&fx.hook);
 	srv_stop(&fx.smtp);
 	pg_stop();
+	if (fx.log_thr_up) {
+		fx.log_stop = true;
+		pthread_join(fx.log_thr, NULL);
+	}
 	if (fx.logfd >= 0)
 		close(fx.logfd);
 	if (fx.log_created)
@@ -1694,6 +1744,11 @@ main(void)
 		cleanup();
 		return 1;
 	}
+	if (pthread_create(&fx.log_thr, NULL, syslog_drain, NULL) != 0) {
+		cleanup();
+		return 1;
+	}
+	fx.log_thr_up = true;
 	setenv(SECRET_ENV, SECRET, 1);
 	setenv(SMTP_AUTH_ENV, "alert-user:alert-pass w0rd", 1);
 	setenv(SMTP_USER_ENV, "alert-user", 1);
