@@ -14,6 +14,7 @@
  * first, as in Mozilla's "intermediate" configuration. An old peer
  * with only RSA key exchange or CBC suites needs ciphers = "DEFAULT"
  * in its profile.
+ *
  * AES-128 suites hash with SHA-256, which current x86 and ARM CPUs
  * compute in hardware; OpenSSL's own order starts with
  * TLS_AES_256_GCM_SHA384, whose SHA-512 blocks were 4.6 % of the CPU

@@ -987,12 +987,36 @@ ruri_is_self(const struct proxy *p, const struct sip_msg *msg)
 	    cfg_domain(p->p_cfg, msg->ruri.host) != NULL;
 }
 
+/*
+ * OPTIONS to centinela itself (no user part): a qualify ping, from a
+ * phone or from the PBX, answered here. handle_request tells the guard
+ * (options_self) what route_request will do.
+ */
+static bool
+options_to_self(const struct proxy *p, const struct sip_msg *msg)
+{
+	return msg->method == SIP_METHOD_OPTIONS && p->p_cfg->answer_options &&
+	    !msg->ruri.user.len && ruri_is_self(p, msg);
+}
+
+/*
+ * Out of dialog from a trusted peer (the PBX) to centinela's domain or
+ * address: a call to one of its users (route_request's to_user();
+ * handle_request tells the guard, media_to_user).
+ */
+static bool
+call_to_user(
+    const struct proxy *p, const struct sip_msg *msg, enum peer_role role)
+{
+	return p->p_loc && !msg->to.tag.len &&
+	    (role == ROLE_PBX || role == ROLE_CARRIER) && ruri_is_self(p, msg);
+}
+
 static void
 route_request(struct proxy *p, const struct sip_msg *msg,
     const struct rx_meta *in, enum peer_role role, uint64_t key, struct txn *tx,
     const struct acct *acct, bool reg_retrans)
 {
-	const struct cfg *cfg = p->p_cfg;
 	struct sip_addr next;
 	const struct sip_uri *target = NULL;
 	bool has_next = false;
@@ -1048,11 +1072,7 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		registrar_handle(p, msg, in, key, acct, reg_retrans);
 		return;
 	}
-	/* OPTIONS to centinela itself (no user part): a qualify ping,
-	 * from a phone or from the PBX, answered here. */
-	if (!target && msg->method == SIP_METHOD_OPTIONS &&
-	    cfg->answer_options && !msg->ruri.user.len && !npop &&
-	    ruri_is_self(p, msg)) {
+	if (!target && !npop && options_to_self(p, msg)) {
 		proxy_reply(p, msg, in, 200, STR("OK"),
 		    STR("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, "
 			"PRACK, SUBSCRIBE, NOTIFY, PUBLISH, INFO, REFER, "
@@ -1061,11 +1081,8 @@ route_request(struct proxy *p, const struct sip_msg *msg,
 		return;
 	}
 
-	/* A trusted peer (the PBX) calling one of our users. */
-	if (!target && !npop && p->p_loc && !msg->to.tag.len &&
-	    msg->method != SIP_METHOD_ACK &&
-	    (role == ROLE_PBX || role == ROLE_CARRIER) &&
-	    ruri_is_self(p, msg)) {
+	if (!target && !npop && msg->method != SIP_METHOD_ACK &&
+	    call_to_user(p, msg, role)) {
 		to_user(p, msg, in, key, lh, strip);
 		return;
 	}
@@ -1419,9 +1436,7 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 	}
 	gx.media = p->p_media;
 	gx.media_conn_id = in->conn_id;
-	/* What route_request's to_user() will take: a call to a phone. */
-	gx.media_to_user = p->p_loc && !msg->to.tag.len &&
-	    (role == ROLE_PBX || role == ROLE_CARRIER) && ruri_is_self(p, msg);
+	gx.media_to_user = call_to_user(p, msg, role);
 	if ((guard_may_park(p->p_guard) || p->p_media) &&
 	    p->p_nparked < PARK_MAX &&
 	    (p->p_spare || (p->p_spare = calloc(1, sizeof(*p->p_spare))))) {
@@ -1431,10 +1446,8 @@ handle_request(struct proxy *p, const struct sip_msg *msg,
 		gx.park_media = parked_media;
 		gx.park = p->p_spare;
 	}
-	gx.options_self = msg->method == SIP_METHOD_OPTIONS &&
-	    p->p_cfg->answer_options && !msg->ruri.user.len &&
-	    !msg->to.tag.len && !sip_msg_hdr(msg, SIP_HDR_ROUTE) &&
-	    ruri_is_self(p, msg);
+	gx.options_self = options_to_self(p, msg) && !msg->to.tag.len &&
+	    !sip_msg_hdr(msg, SIP_HDR_ROUTE);
 	vd = guard_chain_run(&gx, msg, &res);
 	if (vd != GUARD_CONTINUE && res.guard == guard_sanity.name)
 		guard_malformed(p->p_guard, &in->src);

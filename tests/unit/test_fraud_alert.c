@@ -316,22 +316,19 @@ syslog_find(const char *needle, char *line, size_t cap)
 	unsigned i;
 
 	for (;;) {
-		int pri = -2;
+		bool found;
 
 		pthread_mutex_lock(&log_mu);
-		for (i = 0; i < log_nseen && pri == -2; i++)
-			if (strstr(log_seen[i], needle)) {
-				size_t n = strnlen(log_seen[i], cap - 1);
-
-				memcpy(line, log_seen[i], n);
-				line[n] = '\0';
-				pri = log_seen[i][0] == '<' ?
-				    (int)strtol(log_seen[i] + 1, NULL, 10) :
-				    -1;
-			}
+		for (i = 0; i < log_nseen && !strstr(log_seen[i], needle); i++)
+			;
+		found = i < log_nseen;
+		if (found)
+			snprintf(line, cap, "%s", log_seen[i]);
 		pthread_mutex_unlock(&log_mu);
-		if (pri != -2)
-			return pri;
+		if (found)
+			return line[0] == '<' ?
+			    (int)strtol(line + 1, NULL, 10) :
+			    -1;
 		if (tproc_now_ms() > end)
 			return -1;
 		tproc_sleep_ms(20);
